@@ -1,0 +1,195 @@
+// The two passes of the backward over a row-major [N, C, S] view.
+//   reduce: per channel sum(dy') and sum(dy' * (x - center)), f32 blocks flushed into f64
+//   apply:  dx = ka * (dy' - kc) + kb * (x - center), kc = mean of dy' (subtracted first:
+//           for N = 1, dy' - kc is exactly 0, as the book's dx is)
+// dy' is dy, or dy masked where the fused ReLU output was 0 (forward value
+// (x - center) * alpha + beta <= 0, recomputed with the forward's arithmetic).
+// dx may alias dy.
+
+const ROW_BLOCK: i32 = 8;
+const RUN_CHUNK: i32 = 1024;
+
+@inline
+function maskV(dy: v128, xc: v128, a: v128, b: v128): v128 {
+  return v128.and(dy, f32x4.gt(f32x4.add(f32x4.mul(xc, a), b), f32x4.splat(0)));
+}
+
+@inline
+function maskS(dy: f32, xc: f32, a: f32, b: f32): f32 {
+  return xc * a + b > 0 ? dy : 0;
+}
+
+@inline
+function addPromoted(acc: usize, c: i32, v: v128): void {
+  const p = acc + (<usize>c << 3);
+  v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
+  const hi = v128.shuffle<f32>(v, v, 2, 3, 2, 3);
+  v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(hi)), 16);
+}
+
+@inline
+function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: usize, beta: usize, sumDy: usize, sumDyXc: usize, relu: bool): void {
+  const rowBytes = <usize>C << 2;
+  const C4 = C & ~3;
+  for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
+    const nb = min(ROW_BLOCK, N - r0);
+    const off0 = <usize>r0 * rowBytes;
+    for (let c = 0; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      const m = v128.load(center + o);
+      let a = f32x4.splat(0), b = f32x4.splat(0);
+      if (relu) {
+        a = v128.load(alpha + o);
+        b = v128.load(beta + o);
+      }
+      let s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+      let p = off0 + o;
+      for (let i = 0; i < nb; i++) {
+        const xc = f32x4.sub(v128.load(x + p), m);
+        let g = v128.load(dy + p);
+        if (relu) g = maskV(g, xc, a, b);
+        s1 = f32x4.add(s1, g);
+        s2 = f32x4.add(s2, f32x4.mul(g, xc));
+        p += rowBytes;
+      }
+      addPromoted(sumDy, c, s1);
+      addPromoted(sumDyXc, c, s2);
+    }
+    for (let c = C4; c < C; c++) {
+      const o = <usize>c << 2;
+      const m = load<f32>(center + o);
+      let s1: f64 = 0, s2: f64 = 0;
+      let p = off0 + o;
+      for (let i = 0; i < nb; i++) {
+        const xc = load<f32>(x + p) - m;
+        let g = load<f32>(dy + p);
+        if (relu) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(beta + o));
+        s1 += <f64>g;
+        s2 += <f64>(g * xc);
+        p += rowBytes;
+      }
+      const q = <usize>c << 3;
+      store<f64>(sumDy + q, load<f64>(sumDy + q) + s1);
+      store<f64>(sumDyXc + q, load<f64>(sumDyXc + q) + s2);
+    }
+  }
+}
+
+@inline
+function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, beta: usize, sumDy: usize, sumDyXc: usize, relu: bool): void {
+  for (let c = 0; c < C; c++) {
+    const cb = <usize>c << 2;
+    const ms = load<f32>(center + cb);
+    const as = load<f32>(alpha + cb);
+    const bs = load<f32>(beta + cb);
+    const m = f32x4.splat(ms);
+    const a = f32x4.splat(as);
+    const b = f32x4.splat(bs);
+    let t1: f64 = 0, t2: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const run = (<usize>n * <usize>C + <usize>c) * <usize>S << 2;
+      for (let s0 = 0; s0 < S; s0 += RUN_CHUNK) {
+        const end = min(RUN_CHUNK + s0, S);
+        let s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+        let s = s0;
+        for (; s + 4 <= end; s += 4) {
+          const o = run + (<usize>s << 2);
+          const xc = f32x4.sub(v128.load(x + o), m);
+          let g = v128.load(dy + o);
+          if (relu) g = maskV(g, xc, a, b);
+          s1 = f32x4.add(s1, g);
+          s2 = f32x4.add(s2, f32x4.mul(g, xc));
+        }
+        let r1 = f32x4.extract_lane(s1, 0) + f32x4.extract_lane(s1, 1) + f32x4.extract_lane(s1, 2) + f32x4.extract_lane(s1, 3);
+        let r2 = f32x4.extract_lane(s2, 0) + f32x4.extract_lane(s2, 1) + f32x4.extract_lane(s2, 2) + f32x4.extract_lane(s2, 3);
+        for (; s < end; s++) {
+          const o = run + (<usize>s << 2);
+          const xc = load<f32>(x + o) - ms;
+          let g = load<f32>(dy + o);
+          if (relu) g = maskS(g, xc, as, bs);
+          r1 += g;
+          r2 += g * xc;
+        }
+        t1 += <f64>r1;
+        t2 += <f64>r2;
+      }
+    }
+    store<f64>(sumDy + (<usize>c << 3), t1);
+    store<f64>(sumDyXc + (<usize>c << 3), t2);
+  }
+}
+
+export function backwardReduce(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, beta: usize, sumDy: usize, sumDyXc: usize, relu: i32): void {
+  memory.fill(sumDy, 0, <usize>C << 3);
+  memory.fill(sumDyXc, 0, <usize>C << 3);
+  if (S == 1) {
+    if (relu) reduceRows(x, dy, N, C, center, alpha, beta, sumDy, sumDyXc, true);
+    else reduceRows(x, dy, N, C, center, alpha, beta, sumDy, sumDyXc, false);
+  } else {
+    if (relu) reduceRuns(x, dy, N, C, S, center, alpha, beta, sumDy, sumDyXc, true);
+    else reduceRuns(x, dy, N, C, S, center, alpha, beta, sumDy, sumDyXc, false);
+  }
+}
+
+@inline
+function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize, alpha: usize, beta: usize, ka: usize, kb: usize, kc: usize, relu: bool): void {
+  const rowBytes = <usize>C << 2;
+  const C4 = C & ~3;
+  for (let r = 0; r < N; r++) {
+    const row = <usize>r * rowBytes;
+    for (let c = 0; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      const xc = f32x4.sub(v128.load(x + row + o), v128.load(center + o));
+      let g = v128.load(dy + row + o);
+      if (relu) g = maskV(g, xc, v128.load(alpha + o), v128.load(beta + o));
+      const v = f32x4.add(f32x4.mul(f32x4.sub(g, v128.load(kc + o)), v128.load(ka + o)), f32x4.mul(xc, v128.load(kb + o)));
+      v128.store(dx + row + o, v);
+    }
+    for (let c = C4; c < C; c++) {
+      const o = <usize>c << 2;
+      const xc = load<f32>(x + row + o) - load<f32>(center + o);
+      let g = load<f32>(dy + row + o);
+      if (relu) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(beta + o));
+      store<f32>(dx + row + o, (g - load<f32>(kc + o)) * load<f32>(ka + o) + xc * load<f32>(kb + o));
+    }
+  }
+}
+
+@inline
+function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, beta: usize, ka: usize, kb: usize, kc: usize, relu: bool): void {
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const cb = <usize>c << 2;
+      const ms = load<f32>(center + cb), as = load<f32>(alpha + cb), bs = load<f32>(beta + cb);
+      const kas = load<f32>(ka + cb), kbs = load<f32>(kb + cb), kcs = load<f32>(kc + cb);
+      const m = f32x4.splat(ms), a = f32x4.splat(as), b = f32x4.splat(bs);
+      const va = f32x4.splat(kas), vb = f32x4.splat(kbs), vc = f32x4.splat(kcs);
+      const run = (<usize>n * <usize>C + <usize>c) * <usize>S << 2;
+      let s = 0;
+      for (; s + 4 <= S; s += 4) {
+        const o = run + (<usize>s << 2);
+        const xc = f32x4.sub(v128.load(x + o), m);
+        let g = v128.load(dy + o);
+        if (relu) g = maskV(g, xc, a, b);
+        v128.store(dx + o, f32x4.add(f32x4.mul(f32x4.sub(g, vc), va), f32x4.mul(xc, vb)));
+      }
+      for (; s < S; s++) {
+        const o = run + (<usize>s << 2);
+        const xc = load<f32>(x + o) - ms;
+        let g = load<f32>(dy + o);
+        if (relu) g = maskS(g, xc, as, bs);
+        store<f32>(dx + o, (g - kcs) * kas + xc * kbs);
+      }
+    }
+  }
+}
+
+export function backwardApply(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, beta: usize, ka: usize, kb: usize, kc: usize, relu: i32): void {
+  if (S == 1) {
+    if (relu) applyRows(x, dy, dx, N, C, center, alpha, beta, ka, kb, kc, true);
+    else applyRows(x, dy, dx, N, C, center, alpha, beta, ka, kb, kc, false);
+  } else {
+    if (relu) applyRuns(x, dy, dx, N, C, S, center, alpha, beta, ka, kb, kc, true);
+    else applyRuns(x, dy, dx, N, C, S, center, alpha, beta, ka, kb, kc, false);
+  }
+}

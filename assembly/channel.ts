@@ -1,0 +1,52 @@
+// Per-channel O(C) steps between the O(N*C*S) passes, computed in f64 and stored as f32.
+
+// From the batch statistics: running-stat update (book: running = m*running + (1-m)*batch),
+// the saved mean and 1/sqrt(var + eps) for backward, and alpha = gamma * invstd.
+// unbiased != 0 feeds the running variance with M2 / (count - 1) (PyTorch's convention);
+// the normalisation always uses the biased variance.
+export function trainFinalize(C: i32, count: f64, mean64: usize, m2_64: usize, gamma: usize, runMean: usize, runVar: usize,
+  momentum: f64, eps: f64, unbiased: i32, saveMean: usize, saveInvstd: usize, alpha: usize): void {
+  const keep = momentum;
+  const take = 1 - momentum;
+  const runDenom = unbiased && count > 1 ? count - 1 : count;
+  for (let c = 0; c < C; c++) {
+    const q = <usize>c << 3;
+    const p = <usize>c << 2;
+    const mean = load<f64>(mean64 + q);
+    const m2 = load<f64>(m2_64 + q);
+    const invstd = 1 / Math.sqrt(m2 / count + eps);
+    store<f32>(runMean + p, <f32>(keep * <f64>load<f32>(runMean + p) + take * mean));
+    store<f32>(runVar + p, <f32>(keep * <f64>load<f32>(runVar + p) + take * (m2 / runDenom)));
+    store<f32>(saveMean + p, <f32>mean);
+    store<f32>(saveInvstd + p, <f32>invstd);
+    store<f32>(alpha + p, <f32>(<f64>load<f32>(gamma + p) * invstd));
+  }
+}
+
+// Folded inference scale: gamma / sqrt(runVar + eps).
+export function fold(C: i32, gamma: usize, runVar: usize, eps: f64, scale: usize): void {
+  for (let c = 0; c < C; c++) {
+    const p = <usize>c << 2;
+    store<f32>(scale + p, <f32>(<f64>load<f32>(gamma + p) / Math.sqrt(<f64>load<f32>(runVar + p) + eps)));
+  }
+}
+
+// From sum(dy) and sum(dy * (x - mean)) over M = N*S elements per channel:
+//   dbeta = sum(dy), dgamma = sum(dy * xhat) = invstd * sum(dy * (x - mean)),
+//   dx = a*(dy - kc) + kb*(x - mean) with a = gamma*invstd, kb = -a*invstd*dgamma/M, kc = dbeta/M.
+export function backwardFinalize(C: i32, M: f64, gamma: usize, saveInvstd: usize, sumDy: usize, sumDyXc: usize,
+  dgamma: usize, dbeta: usize, ka: usize, kb: usize, kc: usize): void {
+  for (let c = 0; c < C; c++) {
+    const q = <usize>c << 3;
+    const p = <usize>c << 2;
+    const invstd = <f64>load<f32>(saveInvstd + p);
+    const a = <f64>load<f32>(gamma + p) * invstd;
+    const db = load<f64>(sumDy + q);
+    const dg = load<f64>(sumDyXc + q) * invstd;
+    store<f32>(dbeta + p, <f32>db);
+    store<f32>(dgamma + p, <f32>dg);
+    store<f32>(ka + p, <f32>a);
+    store<f32>(kb + p, <f32>(-a * invstd * dg / M));
+    store<f32>(kc + p, <f32>(db / M));
+  }
+}

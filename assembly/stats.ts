@@ -1,0 +1,176 @@
+// Per-channel batch statistics over a row-major [N, C, S] view.
+//
+// Output: f64 mean[C] and M2[C] (sum of squared deviations), count = N*S.
+// Numerics: small blocks are reduced in f32 two-pass form (mean of the block,
+// then squared deviations from it, all from registers or L1), and blocks are
+// merged into f64 accumulators with Chan's formula. Never E[x^2] - E[x]^2.
+// Memory traffic: x is read exactly once from main memory.
+
+// Rows per block in the S == 1 layout (features contiguous, rows strided).
+const ROW_BLOCK: i32 = 8;
+// Elements per chunk of one (n, c) run in the S > 1 layout (4 KiB: stays in L1).
+const RUN_CHUNK: i32 = 1024;
+
+// Chan et al.: merge a block (nb, bmean, bm2) into (na, mean, m2) at channel c.
+@inline
+function mergeScalar(mean: usize, m2: usize, c: i32, na: f64, nb: f64, bmean: f64, bm2: f64): void {
+  const p = <usize>c << 3;
+  const m = load<f64>(mean + p);
+  const n = na + nb;
+  const delta = bmean - m;
+  store<f64>(mean + p, m + delta * (nb / n));
+  store<f64>(m2 + p, load<f64>(m2 + p) + bm2 + delta * delta * (na * nb / n));
+}
+
+// The same merge for two adjacent channels held in one f64x2.
+@inline
+function mergePair(mean: usize, m2: usize, c: i32, wNew: v128, wCross: v128, bmean: v128, bm2: v128): void {
+  const p = <usize>c << 3;
+  const m = v128.load(mean + p);
+  const delta = f64x2.sub(bmean, m);
+  v128.store(mean + p, f64x2.add(m, f64x2.mul(delta, wNew)));
+  const cross = f64x2.mul(f64x2.mul(delta, delta), wCross);
+  v128.store(m2 + p, f64x2.add(v128.load(m2 + p), f64x2.add(bm2, cross)));
+}
+
+// Features contiguous: vectorise across C, stream blocks of rows.
+function statsRows(x: usize, N: i32, C: i32, mean: usize, m2: usize): void {
+  const rowBytes = <usize>C << 2;
+  const C4 = C & ~3;
+  for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
+    const nb = min(ROW_BLOCK, N - r0);
+    const na = <f64>r0;
+    const nbf = <f64>nb;
+    const n = na + nbf;
+    const wNew = f64x2.splat(nbf / n);
+    const wCross = f64x2.splat(na * nbf / n);
+    const invNb = f32x4.splat(<f32>1 / <f32>nb);
+    const base = x + <usize>r0 * rowBytes;
+    for (let c = 0; c < C4; c += 4) {
+      let p = base + (<usize>c << 2);
+      let sum = f32x4.splat(0);
+      for (let i = 0; i < nb; i++) {
+        sum = f32x4.add(sum, v128.load(p));
+        p += rowBytes;
+      }
+      const m0 = f32x4.mul(sum, invNb);
+      p = base + (<usize>c << 2);
+      let ds = f32x4.splat(0);
+      let sq = f32x4.splat(0);
+      for (let i = 0; i < nb; i++) {
+        const d = f32x4.sub(v128.load(p), m0);
+        ds = f32x4.add(ds, d);
+        sq = f32x4.add(sq, f32x4.mul(d, d));
+        p += rowBytes;
+      }
+      // Corrected two-pass: refine the block mean and M2 by the residual sum.
+      const dm = f32x4.mul(ds, invNb);
+      const bmean = f32x4.add(m0, dm);
+      sq = f32x4.sub(sq, f32x4.mul(ds, dm));
+      const meanHi = v128.shuffle<f32>(bmean, bmean, 2, 3, 2, 3);
+      const sqHi = v128.shuffle<f32>(sq, sq, 2, 3, 2, 3);
+      mergePair(mean, m2, c, wNew, wCross, f64x2.promote_low_f32x4(bmean), f64x2.promote_low_f32x4(sq));
+      mergePair(mean, m2, c + 2, wNew, wCross, f64x2.promote_low_f32x4(meanHi), f64x2.promote_low_f32x4(sqHi));
+    }
+    for (let c = C4; c < C; c++) {
+      let p = base + (<usize>c << 2);
+      let sum: f64 = 0;
+      for (let i = 0; i < nb; i++) {
+        sum += <f64>load<f32>(p);
+        p += rowBytes;
+      }
+      const bmean = sum / nbf;
+      p = base + (<usize>c << 2);
+      let sq: f64 = 0;
+      for (let i = 0; i < nb; i++) {
+        const d = <f64>load<f32>(p) - bmean;
+        sq += d * d;
+        p += rowBytes;
+      }
+      mergeScalar(mean, m2, c, na, nbf, bmean, sq);
+    }
+  }
+}
+
+// Sum of len floats at p: four f32x4 accumulators for instruction-level parallelism.
+@inline
+function chunkSum(p: usize, len: i32): f32 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= len; i += 16) {
+    const q = p + (<usize>i << 2);
+    a0 = f32x4.add(a0, v128.load(q));
+    a1 = f32x4.add(a1, v128.load(q, 16));
+    a2 = f32x4.add(a2, v128.load(q, 32));
+    a3 = f32x4.add(a3, v128.load(q, 48));
+  }
+  for (; i + 4 <= len; i += 4) a0 = f32x4.add(a0, v128.load(p + (<usize>i << 2)));
+  const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+  let s = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+  for (; i < len; i++) s += load<f32>(p + (<usize>i << 2));
+  return s;
+}
+
+// Deviations from a provisional mean m of len floats at p: returns sum(d^2)
+// and leaves sum(d) in devSum, so that the caller can apply the corrected
+// two-pass formula (M2 = sum(d^2) - sum(d)^2 / len) and refine the mean.
+// devSum is a Wasm global: per instance, never in linear memory.
+let devSum: f32 = 0;
+@inline
+function chunkDev(p: usize, len: i32, m: f32): f32 {
+  const mv = f32x4.splat(m);
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    const q = p + (<usize>i << 2);
+    const d0 = f32x4.sub(v128.load(q), mv);
+    const d1 = f32x4.sub(v128.load(q, 16), mv);
+    s0 = f32x4.add(s0, d0);
+    s1 = f32x4.add(s1, d1);
+    q0 = f32x4.add(q0, f32x4.mul(d0, d0));
+    q1 = f32x4.add(q1, f32x4.mul(d1, d1));
+  }
+  for (; i + 4 <= len; i += 4) {
+    const d = f32x4.sub(v128.load(p + (<usize>i << 2)), mv);
+    s0 = f32x4.add(s0, d);
+    q0 = f32x4.add(q0, f32x4.mul(d, d));
+  }
+  const sv = f32x4.add(s0, s1);
+  const qv = f32x4.add(q0, q1);
+  let s = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+  let sq = f32x4.extract_lane(qv, 0) + f32x4.extract_lane(qv, 1) + f32x4.extract_lane(qv, 2) + f32x4.extract_lane(qv, 3);
+  for (; i < len; i++) {
+    const d = load<f32>(p + (<usize>i << 2)) - m;
+    s += d;
+    sq += d * d;
+  }
+  devSum = s;
+  return sq;
+}
+
+// Channel runs contiguous: vectorise along S inside each (n, c) run.
+function statsRuns(x: usize, N: i32, C: i32, S: i32, mean: usize, m2: usize): void {
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const run = x + ((<usize>n * <usize>C + <usize>c) * <usize>S << 2);
+      for (let s0 = 0; s0 < S; s0 += RUN_CHUNK) {
+        const len = min(RUN_CHUNK, S - s0);
+        const p = run + (<usize>s0 << 2);
+        const lenf = <f64>len;
+        const m0 = chunkSum(p, len) / <f32>len;
+        const sq = <f64>chunkDev(p, len, m0);
+        const ds = <f64>devSum;
+        const bmean = <f64>m0 + ds / lenf;
+        mergeScalar(mean, m2, c, <f64>n * <f64>S + <f64>s0, lenf, bmean, sq - ds * ds / lenf);
+      }
+    }
+  }
+}
+
+// Entry point: zeroes the accumulators, then picks the inner shape.
+export function stats(x: usize, N: i32, C: i32, S: i32, mean: usize, m2: usize): void {
+  memory.fill(mean, 0, <usize>C << 3);
+  memory.fill(m2, 0, <usize>C << 3);
+  if (S == 1) statsRows(x, N, C, mean, m2);
+  else statsRuns(x, N, C, S, mean, m2);
+}

@@ -1,0 +1,55 @@
+// The JS backend's per-layer state: typed arrays on the JS heap and the reference kernels.
+import type { Engine, Geometry, LayerParams } from '../engine.js';
+import * as k from './kernels.js';
+
+function asFloat32(data: ArrayLike<number>): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+export class JsEngine implements Engine {
+  readonly backend = 'js' as const;
+  private saved = new Float32Array(0); // the last training input (capacity >= its size)
+  private readonly saveMean: Float32Array;
+  private readonly saveInvstd: Float32Array;
+  private readonly alpha: Float32Array;
+  private readonly scale: Float32Array;
+  private readonly ka: Float32Array;
+  private readonly kb: Float32Array;
+  private readonly kc: Float32Array;
+  private readonly acc1: Float64Array;
+  private readonly acc2: Float64Array;
+
+  constructor(C: number) {
+    [this.saveMean, this.saveInvstd, this.alpha, this.scale, this.ka, this.kb, this.kc] =
+      Array.from({ length: 7 }, () => new Float32Array(C));
+    this.acc1 = new Float64Array(C);
+    this.acc2 = new Float64Array(C);
+  }
+
+  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array): void {
+    if (this.saved.length < g.count) this.saved = new Float32Array(g.count);
+    const xs = this.saved.subarray(0, g.count);
+    xs.set(x); // a copy: backward must see this input even if the caller reuses its array
+    k.stats(xs, g.N, g.C, g.S, this.acc1, this.acc2);
+    k.trainFinalize(g.C, g.N * g.S, this.acc1, this.acc2, p.gamma, p.runningMean, p.runningVar,
+      p.momentum, p.eps, p.unbiased, this.saveMean, this.saveInvstd, this.alpha);
+    k.normalize(xs, out, g.N, g.C, g.S, this.saveMean, this.alpha, p.beta, p.relu);
+  }
+
+  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array): void {
+    k.fold(g.C, p.gamma, p.runningVar, p.eps, this.scale);
+    k.normalize(asFloat32(x), out, g.N, g.C, g.S, p.runningMean, this.scale, p.beta, p.relu);
+  }
+
+  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void {
+    const xs = this.saved.subarray(0, g.count);
+    const d = asFloat32(dy);
+    k.backwardReduce(xs, d, g.N, g.C, g.S, this.saveMean, this.alpha, p.beta, this.acc1, this.acc2, p.relu);
+    k.backwardFinalize(g.C, g.N * g.S, p.gamma, this.saveInvstd, this.acc1, this.acc2, dgamma, dbeta, this.ka, this.kb, this.kc);
+    k.backwardApply(xs, d, out, g.N, g.C, g.S, this.saveMean, this.alpha, p.beta, this.ka, this.kb, this.kc, p.relu);
+  }
+
+  dispose(): void {
+    this.saved = new Float32Array(0);
+  }
+}

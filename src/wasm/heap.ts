@@ -1,0 +1,118 @@
+// The TypeScript side's allocator for Wasm linear memory. The kernels allocate nothing:
+// every buffer a layer or tensor needs is carved out here, as 16-byte aligned blocks from
+// a first-fit free list whose neighbours coalesce on free, so memory freed by disposed
+// layers is reused instead of growing without end.
+
+const PAGE = 65536;
+const ALIGN = 16;
+// Offset 0 stays unused so that 0 can never be a live pointer.
+const FIRST = ALIGN;
+
+interface Block {
+  ptr: number;
+  size: number;
+}
+
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  private free: Block[] = [];
+  private used = new Map<number, number>();
+  private f32View: Float32Array;
+  private top = FIRST; // end of the region handed to the free list so far
+
+  constructor(memory: WebAssembly.Memory) {
+    this.memory = memory;
+    this.f32View = new Float32Array(memory.buffer);
+    this.addFree(FIRST, memory.buffer.byteLength - FIRST);
+    this.top = memory.buffer.byteLength;
+  }
+
+  /** A Float32Array over the whole memory, re-derived when memory.grow replaced the buffer. */
+  get f32(): Float32Array {
+    const buffer = this.memory.buffer;
+    if (this.f32View.buffer !== buffer || this.f32View.byteLength !== buffer.byteLength) {
+      this.f32View = new Float32Array(buffer);
+    }
+    return this.f32View;
+  }
+
+  /** Bytes currently in the memory (grows, never shrinks). */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Bytes in live allocations. */
+  get bytesInUse(): number {
+    let total = 0;
+    for (const size of this.used.values()) total += size;
+    return total;
+  }
+
+  alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    let i = this.free.findIndex((b) => b.size >= size);
+    if (i < 0) {
+      this.grow(size);
+      i = this.free.findIndex((b) => b.size >= size);
+    }
+    const block = this.free[i];
+    const ptr = block.ptr;
+    if (block.size === size) this.free.splice(i, 1);
+    else {
+      block.ptr += size;
+      block.size -= size;
+    }
+    this.used.set(ptr, size);
+    return ptr;
+  }
+
+  release(ptr: number): void {
+    const size = this.used.get(ptr);
+    if (size === undefined) throw new Error(`WasmHeap.release: ${ptr} is not a live allocation`);
+    this.used.delete(ptr);
+    this.addFree(ptr, size);
+  }
+
+  // Grows by at least what is missing past the last free block, and by at least half the
+  // current size, so that a series of growing calls costs O(log n) grows.
+  private grow(size: number): void {
+    const last = this.free[this.free.length - 1];
+    const tailFree = last && last.ptr + last.size === this.top ? last.size : 0;
+    const need = size - tailFree;
+    const pages = Math.max(Math.ceil(need / PAGE), Math.ceil(this.top / PAGE / 2));
+    let before: number;
+    try {
+      before = this.memory.grow(pages) * PAGE;
+    } catch {
+      try {
+        before = this.memory.grow(Math.ceil(need / PAGE)) * PAGE; // near the limit: just enough
+      } catch {
+        throw new RangeError(`batchnorm-wasm: out of Wasm memory: needed ${size} more bytes, have ${this.top}`);
+      }
+    }
+    const after = this.memory.buffer.byteLength;
+    this.addFree(before, after - before);
+    this.top = after;
+  }
+
+  private addFree(ptr: number, size: number): void {
+    if (size <= 0) return;
+    // Keep the list sorted by address; merge with the neighbours it touches.
+    let i = 0;
+    while (i < this.free.length && this.free[i].ptr < ptr) i++;
+    const prev = this.free[i - 1];
+    const next = this.free[i];
+    if (prev && prev.ptr + prev.size === ptr) {
+      prev.size += size;
+      if (next && prev.ptr + prev.size === next.ptr) {
+        prev.size += next.size;
+        this.free.splice(i, 1);
+      }
+    } else if (next && ptr + size === next.ptr) {
+      next.ptr = ptr;
+      next.size += size;
+    } else {
+      this.free.splice(i, 0, { ptr, size });
+    }
+  }
+}

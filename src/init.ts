@@ -120,3 +120,8 @@ export function requireRuntime(who: string): WasmRuntime {
   }
   throw new Error(`${who}: the Wasm backend is not loaded yet; call \`await init()\` (or initSync()) first, or pass { backend: 'js' }`);
 }
+
+/** The shared Wasm memory's size and the bytes held by live layers, or null before the Wasm loads. */
+export function wasmMemoryInfo(): { byteLength: number; bytesInUse: number } | null {
+  return runtime ? { byteLength: runtime.heap.byteLength, bytesInUse: runtime.heap.bytesInUse } : null;
+}

@@ -1,0 +1,83 @@
+// Wasm memory: steady state under repeated calls, bounded under layer churn, and
+// correct results across memory.grow (which replaces the buffer under every view).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BatchNormalization, init, wasmMemoryInfo } from '../src/index.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+function data(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 2 + seed);
+}
+
+describe('Wasm memory', () => {
+  it('10,000 forward + backward calls on one layer allocate nothing after the first', () => {
+    const bn = new BatchNormalization(data(64, 1), data(64, 2), 0.9, null, null, { backend: 'wasm' });
+    const x = { data: data(16 * 64, 3), shape: [16, 64] };
+    const dy = { data: data(16 * 64, 4), shape: [16, 64] };
+    bn.forward(x);
+    bn.backward(dy);
+    const after1 = wasmMemoryInfo()!;
+    for (let i = 0; i < 10_000; i++) {
+      bn.forward(x);
+      bn.backward(dy);
+    }
+    expect(wasmMemoryInfo()).toEqual(after1);
+    bn.dispose();
+  });
+
+  it('1,000 layers created and disposed leave memory bounded and allocations released', () => {
+    const before = wasmMemoryInfo()!;
+    for (let i = 0; i < 1000; i++) {
+      const bn = new BatchNormalization(data(100, i), data(100, -i), 0.9, null, null, { backend: 'wasm' });
+      bn.forward({ data: data(32 * 100, i), shape: [32, 100] });
+      bn.backward({ data: data(32 * 100, i + 1), shape: [32, 100] });
+      bn.dispose();
+    }
+    const after = wasmMemoryInfo()!;
+    expect(after.bytesInUse).toBe(before.bytesInUse);
+    // One layer needs ~26 KB; 1,000 of them without reuse would need 26 MB.
+    expect(after.byteLength - before.byteLength).toBeLessThanOrEqual(1 << 20);
+  });
+
+  it('a tensor that forces memory.grow leaves earlier layers correct', () => {
+    const make = () => new BatchNormalization(data(7, 1), data(7, 2), 0.8, null, null, { backend: 'wasm' });
+    const x = { data: data(9 * 7, 5), shape: [9, 7] };
+    const dy = { data: data(9 * 7, 6), shape: [9, 7] };
+    // Expected: a twin computed before the grow (bit for bit), and the JS backend, which
+    // never touches Wasm memory (within float32 rounding).
+    const twin = make();
+    twin.forward(x);
+    const expectedDx = twin.backward(dy).data;
+    const expectedInfer = twin.forward(x, false).data;
+    const js = new BatchNormalization(data(7, 1), data(7, 2), 0.8, null, null, { backend: 'js' });
+    js.forward(x);
+    const jsDx = js.backward(dy).data;
+
+    const early = make();
+    early.forward(x);
+    const grownFrom = wasmMemoryInfo()!.byteLength;
+    const big = new BatchNormalization(data(1024, 3), data(1024, 4), 0.9, null, null, { backend: 'wasm' });
+    const rows = Math.ceil((grownFrom * 2) / 4 / 1024); // more than the whole memory now
+    big.forward({ data: new Float32Array(rows * 1024).fill(1.5), shape: [rows, 1024] });
+    expect(wasmMemoryInfo()!.byteLength).toBeGreaterThan(grownFrom);
+
+    const dx = early.backward(dy).data;
+    expect(Array.from(dx)).toEqual(Array.from(expectedDx));
+    expect(Array.from(early.forward(x, false).data)).toEqual(Array.from(expectedInfer));
+    dx.forEach((v, i) => expect(v).toBeCloseTo(jsDx[i], 5));
+    for (const bn of [early, twin, big, js]) bn.dispose();
+  });
+
+  it('layers dropped without dispose() are freed by the FinalizationRegistry', () => {
+    const probe = fileURLToPath(new URL('./helpers/gc-probe.ts', import.meta.url));
+    const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', probe], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const { inUseWhileHeld, inUseAfterGc, baseline } = JSON.parse(run.stdout) as Record<string, number>;
+    expect(inUseWhileHeld).toBeGreaterThan(baseline + 500 * 4 * 64 * 64);
+    expect(inUseAfterGc).toBe(baseline);
+  });
+});

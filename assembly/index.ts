@@ -9,24 +9,25 @@ import { trainFinalize, fold, backwardFinalize } from './channel';
 export { stats, normalize, backwardReduce, backwardApply, trainFinalize, fold, backwardFinalize };
 
 // Training forward: statistics, running-stat update, normalisation with batch statistics.
-// acc: 2*C f64 scratch (mean, M2).
+// acc: 2*C f64 scratch (mean, M2). Saves meanHi, meanLo, invstd, alpha, shift for backward.
 export function trainForward(x: usize, y: usize, N: i32, C: i32, S: i32, gamma: usize, beta: usize,
   runMean: usize, runVar: usize, momentum: f64, eps: f64, unbiased: i32,
-  saveMean: usize, saveInvstd: usize, alpha: usize, acc: usize, relu: i32): void {
+  meanHi: usize, meanLo: usize, saveInvstd: usize, alpha: usize, shift: usize, acc: usize, relu: i32): void {
   const m2 = acc + (<usize>C << 3);
   stats(x, N, C, S, acc, m2);
-  trainFinalize(C, <f64>N * <f64>S, acc, m2, gamma, runMean, runVar, momentum, eps, unbiased, saveMean, saveInvstd, alpha);
-  normalize(x, y, N, C, S, saveMean, alpha, beta, relu);
+  trainFinalize(C, <f64>N * <f64>S, acc, m2, gamma, beta, runMean, runVar, momentum, eps, unbiased, meanHi, meanLo, saveInvstd, alpha, shift);
+  normalize(x, y, N, C, S, meanHi, alpha, shift, relu);
 }
 
-// Backward from the training forward's saved mean and invstd.
-// coef: 3*C f32 scratch (ka, kb, kc); acc: 2*C f64 scratch.
-export function backward(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, gamma: usize, beta: usize,
-  saveMean: usize, saveInvstd: usize, alpha: usize, dgamma: usize, dbeta: usize, coef: usize, acc: usize, relu: i32): void {
+// Backward from the training forward's saved statistics (alpha and shift recompute the
+// forward value for the fused ReLU's mask). coef: 3*C f32 scratch (ka, kb, kc); acc: 2*C f64.
+export function backward(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, gamma: usize,
+  meanHi: usize, meanLo: usize, saveInvstd: usize, alpha: usize, shift: usize,
+  dgamma: usize, dbeta: usize, coef: usize, acc: usize, relu: i32): void {
   const sumDyXc = acc + (<usize>C << 3);
   const kb = coef + (<usize>C << 2);
   const kc = kb + (<usize>C << 2);
-  backwardReduce(x, dy, N, C, S, saveMean, alpha, beta, acc, sumDyXc, relu);
-  backwardFinalize(C, <f64>N * <f64>S, gamma, saveInvstd, acc, sumDyXc, dgamma, dbeta, coef, kb, kc);
-  backwardApply(x, dy, dx, N, C, S, saveMean, alpha, beta, coef, kb, kc, relu);
+  backwardReduce(x, dy, N, C, S, meanHi, alpha, shift, acc, sumDyXc, relu);
+  backwardFinalize(C, <f64>N * <f64>S, gamma, meanLo, saveInvstd, acc, sumDyXc, dgamma, dbeta, coef, kb, kc);
+  backwardApply(x, dy, dx, N, C, S, meanHi, alpha, shift, coef, kb, kc, relu);
 }

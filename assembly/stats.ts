@@ -63,14 +63,18 @@ function statsRows(x: usize, N: i32, C: i32, mean: usize, m2: usize): void {
         sq = f32x4.add(sq, f32x4.mul(d, d));
         p += rowBytes;
       }
-      // Corrected two-pass: refine the block mean and M2 by the residual sum.
+      // Corrected two-pass: refine the block mean and M2 by the residual sum. The refined
+      // mean m0 + dm is formed in f64: rounded to f32 it would cost the precision that
+      // data far from zero (1e4 + noise) needs.
       const dm = f32x4.mul(ds, invNb);
-      const bmean = f32x4.add(m0, dm);
       sq = f32x4.sub(sq, f32x4.mul(ds, dm));
-      const meanHi = v128.shuffle<f32>(bmean, bmean, 2, 3, 2, 3);
+      const m0Hi = v128.shuffle<f32>(m0, m0, 2, 3, 2, 3);
+      const dmHi = v128.shuffle<f32>(dm, dm, 2, 3, 2, 3);
       const sqHi = v128.shuffle<f32>(sq, sq, 2, 3, 2, 3);
-      mergePair(mean, m2, c, wNew, wCross, f64x2.promote_low_f32x4(bmean), f64x2.promote_low_f32x4(sq));
-      mergePair(mean, m2, c + 2, wNew, wCross, f64x2.promote_low_f32x4(meanHi), f64x2.promote_low_f32x4(sqHi));
+      const bmeanLo = f64x2.add(f64x2.promote_low_f32x4(m0), f64x2.promote_low_f32x4(dm));
+      const bmeanHi = f64x2.add(f64x2.promote_low_f32x4(m0Hi), f64x2.promote_low_f32x4(dmHi));
+      mergePair(mean, m2, c, wNew, wCross, bmeanLo, f64x2.promote_low_f32x4(sq));
+      mergePair(mean, m2, c + 2, wNew, wCross, bmeanHi, f64x2.promote_low_f32x4(sqHi));
     }
     for (let c = C4; c < C; c++) {
       let p = base + (<usize>c << 2);

@@ -27,12 +27,12 @@ export interface LayerParams {
 
 export interface Engine {
   readonly backend: BackendName;
-  /** Batch statistics, running-stat update, out = normalised x; keeps x for backward. */
-  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array): void;
-  /** out = normalised x with the running statistics. */
-  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array): void;
-  /** out = dx for the last trainForward (whose geometry g is); fills dgamma and dbeta. */
-  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
+  /** Batch statistics, running-stat update, returns the normalised x; keeps x for backward. */
+  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array;
+  /** Returns x normalised with the running statistics. */
+  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array;
+  /** Returns dx for the last trainForward (whose geometry g is); fills dgamma and dbeta. */
+  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, dgamma: Float32Array, dbeta: Float32Array): Float32Array;
   /** Releases what the engine holds; no call may follow. */
   dispose(): void;
 }

@@ -170,15 +170,11 @@ export class BatchNormalization {
     checkBoolean(trainFlg, 'trainFlg', who);
     const g = this.geometry(t, 'x', who);
     const shape = Object.freeze([...t.shape]);
-    const out = new Float32Array(g.count);
     const p = this.params();
-    if (trainFlg) {
-      engine.trainForward(t.data, g, p, out);
-      this.trainShape = shape;
-      this.trainGeometry = g;
-    } else {
-      engine.inferForward(t.data, g, p, out);
-    }
+    if (!trainFlg) return { data: engine.inferForward(t.data, g, p), shape };
+    const out = engine.trainForward(t.data, g, p);
+    this.trainShape = shape;
+    this.trainGeometry = g;
     return { data: out, shape };
   }
 
@@ -194,10 +190,9 @@ export class BatchNormalization {
       throw new RangeError(`${who}: dout.shape must be the last training input's shape ${formatShape(this.trainShape)}; got ${formatShape(t.shape)}`);
     }
     const g = this.trainGeometry;
-    const out = new Float32Array(g.count);
     const dgamma = new Float32Array(g.C);
     const dbeta = new Float32Array(g.C);
-    engine.backward(t.data, g, this.params(), out, dgamma, dbeta);
+    const out = engine.backward(t.data, g, this.params(), dgamma, dbeta);
     this._dgamma = dgamma;
     this._dbeta = dbeta;
     return { data: out, shape: this.trainShape };

@@ -9,9 +9,13 @@ function asFloat32(data: ArrayLike<number>): Float32Array {
 export class JsEngine implements Engine {
   readonly backend = 'js' as const;
   private saved = new Float32Array(0); // the last training input (capacity >= its size)
-  private readonly saveMean: Float32Array;
-  private readonly saveInvstd: Float32Array;
+  // Saved by the training forward for backward (see trainFinalize).
+  private readonly meanHi: Float32Array;
+  private readonly meanLo: Float32Array;
+  private readonly invstd: Float32Array;
   private readonly alpha: Float32Array;
+  private readonly shift: Float32Array;
+  // Scratch.
   private readonly scale: Float32Array;
   private readonly ka: Float32Array;
   private readonly kb: Float32Array;
@@ -20,33 +24,39 @@ export class JsEngine implements Engine {
   private readonly acc2: Float64Array;
 
   constructor(C: number) {
-    [this.saveMean, this.saveInvstd, this.alpha, this.scale, this.ka, this.kb, this.kc] =
-      Array.from({ length: 7 }, () => new Float32Array(C));
+    [this.meanHi, this.meanLo, this.invstd, this.alpha, this.shift, this.scale, this.ka, this.kb, this.kc] =
+      Array.from({ length: 9 }, () => new Float32Array(C));
     this.acc1 = new Float64Array(C);
     this.acc2 = new Float64Array(C);
   }
 
-  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array): void {
+  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
     if (this.saved.length < g.count) this.saved = new Float32Array(g.count);
     const xs = this.saved.subarray(0, g.count);
     xs.set(x); // a copy: backward must see this input even if the caller reuses its array
     k.stats(xs, g.N, g.C, g.S, this.acc1, this.acc2);
-    k.trainFinalize(g.C, g.N * g.S, this.acc1, this.acc2, p.gamma, p.runningMean, p.runningVar,
-      p.momentum, p.eps, p.unbiased, this.saveMean, this.saveInvstd, this.alpha);
-    k.normalize(xs, out, g.N, g.C, g.S, this.saveMean, this.alpha, p.beta, p.relu);
+    k.trainFinalize(g.C, g.N * g.S, this.acc1, this.acc2, p.gamma, p.beta, p.runningMean, p.runningVar,
+      p.momentum, p.eps, p.unbiased, this.meanHi, this.meanLo, this.invstd, this.alpha, this.shift);
+    const out = new Float32Array(g.count);
+    k.normalize(xs, out, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, p.relu);
+    return out;
   }
 
-  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array): void {
+  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
     k.fold(g.C, p.gamma, p.runningVar, p.eps, this.scale);
+    const out = new Float32Array(g.count);
     k.normalize(asFloat32(x), out, g.N, g.C, g.S, p.runningMean, this.scale, p.beta, p.relu);
+    return out;
   }
 
-  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void {
+  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
     const xs = this.saved.subarray(0, g.count);
     const d = asFloat32(dy);
-    k.backwardReduce(xs, d, g.N, g.C, g.S, this.saveMean, this.alpha, p.beta, this.acc1, this.acc2, p.relu);
-    k.backwardFinalize(g.C, g.N * g.S, p.gamma, this.saveInvstd, this.acc1, this.acc2, dgamma, dbeta, this.ka, this.kb, this.kc);
-    k.backwardApply(xs, d, out, g.N, g.C, g.S, this.saveMean, this.alpha, p.beta, this.ka, this.kb, this.kc, p.relu);
+    k.backwardReduce(xs, d, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.acc1, this.acc2, p.relu);
+    k.backwardFinalize(g.C, g.N * g.S, p.gamma, this.meanLo, this.invstd, this.acc1, this.acc2, dgamma, dbeta, this.ka, this.kb, this.kc);
+    const out = new Float32Array(g.count);
+    k.backwardApply(xs, d, out, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.ka, this.kb, this.kc, p.relu);
+    return out;
   }
 
   dispose(): void {

@@ -10,10 +10,25 @@ export function stats(x: Float32Array, N: number, C: number, S: number, mean: Fl
   m2.fill(0, 0, C);
   const count = N * S;
   if (S === 1) {
-    for (let n = 0, row = 0; n < N; n++, row += C) for (let c = 0; c < C; c++) mean[c] += x[row + c];
+    // Four rows per step: one read-modify-write of the accumulator per four elements.
+    const N4 = N & ~3;
+    let n = 0;
+    for (; n < N4; n += 4) {
+      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
+      for (let c = 0; c < C; c++) mean[c] += x[r0 + c] + x[r1 + c] + x[r2 + c] + x[r3 + c];
+    }
+    for (; n < N; n++) for (let c = 0, row = n * C; c < C; c++) mean[c] += x[row + c];
     for (let c = 0; c < C; c++) mean[c] /= count;
-    for (let n = 0, row = 0; n < N; n++, row += C) {
+    for (n = 0; n < N4; n += 4) {
+      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
       for (let c = 0; c < C; c++) {
+        const m = mean[c];
+        const d0 = x[r0 + c] - m, d1 = x[r1 + c] - m, d2 = x[r2 + c] - m, d3 = x[r3 + c] - m;
+        m2[c] += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
+      }
+    }
+    for (; n < N; n++) {
+      for (let c = 0, row = n * C; c < C; c++) {
         const d = x[row + c] - mean[c];
         m2[c] += d * d;
       }
@@ -40,18 +55,27 @@ export function stats(x: Float32Array, N: number, C: number, S: number, mean: Fl
   }
 }
 
-/** Running-stat update, saved mean and invstd, alpha = gamma * invstd (see assembly/channel.ts). */
+/**
+ * Running-stat update, saved statistics, alpha = gamma * invstd and the shift of
+ * y = (x - meanHi) * alpha + shift, with the mean split as meanHi + meanLo exactly as in
+ * assembly/channel.ts (see there why), so that both backends round alike.
+ */
 export function trainFinalize(C: number, count: number, mean: Float64Array, m2: Float64Array, gamma: Float32Array,
-  runMean: Float32Array, runVar: Float32Array, momentum: number, eps: number, unbiased: boolean,
-  saveMean: Float32Array, saveInvstd: Float32Array, alpha: Float32Array): void {
+  beta: Float32Array, runMean: Float32Array, runVar: Float32Array, momentum: number, eps: number, unbiased: boolean,
+  meanHi: Float32Array, meanLo: Float32Array, saveInvstd: Float32Array, alpha: Float32Array, shift: Float32Array): void {
   const runDenom = unbiased && count > 1 ? count - 1 : count;
   for (let c = 0; c < C; c++) {
     const invstd = 1 / Math.sqrt(m2[c] / count + eps);
+    const hi = Math.fround(mean[c]);
+    const lo = mean[c] - hi;
+    const a = gamma[c] * invstd;
     runMean[c] = momentum * runMean[c] + (1 - momentum) * mean[c];
     runVar[c] = momentum * runVar[c] + (1 - momentum) * (m2[c] / runDenom);
-    saveMean[c] = mean[c];
+    meanHi[c] = hi;
+    meanLo[c] = lo;
     saveInvstd[c] = invstd;
-    alpha[c] = gamma[c] * invstd;
+    alpha[c] = a;
+    shift[c] = beta[c] - lo * a;
   }
 }
 
@@ -60,15 +84,34 @@ export function fold(C: number, gamma: Float32Array, runVar: Float32Array, eps: 
   for (let c = 0; c < C; c++) scale[c] = gamma[c] / Math.sqrt(runVar[c] + eps);
 }
 
+// ReLU that keeps NaN (as Wasm's f32x4.max does) and maps -0 to +0.
+function relu0(v: number): number {
+  return v > 0 || v !== v ? v : 0;
+}
+
 /** y = (x - center) * scale + bias per channel, then ReLU if asked. y may be x. */
 export function normalize(x: Float32Array, y: Float32Array, N: number, C: number, S: number,
   center: Float32Array, scale: Float32Array, bias: Float32Array, relu: boolean): void {
+  if (S === 1 && !relu) {
+    // Four rows per step share the per-feature loads.
+    const N4 = N & ~3;
+    let n = 0;
+    for (; n < N4; n += 4) {
+      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
+      for (let c = 0; c < C; c++) {
+        const m = center[c], a = scale[c], b = bias[c];
+        y[r0 + c] = (x[r0 + c] - m) * a + b;
+        y[r1 + c] = (x[r1 + c] - m) * a + b;
+        y[r2 + c] = (x[r2 + c] - m) * a + b;
+        y[r3 + c] = (x[r3 + c] - m) * a + b;
+      }
+    }
+    for (; n < N; n++) for (let c = 0, row = n * C; c < C; c++) y[row + c] = (x[row + c] - center[c]) * scale[c] + bias[c];
+    return;
+  }
   if (S === 1) {
     for (let n = 0, row = 0; n < N; n++, row += C) {
-      for (let c = 0; c < C; c++) {
-        const v = (x[row + c] - center[c]) * scale[c] + bias[c];
-        y[row + c] = relu && !(v > 0) && v === v ? 0 : v;
-      }
+      for (let c = 0; c < C; c++) y[row + c] = relu0((x[row + c] - center[c]) * scale[c] + bias[c]);
     }
     return;
   }
@@ -76,10 +119,8 @@ export function normalize(x: Float32Array, y: Float32Array, N: number, C: number
     for (let c = 0; c < C; c++) {
       const m = center[c], a = scale[c], b = bias[c];
       const end = (n * C + c + 1) * S;
-      for (let i = end - S; i < end; i++) {
-        const v = (x[i] - m) * a + b;
-        y[i] = relu && !(v > 0) && v === v ? 0 : v;
-      }
+      if (relu) for (let i = end - S; i < end; i++) y[i] = relu0((x[i] - m) * a + b);
+      else for (let i = end - S; i < end; i++) y[i] = (x[i] - m) * a + b;
     }
   }
 }
@@ -91,14 +132,35 @@ function masked(dy: number, xc: number, a: number, b: number, relu: boolean): nu
 
 /** Per channel sum(dy') and sum(dy' * (x - center)), dy' masked by the fused ReLU. */
 export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, alpha: Float32Array, beta: Float32Array, sumDy: Float64Array, sumDyXc: Float64Array, relu: boolean): void {
+  center: Float32Array, alpha: Float32Array, shift: Float32Array, sumDy: Float64Array, sumDyXc: Float64Array, relu: boolean): void {
   sumDy.fill(0, 0, C);
   sumDyXc.fill(0, 0, C);
+  if (S === 1 && !relu) {
+    // Four rows per step, as in stats: fewer accumulator read-modify-writes.
+    const N4 = N & ~3;
+    let n = 0;
+    for (; n < N4; n += 4) {
+      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
+      for (let c = 0; c < C; c++) {
+        const m = center[c];
+        const g0 = dy[r0 + c], g1 = dy[r1 + c], g2 = dy[r2 + c], g3 = dy[r3 + c];
+        sumDy[c] += g0 + g1 + g2 + g3;
+        sumDyXc[c] += g0 * (x[r0 + c] - m) + g1 * (x[r1 + c] - m) + g2 * (x[r2 + c] - m) + g3 * (x[r3 + c] - m);
+      }
+    }
+    for (; n < N; n++) {
+      for (let c = 0, row = n * C; c < C; c++) {
+        sumDy[c] += dy[row + c];
+        sumDyXc[c] += dy[row + c] * (x[row + c] - center[c]);
+      }
+    }
+    return;
+  }
   if (S === 1) {
     for (let n = 0, row = 0; n < N; n++, row += C) {
       for (let c = 0; c < C; c++) {
         const xc = x[row + c] - center[c];
-        const g = masked(dy[row + c], xc, alpha[c], beta[c], relu);
+        const g = masked(dy[row + c], xc, alpha[c], shift[c], relu);
         sumDy[c] += g;
         sumDyXc[c] += g * xc;
       }
@@ -107,7 +169,7 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
   }
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const m = center[c], a = alpha[c], b = beta[c];
+      const m = center[c], a = alpha[c], b = shift[c];
       let s1 = 0, s2 = 0;
       const end = (n * C + c + 1) * S;
       for (let i = end - S; i < end; i++) {
@@ -122,38 +184,58 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
   }
 }
 
-/** dgamma, dbeta and the coefficients of dx = ka*(dy' - kc) + kb*(x - mean) (see assembly/channel.ts). */
-export function backwardFinalize(C: number, M: number, gamma: Float32Array, saveInvstd: Float32Array,
+/** dgamma, dbeta and the coefficients of dx = ka*(dy' - kc) + kb*(x - meanHi) (see assembly/channel.ts). */
+export function backwardFinalize(C: number, M: number, gamma: Float32Array, meanLo: Float32Array, saveInvstd: Float32Array,
   sumDy: Float64Array, sumDyXc: Float64Array, dgamma: Float32Array, dbeta: Float32Array,
   ka: Float32Array, kb: Float32Array, kc: Float32Array): void {
   for (let c = 0; c < C; c++) {
     const invstd = saveInvstd[c];
+    const lo = meanLo[c];
     const a = gamma[c] * invstd;
-    const dg = sumDyXc[c] * invstd;
-    dbeta[c] = sumDy[c];
+    const db = sumDy[c];
+    const dg = (sumDyXc[c] - lo * db) * invstd;
+    dbeta[c] = db;
     dgamma[c] = dg;
     ka[c] = a;
     kb[c] = (-a * invstd * dg) / M;
-    kc[c] = sumDy[c] / M;
+    kc[c] = (db - lo * invstd * dg) / M;
   }
 }
 
 /** dx = ka*(dy' - kc) + kb*(x - center). dx may be dy. */
 export function backwardApply(x: Float32Array, dy: Float32Array, dx: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, alpha: Float32Array, beta: Float32Array,
+  center: Float32Array, alpha: Float32Array, shift: Float32Array,
   ka: Float32Array, kb: Float32Array, kc: Float32Array, relu: boolean): void {
+  if (S === 1 && !relu) {
+    const N4 = N & ~3;
+    let n = 0;
+    for (; n < N4; n += 4) {
+      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
+      for (let c = 0; c < C; c++) {
+        const m = center[c], k1 = ka[c], k2 = kb[c], k3 = kc[c];
+        dx[r0 + c] = (dy[r0 + c] - k3) * k1 + (x[r0 + c] - m) * k2;
+        dx[r1 + c] = (dy[r1 + c] - k3) * k1 + (x[r1 + c] - m) * k2;
+        dx[r2 + c] = (dy[r2 + c] - k3) * k1 + (x[r2 + c] - m) * k2;
+        dx[r3 + c] = (dy[r3 + c] - k3) * k1 + (x[r3 + c] - m) * k2;
+      }
+    }
+    for (; n < N; n++) {
+      for (let c = 0, row = n * C; c < C; c++) dx[row + c] = (dy[row + c] - kc[c]) * ka[c] + (x[row + c] - center[c]) * kb[c];
+    }
+    return;
+  }
   if (S === 1) {
     for (let n = 0, row = 0; n < N; n++, row += C) {
       for (let c = 0; c < C; c++) {
         const xc = x[row + c] - center[c];
-        dx[row + c] = (masked(dy[row + c], xc, alpha[c], beta[c], relu) - kc[c]) * ka[c] + xc * kb[c];
+        dx[row + c] = (masked(dy[row + c], xc, alpha[c], shift[c], relu) - kc[c]) * ka[c] + xc * kb[c];
       }
     }
     return;
   }
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const m = center[c], a = alpha[c], b = beta[c], k1 = ka[c], k2 = kb[c], k3 = kc[c];
+      const m = center[c], a = alpha[c], b = shift[c], k1 = ka[c], k2 = kb[c], k3 = kc[c];
       const end = (n * C + c + 1) * S;
       for (let i = end - S; i < end; i++) {
         const xc = x[i] - m;

@@ -6,7 +6,7 @@ import type { WasmHeap } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 
 // Per-channel f32 arrays, each padded to a multiple of 4 floats (16 bytes).
-const CHANNEL_ARRAYS = ['gamma', 'beta', 'runMean', 'runVar', 'saveMean', 'saveInvstd', 'alpha', 'scale', 'dgamma', 'dbeta'] as const;
+const CHANNEL_ARRAYS = ['gamma', 'beta', 'runMean', 'runVar', 'meanHi', 'meanLo', 'invstd', 'alpha', 'shift', 'scale', 'dgamma', 'dbeta'] as const;
 type ChannelArray = (typeof CHANNEL_ARRAYS)[number];
 
 // What a dropped layer's engine still holds, for the FinalizationRegistry to free.
@@ -89,20 +89,25 @@ export class WasmEngine implements Engine {
     into.set(f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
   }
 
-  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array): void {
+  // The result leaves Wasm memory as a new array of its own (slice: one copy, no zero-fill).
+  private result(f32: Float32Array, count: number): Float32Array {
+    return f32.slice(this.ioPtr >>> 2, (this.ioPtr >>> 2) + count);
+  }
+
+  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
     this.reserve(g.count);
     const f32 = this.rt.heap.f32;
     this.writeParams(f32, p, true);
     f32.set(x, this.xPtr >>> 2);
     const a = this.at;
     this.rt.kernels.trainForward(this.xPtr, this.ioPtr, g.N, g.C, g.S, a.gamma, a.beta, a.runMean, a.runVar,
-      p.momentum, p.eps, p.unbiased ? 1 : 0, a.saveMean, a.saveInvstd, a.alpha, this.acc, p.relu ? 1 : 0);
+      p.momentum, p.eps, p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift, this.acc, p.relu ? 1 : 0);
     this.read(f32, a.runMean, p.runningMean);
     this.read(f32, a.runVar, p.runningVar);
-    this.read(f32, this.ioPtr, out);
+    return this.result(f32, g.count);
   }
 
-  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array): void {
+  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
     this.reserve(g.count);
     const f32 = this.rt.heap.f32;
     this.writeParams(f32, p, true);
@@ -110,19 +115,19 @@ export class WasmEngine implements Engine {
     const a = this.at;
     this.rt.kernels.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
     this.rt.kernels.normalize(this.ioPtr, this.ioPtr, g.N, g.C, g.S, a.runMean, a.scale, a.beta, p.relu ? 1 : 0);
-    this.read(f32, this.ioPtr, out);
+    return this.result(f32, g.count);
   }
 
-  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, out: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void {
+  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
     const f32 = this.rt.heap.f32;
     this.writeParams(f32, p, false);
     f32.set(dy, this.ioPtr >>> 2);
     const a = this.at;
-    this.rt.kernels.backward(this.xPtr, this.ioPtr, this.ioPtr, g.N, g.C, g.S, a.gamma, a.beta,
-      a.saveMean, a.saveInvstd, a.alpha, a.dgamma, a.dbeta, this.coef, this.acc, p.relu ? 1 : 0);
+    this.rt.kernels.backward(this.xPtr, this.ioPtr, this.ioPtr, g.N, g.C, g.S, a.gamma,
+      a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift, a.dgamma, a.dbeta, this.coef, this.acc, p.relu ? 1 : 0);
     this.read(f32, a.dgamma, dgamma);
     this.read(f32, a.dbeta, dbeta);
-    this.read(f32, this.ioPtr, out);
+    return this.result(f32, g.count);
   }
 
   dispose(): void {

@@ -8,10 +8,10 @@ import { kernelBase64 } from './kernel-bytes.generated.js';
 export interface KernelExports {
   trainForward(x: number, y: number, N: number, C: number, S: number, gamma: number, beta: number,
     runMean: number, runVar: number, momentum: number, eps: number, unbiased: number,
-    saveMean: number, saveInvstd: number, alpha: number, acc: number, relu: number): void;
-  backward(x: number, dy: number, dx: number, N: number, C: number, S: number, gamma: number, beta: number,
-    saveMean: number, saveInvstd: number, alpha: number, dgamma: number, dbeta: number,
-    coef: number, acc: number, relu: number): void;
+    meanHi: number, meanLo: number, invstd: number, alpha: number, shift: number, acc: number, relu: number): void;
+  backward(x: number, dy: number, dx: number, N: number, C: number, S: number, gamma: number,
+    meanHi: number, meanLo: number, invstd: number, alpha: number, shift: number,
+    dgamma: number, dbeta: number, coef: number, acc: number, relu: number): void;
   fold(C: number, gamma: number, runVar: number, eps: number, scale: number): void;
   normalize(x: number, y: number, N: number, C: number, S: number, center: number, scale: number,
     bias: number, relu: number): void;

@@ -23,6 +23,8 @@ export interface LayerParams {
   readonly relu: boolean;
   /** Feed the running variance with the unbiased batch variance (PyTorch). */
   readonly unbiased: boolean;
+  /** Changes whenever gamma, beta or the running statistics may have: the key of cached inference scales. */
+  readonly version: number;
 }
 
 export interface Engine {

@@ -1,7 +1,14 @@
 // The book's BatchNormalization layer ("Deep Learning from Scratch"), with the same
-// constructor, forward(x, trainFlg) and backward(dout), over a Wasm or a JS engine.
+// constructor, forward(x, trainFlg) and backward(dout), over a Wasm or a JS engine;
+// plus per-channel axes, a fused ReLU and PyTorch/ONNX conventions.
 import type { Engine, Geometry, LayerParams } from './engine.js';
+import { foldInto, type Folded } from './fold.js';
+import { allowedRanks, checkAxis, geometryOf, rankDescription, type Axis } from './geometry.js';
 import { currentDefaultBackend, requireRuntime, type BackendName } from './init.js';
+import {
+  checkState, complementMomentum, fromPyTorchArgs, STATE_FORMAT,
+  type BatchNormState, type PyTorchBatchNorm, type PyTorchExport,
+} from './interop.js';
 import { JsEngine } from './js/engine.js';
 import {
   checkBoolean, checkEps, checkLength, checkMomentum, checkTensor, describe, float32Param, formatShape, sameShape,
@@ -14,6 +21,16 @@ export interface BatchNormalizationOptions {
   eps?: number;
   /** Default: the backend init() chose. */
   backend?: BackendName;
+  /**
+   * The axis whose entries keep their own statistics (Keras' convention). Default: the
+   * book's, every axis but 0 ([N, C, H, W] read as [N, C*H*W]). 1: per channel, channels
+   * first (PyTorch, ONNX). -1 or the last index: per channel, channels last ([N, H, W, C]).
+   */
+  axis?: Axis | null;
+  /** 'relu' fuses a ReLU after the affine transform (forward and backward). */
+  activation?: 'relu' | null;
+  /** Feed the running variance with the unbiased batch variance, as PyTorch does. Default false. */
+  runningVarUnbiased?: boolean;
 }
 
 /** A tensor the layer returns: it owns its data. */
@@ -28,12 +45,10 @@ function createEngine(backend: BackendName, C: number): Engine {
   return backend === 'js' ? new JsEngine(C) : new WasmEngine(requireRuntime('new BatchNormalization'), C);
 }
 
-// The book's view of a 2D or 4D input: [N, D] with D = C*H*W, statistics per D.
-function bookGeometry(shape: readonly number[]): Geometry {
-  const N = shape[0];
-  let D = 1;
-  for (let i = 1; i < shape.length; i++) D *= shape[i];
-  return { N, C: D, S: 1, count: N * D };
+function checkActivation(value: unknown, who: string): 'relu' | null {
+  if (value === undefined || value === null) return null;
+  if (value === 'relu') return value;
+  throw new RangeError(`${who}: options.activation must be 'relu' or null; got ${describe(value)}`);
 }
 
 export class BatchNormalization {
@@ -41,6 +56,9 @@ export class BatchNormalization {
   private _beta: Float32Array;
   private readonly _momentum: number;
   private readonly _eps: number;
+  private readonly _axis: Axis | undefined;
+  private readonly _activation: 'relu' | null;
+  private readonly _unbiased: boolean;
   private _runningMean: Float32Array | null;
   private _runningVar: Float32Array | null;
   private _dgamma: Float32Array | null = null;
@@ -48,12 +66,16 @@ export class BatchNormalization {
   // Shape and geometry of the most recent training forward: what backward differentiates.
   private trainShape: readonly number[] | null = null;
   private trainGeometry: Geometry | null = null;
+  // Bumped whenever gamma, beta or the running statistics may have changed: engines key
+  // their cached inference scale on it.
+  private version = 0;
   private engine: Engine | null;
 
   /**
-   * gamma and beta are kept by reference (a Float32Array; other array-likes are copied), so
-   * that an optimiser updating them in place is seen by the next call, as in the book.
-   * The running statistics are copied: the layer owns and updates its own arrays.
+   * The book's positional arguments. gamma and beta are kept by reference (a Float32Array;
+   * other array-likes are copied), so that an optimiser updating them in place is seen by
+   * the next training step, as in the book. The running statistics are copied: the layer
+   * owns and updates its own arrays.
    */
   constructor(
     gamma: Float32Array | ArrayLike<number>,
@@ -80,6 +102,9 @@ export class BatchNormalization {
       throw new TypeError(`${who}: options must be an object; got ${describe(options)}`);
     }
     const eps = options.eps === undefined ? DEFAULT_EPS : checkEps(options.eps, who);
+    const axis = checkAxis(options.axis, who);
+    const activation = checkActivation(options.activation, who);
+    const unbiased = options.runningVarUnbiased === undefined ? false : checkBoolean(options.runningVarUnbiased, 'options.runningVarUnbiased', who);
     const backend = options.backend ?? currentDefaultBackend() ?? 'wasm';
     if (backend !== 'wasm' && backend !== 'js') {
       throw new RangeError(`${who}: options.backend must be 'wasm' or 'js'; got ${describe(backend)}`);
@@ -89,8 +114,26 @@ export class BatchNormalization {
     this._beta = b;
     this._momentum = momentum;
     this._eps = eps;
+    this._axis = axis;
+    this._activation = activation;
+    this._unbiased = unbiased;
     this._runningMean = rm;
     this._runningVar = rv;
+  }
+
+  /** A layer from a PyTorch BatchNorm's state_dict fields; per channel (axis 1) and unbiased running variance unless options say otherwise. */
+  static fromPyTorch(sd: PyTorchBatchNorm, options: BatchNormalizationOptions = {}): BatchNormalization {
+    const a = fromPyTorchArgs(sd, 'BatchNormalization.fromPyTorch');
+    return new BatchNormalization(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar,
+      { axis: 1, runningVarUnbiased: true, eps: a.eps, ...options });
+  }
+
+  /** A layer from state(); options may choose the backend. */
+  static fromState(state: BatchNormState, options: Pick<BatchNormalizationOptions, 'backend'> = {}): BatchNormalization {
+    const s = checkState(state, 'BatchNormalization.fromState');
+    return new BatchNormalization(s.gamma, s.beta, s.momentum, s.runningMean, s.runningVar, {
+      eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased, ...options,
+    });
   }
 
   get gamma(): Float32Array {
@@ -100,6 +143,7 @@ export class BatchNormalization {
     const g = float32Param(value, 'gamma', 'BatchNormalization.gamma');
     checkLength(g, this._gamma.length, 'gamma', 'BatchNormalization.gamma', 'the feature count');
     this._gamma = g;
+    this.version++;
   }
   get beta(): Float32Array {
     return this._beta;
@@ -108,12 +152,23 @@ export class BatchNormalization {
     const b = float32Param(value, 'beta', 'BatchNormalization.beta');
     checkLength(b, this._gamma.length, 'beta', 'BatchNormalization.beta', 'the feature count');
     this._beta = b;
+    this.version++;
   }
   get momentum(): number {
     return this._momentum;
   }
   get eps(): number {
     return this._eps;
+  }
+  /** The axis option: null for the book's semantics. */
+  get axis(): Axis | null {
+    return this._axis ?? null;
+  }
+  get activation(): 'relu' | null {
+    return this._activation;
+  }
+  get runningVarUnbiased(): boolean {
+    return this._unbiased;
   }
   /** null until the first forward when not given to the constructor. */
   get runningMean(): Float32Array | null {
@@ -138,6 +193,15 @@ export class BatchNormalization {
     return this.engine === null;
   }
 
+  /**
+   * Says that gamma, beta, runningMean or runningVar were edited in place. Inference caches
+   * its per-channel scale; training forward, backward and the gamma/beta setters refresh
+   * it by themselves, so call this only after editing those arrays outside a training step.
+   */
+  paramsChanged(): void {
+    this.version++;
+  }
+
   private live(who: string): Engine {
     if (!this.engine) throw new TypeError(`BatchNormalization.${who}: the layer was disposed`);
     return this.engine;
@@ -150,29 +214,31 @@ export class BatchNormalization {
     this._runningVar ??= new Float32Array(D);
     return {
       gamma: this._gamma, beta: this._beta, runningMean: this._runningMean, runningVar: this._runningVar,
-      momentum: this._momentum, eps: this._eps, relu: false, unbiased: false,
+      momentum: this._momentum, eps: this._eps, relu: this._activation === 'relu', unbiased: this._unbiased,
+      version: this.version,
     };
   }
 
-  private geometry(x: TensorLike, name: string, who: string): Geometry {
-    const g = bookGeometry(x.shape);
+  private input(x: unknown, name: string, who: string): { t: TensorLike; g: Geometry } {
+    const t = checkTensor(x, name, who, allowedRanks(this._axis), rankDescription(this._axis));
+    const g = geometryOf(t.shape, this._axis, name, who);
     if (g.C !== this._gamma.length) {
-      throw new RangeError(`${who}: ${name}.shape ${formatShape(x.shape)} has ${g.C} features per sample; expected ${this._gamma.length} (the length of gamma)`);
+      const what = this._axis === undefined ? 'features per sample' : 'channels';
+      throw new RangeError(`${who}: ${name}.shape ${formatShape(t.shape)} has ${g.C} ${what}; expected ${this._gamma.length} (the length of gamma)`);
     }
-    return g;
+    return { t, g };
   }
 
   /** The book's forward: batch statistics when trainFlg, running statistics otherwise. */
   forward(x: TensorLike, trainFlg = true): Tensor {
     const who = 'BatchNormalization.forward';
     const engine = this.live('forward');
-    const t = checkTensor(x, 'x', who);
+    const { t, g } = this.input(x, 'x', who);
     checkBoolean(trainFlg, 'trainFlg', who);
-    const g = this.geometry(t, 'x', who);
     const shape = Object.freeze([...t.shape]);
-    const p = this.params();
-    if (!trainFlg) return { data: engine.inferForward(t.data, g, p), shape };
-    const out = engine.trainForward(t.data, g, p);
+    if (!trainFlg) return { data: engine.inferForward(t.data, g, this.params()), shape };
+    const out = engine.trainForward(t.data, g, this.params());
+    this.version++; // the running statistics moved
     this.trainShape = shape;
     this.trainGeometry = g;
     return { data: out, shape };
@@ -182,7 +248,7 @@ export class BatchNormalization {
   backward(dout: TensorLike): Tensor {
     const who = 'BatchNormalization.backward';
     const engine = this.live('backward');
-    const t = checkTensor(dout, 'dout', who);
+    const t = checkTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis));
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
     }
@@ -195,7 +261,44 @@ export class BatchNormalization {
     const out = engine.backward(t.data, g, this.params(), dgamma, dbeta);
     this._dgamma = dgamma;
     this._dbeta = dbeta;
+    this.version++; // an optimiser step on gamma and beta usually follows
     return { data: out, shape: this.trainShape };
+  }
+
+  /** PyTorch's state_dict fields (copies) with its momentum convention (1 - ours). */
+  toPyTorch(): PyTorchExport {
+    const C = this._gamma.length;
+    return {
+      weight: Float32Array.from(this._gamma),
+      bias: Float32Array.from(this._beta),
+      running_mean: this._runningMean ? Float32Array.from(this._runningMean) : new Float32Array(C),
+      running_var: this._runningVar ? Float32Array.from(this._runningVar) : new Float32Array(C),
+      momentum: complementMomentum(this._momentum),
+      eps: this._eps,
+    };
+  }
+
+  /** A plain JSON-serialisable snapshot; BatchNormalization.fromState restores it exactly. */
+  state(): BatchNormState {
+    const plain = (a: Float32Array | null) => (a ? Array.from(a) : null);
+    return {
+      format: STATE_FORMAT,
+      gamma: Array.from(this._gamma),
+      beta: Array.from(this._beta),
+      runningMean: plain(this._runningMean),
+      runningVar: plain(this._runningVar),
+      momentum: this._momentum,
+      eps: this._eps,
+      axis: this._axis ?? null,
+      activation: this._activation,
+      runningVarUnbiased: this._unbiased,
+    };
+  }
+
+  /** New weights and bias of the linear layer before this one with this layer's inference folded in (see fold.ts). */
+  foldInto(weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
+    this.live('foldInto');
+    return foldInto(this, weights, bias);
   }
 
   /** Releases the layer's Wasm memory; any later call throws. Idempotent. */

@@ -59,8 +59,12 @@ export function checkBoolean(value: unknown, name: string, who: string): boolean
   return value;
 }
 
-/** Checks a tensor argument's form: data array-like, shape of 2 or 4 positive integers, sizes agree. */
-export function checkTensor(tensor: unknown, name: string, who: string): TensorLike {
+/**
+ * Checks a tensor argument's form: data array-like, a shape of one of the allowed ranks
+ * (described for the message) made of positive integers, and sizes that agree.
+ */
+export function checkTensor(tensor: unknown, name: string, who: string,
+  ranks: readonly number[] = [2, 4], rankText = '2 dimensions [N, D] or 4 [N, C, H, W]'): TensorLike {
   if (tensor === null || typeof tensor !== 'object') {
     throw new TypeError(`${who}: ${name} must be an object { data, shape }; got ${describe(tensor)}`);
   }
@@ -71,8 +75,8 @@ export function checkTensor(tensor: unknown, name: string, who: string): TensorL
   if (!Array.isArray(shape)) {
     throw new TypeError(`${who}: ${name}.shape must be an array [N, D] or [N, C, H, W]; got ${describe(shape)}`);
   }
-  if (shape.length !== 2 && shape.length !== 4) {
-    throw new RangeError(`${who}: ${name}.shape must have 2 dimensions [N, D] or 4 [N, C, H, W]; got ${formatShape(shape)}`);
+  if (!ranks.includes(shape.length)) {
+    throw new RangeError(`${who}: ${name}.shape must have ${rankText}; got ${formatShape(shape)}`);
   }
   let count = 1;
   for (let i = 0; i < shape.length; i++) {

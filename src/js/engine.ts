@@ -22,6 +22,7 @@ export class JsEngine implements Engine {
   private readonly kc: Float32Array;
   private readonly acc1: Float64Array;
   private readonly acc2: Float64Array;
+  private foldedVersion = -1; // params version that scale was folded from
 
   constructor(C: number) {
     [this.meanHi, this.meanLo, this.invstd, this.alpha, this.shift, this.scale, this.ka, this.kb, this.kc] =
@@ -43,7 +44,10 @@ export class JsEngine implements Engine {
   }
 
   inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
-    k.fold(g.C, p.gamma, p.runningVar, p.eps, this.scale);
+    if (this.foldedVersion !== p.version) {
+      k.fold(g.C, p.gamma, p.runningVar, p.eps, this.scale);
+      this.foldedVersion = p.version;
+    }
     const out = new Float32Array(g.count);
     k.normalize(asFloat32(x), out, g.N, g.C, g.S, p.runningMean, this.scale, p.beta, p.relu);
     return out;

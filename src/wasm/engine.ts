@@ -33,6 +33,7 @@ export class WasmEngine implements Engine {
   private xPtr = 0; // the last training input, kept for backward
   private ioPtr = 0; // input/output of the current call
   private capacity = 0; // elements in each of xPtr and ioPtr
+  private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
 
   constructor(rt: WasmRuntime, C: number) {
     this.rt = rt;
@@ -110,10 +111,13 @@ export class WasmEngine implements Engine {
   inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
     this.reserve(g.count);
     const f32 = this.rt.heap.f32;
-    this.writeParams(f32, p, true);
-    f32.set(x, this.ioPtr >>> 2);
     const a = this.at;
-    this.rt.kernels.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
+    if (this.foldedVersion !== p.version) {
+      this.writeParams(f32, p, true);
+      this.rt.kernels.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
+      this.foldedVersion = p.version;
+    }
+    f32.set(x, this.ioPtr >>> 2);
     this.rt.kernels.normalize(this.ioPtr, this.ioPtr, g.N, g.C, g.S, a.runMean, a.scale, a.beta, p.relu ? 1 : 0);
     return this.result(f32, g.count);
   }

@@ -1,0 +1,55 @@
+// Folding a layer's inference transform into the linear layer before it:
+//   y = BN(x @ W + b) = x @ (W * a) + (b * a + shift),  a = gamma / sqrt(runningVar + eps),
+//   shift = beta - runningMean * a, per output feature / channel.
+// Affine weights are [in, out] (the book's Affine: x @ W + b); convolution weights are
+// [outC, inC, kh, kw]. Computed in f64, stored as f32.
+import type { TensorLike } from './validate.js';
+import { checkLength, checkTensor, describe, formatShape, isArrayLike } from './validate.js';
+
+export interface FoldableLayer {
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
+  readonly runningMean: Float32Array | null;
+  readonly runningVar: Float32Array | null;
+  readonly eps: number;
+  readonly activation: 'relu' | null;
+}
+
+export interface Folded {
+  weights: { data: Float32Array; shape: readonly number[] };
+  bias: Float32Array;
+}
+
+export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
+  const who = 'foldInto';
+  if (layer.activation !== null) {
+    throw new TypeError(`${who}: the layer fuses ReLU (activation '${layer.activation}'), which no linear layer can absorb; expected activation null`);
+  }
+  const w = checkTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
+  const C = layer.gamma.length;
+  const conv = w.shape.length === 4;
+  const outs = conv ? w.shape[0] : w.shape[1];
+  if (outs !== C) {
+    throw new RangeError(`${who}: weights.shape ${formatShape(w.shape)} has ${outs} output ${conv ? 'channels' : 'features'}; expected ${C} (the length of gamma)`);
+  }
+  if (bias != null) {
+    if (!isArrayLike(bias)) throw new TypeError(`${who}: bias must be an array-like of numbers or null; got ${describe(bias)}`);
+    checkLength(bias, C, 'bias', who, 'the output count');
+  }
+  const scale = new Float64Array(C);
+  const outBias = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const mean = layer.runningMean?.[c] ?? 0; // the book's running statistics start at zero
+    const variance = layer.runningVar?.[c] ?? 0;
+    scale[c] = layer.gamma[c] / Math.sqrt(variance + layer.eps);
+    outBias[c] = (bias?.[c] ?? 0) * scale[c] + (layer.beta[c] - mean * scale[c]);
+  }
+  const data = Float32Array.from(w.data);
+  if (conv) {
+    const per = data.length / C; // inC * kh * kw weights per output channel
+    for (let i = 0; i < data.length; i++) data[i] *= scale[Math.floor(i / per)];
+  } else {
+    for (let i = 0; i < data.length; i++) data[i] *= scale[i % C];
+  }
+  return { weights: { data, shape: Object.freeze([...w.shape]) }, bias: outBias };
+}

@@ -1,0 +1,42 @@
+// How an input shape maps onto the kernels' row-major [N, C, S] view (see DESIGN.md):
+//   book (axis undefined): [N, D] or [N, C, H, W] read as [N, C*H*W]   -> N, D, 1
+//   axis 1 (PyTorch, ONNX): [N, C], [N, C, L], [N, C, H, W]            -> N, C, L or H*W
+//   axis -1 / last (channels-last): [N, C], [N, L, C], [N, H, W, C]    -> N*L or N*H*W, C, 1
+import type { Geometry } from './engine.js';
+import { describe, formatShape } from './validate.js';
+
+/** undefined: the book's semantics; 1: channels first; -1, 2 or 3: channels last. */
+export type Axis = 1 | -1 | 2 | 3;
+
+export function checkAxis(axis: unknown, who: string): Axis | undefined {
+  if (axis === undefined || axis === null) return undefined;
+  if (axis === 1 || axis === -1 || axis === 2 || axis === 3) return axis;
+  throw new RangeError(`${who}: options.axis must be 1 (channels first), -1 or the last axis index (channels last), or undefined (the book's per-feature statistics); got ${describe(axis)}`);
+}
+
+/** The ranks an input may have with this axis. */
+export function allowedRanks(axis: Axis | undefined): readonly number[] {
+  return axis === undefined ? [2, 4] : [2, 3, 4];
+}
+
+export function rankDescription(axis: Axis | undefined): string {
+  if (axis === undefined) return '2 dimensions [N, D] or 4 [N, C, H, W]';
+  if (axis === 1) return '2 to 4 dimensions ([N, C], [N, C, L] or [N, C, H, W]) for axis 1';
+  return '2 to 4 dimensions ([N, C], [N, L, C] or [N, H, W, C]) for channels-last axis';
+}
+
+function product(shape: readonly number[], from: number, to: number): number {
+  let p = 1;
+  for (let i = from; i < to; i++) p *= shape[i];
+  return p;
+}
+
+/** The [N, C, S] view of a validated shape, or a RangeError naming the axis. */
+export function geometryOf(shape: readonly number[], axis: Axis | undefined, name: string, who: string): Geometry {
+  const rank = shape.length;
+  const count = product(shape, 0, rank);
+  if (axis === undefined) return { N: shape[0], C: count / shape[0], S: 1, count };
+  if (axis === 1) return { N: shape[0], C: shape[1], S: product(shape, 2, rank), count };
+  if (axis === -1 || axis === rank - 1) return { N: count / shape[rank - 1], C: shape[rank - 1], S: 1, count };
+  throw new RangeError(`${who}: options.axis ${axis} is neither 1 nor the last axis of ${name}.shape ${formatShape(shape)}`);
+}

@@ -1,0 +1,99 @@
+// Conversions between a layer and plain data: PyTorch's state_dict conventions and a
+// JSON-serialisable state. Kept apart from the layer so that the layer file holds only the
+// layer's own behaviour.
+import type { Axis } from './geometry.js';
+import { describe, float32Param, isArrayLike } from './validate.js';
+
+/** The fields of torch.nn.BatchNorm{1,2,3}d's state_dict plus its momentum and eps. */
+export interface PyTorchBatchNorm {
+  weight?: ArrayLike<number> | null;
+  bias?: ArrayLike<number> | null;
+  running_mean?: ArrayLike<number> | null;
+  running_var?: ArrayLike<number> | null;
+  /** PyTorch's weight of the new value (default 0.1); null (cumulative average) is not supported. */
+  momentum?: number | null;
+  /** Default 1e-5, PyTorch's. */
+  eps?: number;
+}
+
+/** What toPyTorch() returns: arrays of its own, ready for a state_dict. */
+export interface PyTorchExport {
+  weight: Float32Array;
+  bias: Float32Array;
+  running_mean: Float32Array;
+  running_var: Float32Array;
+  momentum: number;
+  eps: number;
+}
+
+/** The JSON-serialisable state of a layer (state() / fromState()). */
+export interface BatchNormState {
+  format: typeof STATE_FORMAT;
+  gamma: number[];
+  beta: number[];
+  runningMean: number[] | null;
+  runningVar: number[] | null;
+  momentum: number;
+  eps: number;
+  axis: Axis | null;
+  activation: 'relu' | null;
+  runningVarUnbiased: boolean;
+}
+
+export const STATE_FORMAT = 'batchnorm-wasm/state@1';
+
+/**
+ * 1 - m for a momentum, rounded to 15 significant digits so that PyTorch's 0.1 maps to 0.9
+ * and back to 0.1 (plain 1 - 0.9 is 0.09999999999999998 in binary floating point).
+ */
+export function complementMomentum(m: number): number {
+  return Number((1 - m).toPrecision(15));
+}
+
+export interface PyTorchArgs {
+  gamma: Float32Array;
+  beta: Float32Array;
+  runningMean: Float32Array | null;
+  runningVar: Float32Array | null;
+  momentum: number;
+  eps: number;
+}
+
+/** Checks a PyTorch-style object and maps it to the constructor's arguments. */
+export function fromPyTorchArgs(sd: unknown, who: string): PyTorchArgs {
+  if (sd === null || typeof sd !== 'object') {
+    throw new TypeError(`${who}: the argument must be an object { weight, bias, running_mean, running_var, momentum?, eps? }; got ${describe(sd)}`);
+  }
+  const s = sd as PyTorchBatchNorm;
+  const momentum = s.momentum === undefined ? 0.1 : s.momentum;
+  if (momentum === null) {
+    throw new RangeError(`${who}: momentum null (PyTorch's cumulative moving average) is not supported; expected a number in [0, 1]; got null`);
+  }
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
+    throw new RangeError(`${who}: momentum must be a finite number in [0, 1]; got ${describe(momentum)}`);
+  }
+  const pick = (v: unknown, name: string) => (v == null ? null : float32Param(v, name, who));
+  const runningMean = pick(s.running_mean, 'running_mean');
+  const runningVar = pick(s.running_var, 'running_var');
+  let gamma = pick(s.weight, 'weight');
+  let beta = pick(s.bias, 'bias');
+  // affine=False modules have no weight and bias: they act as gamma = 1, beta = 0.
+  const C = gamma?.length ?? beta?.length ?? runningMean?.length ?? runningVar?.length;
+  if (C === undefined) throw new TypeError(`${who}: at least one of weight, bias, running_mean, running_var must be an array; got none`);
+  gamma ??= new Float32Array(C).fill(1);
+  beta ??= new Float32Array(C);
+  return { gamma, beta, runningMean, runningVar, momentum: complementMomentum(momentum), eps: s.eps ?? 1e-5 };
+}
+
+/** Checks a state object's form; the constructor checks the values. */
+export function checkState(state: unknown, who: string): BatchNormState {
+  if (state === null || typeof state !== 'object') throw new TypeError(`${who}: state must be an object from state(); got ${describe(state)}`);
+  const s = state as BatchNormState;
+  if (s.format !== STATE_FORMAT) {
+    throw new TypeError(`${who}: state.format must be ${JSON.stringify(STATE_FORMAT)}; got ${describe(s.format)}`);
+  }
+  for (const key of ['gamma', 'beta'] as const) {
+    if (!isArrayLike(s[key])) throw new TypeError(`${who}: state.${key} must be an array of numbers; got ${describe(s[key])}`);
+  }
+  return s;
+}

@@ -1,0 +1,178 @@
+// Folded inference (the cached per-channel scale and when it refreshes), the fused ReLU,
+// and foldInto for affine and convolution weights.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BatchNormalization, foldInto, init } from '../src/index.js';
+import { scaledDistance } from './helpers/compare.js';
+import { refChannelInfer, seeded } from './helpers/channel-reference.js';
+import { refBackward, refForward } from './helpers/reference.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+describe.each(['wasm', 'js'] as const)('the cached inference scale on %s', (backend) => {
+  const C = 5;
+  const shape = [3, C];
+  const x = seeded(3 * C, 1, 0.5, 3);
+  const infer = (bn: BatchNormalization) => bn.forward({ data: x, shape }, false).data;
+  const expected = (bn: BatchNormalization) => refChannelInfer(x, 3, C, 1, bn.gamma, bn.beta, bn.runningMean!, bn.runningVar!, bn.eps);
+
+  it('a gamma or beta set through the setters takes effect', () => {
+    const bn = new BatchNormalization(seeded(C, 2, 1), seeded(C, 3), 0.9, seeded(C, 4), seeded(C, 5, 1, 0.5), { backend });
+    expect(scaledDistance(infer(bn), expected(bn))).toBeLessThan(1e-6);
+    bn.gamma = seeded(C, 6, -1);
+    expect(scaledDistance(infer(bn), expected(bn))).toBeLessThan(1e-6);
+    bn.beta = seeded(C, 7, 5);
+    expect(scaledDistance(infer(bn), expected(bn))).toBeLessThan(1e-6);
+  });
+
+  it('in-place edits take effect after paramsChanged()', () => {
+    const bn = new BatchNormalization(seeded(C, 2, 1), seeded(C, 3), 0.9, seeded(C, 4), seeded(C, 5, 1, 0.5), { backend });
+    const before = infer(bn);
+    bn.gamma[0] *= 3;
+    bn.runningMean![1] += 2;
+    bn.runningVar![2] *= 4;
+    bn.paramsChanged();
+    const after = infer(bn);
+    expect(scaledDistance(after, expected(bn))).toBeLessThan(1e-6);
+    expect(scaledDistance(after, before)).toBeGreaterThan(1e-3); // the edits did change the output
+  });
+
+  it('an optimiser step after backward needs no call: backward refreshes the cache', () => {
+    const bn = new BatchNormalization(seeded(C, 2, 1), seeded(C, 3), 0.9, null, null, { backend });
+    bn.forward({ data: x, shape });
+    infer(bn); // builds the cache
+    bn.forward({ data: x, shape });
+    bn.backward({ data: seeded(3 * C, 8), shape });
+    for (let c = 0; c < C; c++) {
+      bn.gamma[c] -= 0.5 * bn.dgamma![c];
+      bn.beta[c] -= 0.5 * bn.dbeta![c];
+    }
+    expect(scaledDistance(infer(bn), expected(bn))).toBeLessThan(1e-6);
+  });
+});
+
+describe.each(['wasm', 'js'] as const)('fused ReLU on %s', (backend) => {
+  for (const [axis, shape] of [[undefined, [6, 7]], [1, [4, 3, 5]]] as const) {
+    it(`forward is max(0, BN(x)) and backward masks the gradient (axis ${axis})`, () => {
+      const [N, C] = shape;
+      const S = shape.length === 3 ? shape[2] : 1;
+      const count = N * C * S;
+      const gamma = seeded(C, 1, 1, 1);
+      const beta = seeded(C, 2, 0, 1);
+      const x = seeded(count, 3, 0, 4);
+      const dy = seeded(count, 4);
+      const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis, activation: 'relu' });
+      const plain = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis });
+      const y = bn.forward({ data: x, shape: [...shape] }).data;
+      const z = plain.forward({ data: x, shape: [...shape] }).data;
+      expect(Array.from(y)).toEqual(Array.from(z, (v) => Math.max(0, v)));
+      expect(y.some((v) => v === 0) && y.some((v) => v > 0)).toBe(true);
+      // Backward of ReLU then BN: BN's backward of dy masked where the output was 0.
+      const dx = bn.backward({ data: dy, shape: [...shape] }).data;
+      const masked = dy.map((g, i) => (z[i] > 0 ? g : 0));
+      const dxExpected = plain.backward({ data: masked, shape: [...shape] }).data;
+      expect(scaledDistance(dx, dxExpected)).toBeLessThan(1e-6);
+      expect(scaledDistance(bn.dgamma!, plain.dgamma!)).toBeLessThan(1e-6);
+      expect(scaledDistance(bn.dbeta!, plain.dbeta!)).toBeLessThan(1e-6);
+      // Inference fuses it too.
+      const yi = bn.forward({ data: x, shape: [...shape] }, false).data;
+      const zi = plain.forward({ data: x, shape: [...shape] }, false).data;
+      expect(Array.from(yi)).toEqual(Array.from(zi, (v) => Math.max(0, v)));
+    });
+  }
+
+  it('passes a gradient check against finite differences (book semantics, float64 reference forward)', () => {
+    const N = 5, D = 4;
+    const gamma = seeded(D, 11, 1, 1);
+    const beta = seeded(D, 12, 0, 1);
+    const x = seeded(N * D, 13, 0, 4);
+    const w = seeded(N * D, 14);
+    const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, activation: 'relu' });
+    bn.forward({ data: x, shape: [N, D] });
+    const dx = bn.backward({ data: w, shape: [N, D] }).data;
+    // L(x) = sum(w * relu(BN(x))) in float64; central differences with a small step.
+    const loss = (xs: ArrayLike<number>) => {
+      const state = { runningMean: new Float64Array(D), runningVar: new Float64Array(D) };
+      const y = refForward(xs, N, D, gamma, beta, state, 0.9, true);
+      return y.reduce((s, v, i) => s + w[i] * Math.max(0, v), 0);
+    };
+    const h = 1e-5;
+    const xs = Float64Array.from(x);
+    for (let i = 0; i < N * D; i++) {
+      const keep = xs[i];
+      xs[i] = keep + h;
+      const up = loss(xs);
+      xs[i] = keep - h;
+      const down = loss(xs);
+      xs[i] = keep;
+      expect(Math.abs(dx[i] - (up - down) / (2 * h))).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(dx[i])));
+    }
+    // And the reference backward agrees with the same masking.
+    const state = { runningMean: new Float64Array(D), runningVar: new Float64Array(D) };
+    const y = refForward(x, N, D, gamma, beta, state, 0.9, true);
+    const ref = refBackward(w.map((g, i) => (y[i] > 0 ? g : 0)), D, gamma, state);
+    expect(scaledDistance(dx, ref.dx)).toBeLessThan(1e-5);
+  });
+});
+
+describe.each(['wasm', 'js'] as const)('foldInto on %s', (backend) => {
+  it('affine x @ W + b then BN inference equals the folded affine', () => {
+    const N = 6, IN = 7, OUT = 5;
+    const W = seeded(IN * OUT, 1);
+    const b = seeded(OUT, 2);
+    const xs = seeded(N * IN, 3, 0, 3);
+    const affine = (Wd: ArrayLike<number>, bd: ArrayLike<number>) => {
+      const h = new Float32Array(N * OUT);
+      for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) {
+        let s = bd[o];
+        for (let i = 0; i < IN; i++) s += xs[n * IN + i] * Wd[i * OUT + o];
+        h[n * OUT + o] = s;
+      }
+      return h;
+    };
+    const bn = new BatchNormalization(seeded(OUT, 4, 1), seeded(OUT, 5), 0.9, null, null, { backend });
+    for (let step = 0; step < 3; step++) bn.forward({ data: affine(W, b).map((v) => v * (1 + step)), shape: [N, OUT] });
+    const expected = bn.forward({ data: affine(W, b), shape: [N, OUT] }, false).data;
+    const folded = bn.foldInto({ data: W, shape: [IN, OUT] }, b);
+    expect(folded.weights.shape).toEqual([IN, OUT]);
+    expect(scaledDistance(affine(folded.weights.data, folded.bias), expected)).toBeLessThan(1e-5);
+    expect(Array.from(W)).toEqual(Array.from(seeded(IN * OUT, 1))); // inputs untouched
+  });
+
+  it('a convolution [outC, inC, kh, kw] then per-channel BN equals the folded convolution', () => {
+    const N = 2, IC = 3, OC = 4, H = 6, Wd = 5, K = 3;
+    const OH = H - K + 1, OW = Wd - K + 1;
+    const weights = seeded(OC * IC * K * K, 6);
+    const xs = seeded(N * IC * H * Wd, 7, 0, 2);
+    const conv = (w: ArrayLike<number>, bias: ArrayLike<number> | null) => {
+      const out = new Float32Array(N * OC * OH * OW);
+      for (let n = 0; n < N; n++) for (let o = 0; o < OC; o++) for (let y = 0; y < OH; y++) for (let z = 0; z < OW; z++) {
+        let s = bias ? bias[o] : 0;
+        for (let i = 0; i < IC; i++) for (let ky = 0; ky < K; ky++) for (let kz = 0; kz < K; kz++) {
+          s += xs[((n * IC + i) * H + y + ky) * Wd + z + kz] * w[((o * IC + i) * K + ky) * K + kz];
+        }
+        out[((n * OC + o) * OH + y) * OW + z] = s;
+      }
+      return out;
+    };
+    const shape = [N, OC, OH, OW];
+    const bn = new BatchNormalization(seeded(OC, 8, 1), seeded(OC, 9), 0.5, null, null, { backend, axis: 1 });
+    bn.forward({ data: conv(weights, null), shape });
+    const expected = bn.forward({ data: conv(weights, null), shape }, false).data;
+    const folded = foldInto(bn, { data: weights, shape: [OC, IC, K, K] });
+    expect(scaledDistance(conv(folded.weights.data, folded.bias), expected)).toBeLessThan(1e-5);
+    // The same with the reference formula, as a cross-check of what inference computed.
+    const ref = refChannelInfer(conv(weights, null), N, OC, OH * OW, bn.gamma, bn.beta, bn.runningMean!, bn.runningVar!, bn.eps);
+    expect(scaledDistance(expected, ref)).toBeLessThan(1e-6);
+  });
+
+  it('refuses a fused ReLU, a wrong output count, or a bad bias', () => {
+    const relu = new BatchNormalization([1, 1], [0, 0], 0.9, null, null, { backend, activation: 'relu' });
+    expect(() => relu.foldInto({ data: new Float32Array(6), shape: [3, 2] })).toThrow(/fuses ReLU/);
+    const bn = new BatchNormalization([1, 1], [0, 0], 0.9, null, null, { backend });
+    expect(() => bn.foldInto({ data: new Float32Array(6), shape: [2, 3] })).toThrow(/weights\.shape \[2, 3\] has 3 output features; expected 2/);
+    expect(() => bn.foldInto({ data: new Float32Array(6), shape: [3, 2] }, [1, 2, 3])).toThrow(/bias\.length must be 2/);
+    expect(() => bn.foldInto({ data: new Float32Array(6), shape: [6] })).toThrow(RangeError);
+  });
+});

@@ -2,6 +2,7 @@
 // layer's parameters passed in at every call so that in-place edits of gamma and beta
 // take effect, as with the book's numpy arrays.
 import type { BackendName } from './init.js';
+import type { TensorLike } from './validate.js';
 
 /** A row-major [N, C, S] view with statistics per C; count = N*C*S elements. */
 export interface Geometry {
@@ -27,14 +28,17 @@ export interface LayerParams {
   readonly version: number;
 }
 
+/** Where an operation writes: a given tensor's data (a Wasm tensor's memory included), or a new array. */
+export type Output = { readonly data: Float32Array } | null;
+
 export interface Engine {
   readonly backend: BackendName;
-  /** Batch statistics, running-stat update, returns the normalised x; keeps x for backward. */
-  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array;
-  /** Returns x normalised with the running statistics. */
-  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array;
-  /** Returns dx for the last trainForward (whose geometry g is); fills dgamma and dbeta. */
-  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, dgamma: Float32Array, dbeta: Float32Array): Float32Array;
+  /** Batch statistics, running-stat update, the normalised x (into out when given); keeps x for backward. */
+  trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array;
+  /** x normalised with the running statistics (into out when given; out may be x). */
+  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array;
+  /** dx for the last trainForward (whose geometry g is), into out when given; fills dgamma and dbeta. */
+  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Float32Array;
   /** Releases what the engine holds; no call may follow. */
   dispose(): void;
 }

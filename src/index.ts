@@ -5,6 +5,7 @@ export type { BackendName, InitInfo, InitOptions, InitOptionsSync } from './init
 export { BatchNormalization } from './layer.js';
 export type { BatchNormalizationOptions, Tensor } from './layer.js';
 export { foldInto } from './fold.js';
+export { allocTensor, WasmTensor } from './tensors.js';
 export type { Folded, FoldableLayer } from './fold.js';
 export type { Axis } from './geometry.js';
 export type { BatchNormState, PyTorchBatchNorm, PyTorchExport } from './interop.js';

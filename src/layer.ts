@@ -11,7 +11,7 @@ import {
 } from './interop.js';
 import { JsEngine } from './js/engine.js';
 import {
-  checkBoolean, checkEps, checkLength, checkMomentum, checkTensor, describe, float32Param, formatShape, sameShape,
+  checkBoolean, checkEps, checkLength, checkMomentum, checkOut, checkTensor, describe, float32Param, formatShape, sameShape,
   type TensorLike,
 } from './validate.js';
 import { WasmEngine } from './wasm/engine.js';
@@ -229,23 +229,31 @@ export class BatchNormalization {
     return { t, g };
   }
 
-  /** The book's forward: batch statistics when trainFlg, running statistics otherwise. */
-  forward(x: TensorLike, trainFlg = true): Tensor {
+  /**
+   * The book's forward: batch statistics when trainFlg, running statistics otherwise.
+   * With out (a tensor of x's shape, e.g. from allocTensor) the result is written there and
+   * out is returned; out may be x for inference (in place).
+   */
+  forward<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): T {
     const who = 'BatchNormalization.forward';
     const engine = this.live('forward');
     const { t, g } = this.input(x, 'x', who);
     checkBoolean(trainFlg, 'trainFlg', who);
-    const shape = Object.freeze([...t.shape]);
-    if (!trainFlg) return { data: engine.inferForward(t.data, g, this.params()), shape };
-    const out = engine.trainForward(t.data, g, this.params());
+    if (out != null) checkOut(out, t.shape, 'x', who);
+    const shape = out ? out.shape : Object.freeze([...t.shape]);
+    if (!trainFlg) {
+      const data = engine.inferForward(t, g, this.params(), out ?? null);
+      return (out ?? { data, shape }) as T;
+    }
+    const data = engine.trainForward(t, g, this.params(), out ?? null);
     this.version++; // the running statistics moved
-    this.trainShape = shape;
+    this.trainShape = Object.freeze([...t.shape]);
     this.trainGeometry = g;
-    return { data: out, shape };
+    return (out ?? { data, shape }) as T;
   }
 
-  /** The book's backward: returns dx and sets dgamma and dbeta, for the last training forward. */
-  backward(dout: TensorLike): Tensor {
+  /** The book's backward: returns dx (written into out when given) and sets dgamma and dbeta, for the last training forward. */
+  backward<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): T {
     const who = 'BatchNormalization.backward';
     const engine = this.live('backward');
     const t = checkTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis));
@@ -255,14 +263,15 @@ export class BatchNormalization {
     if (!sameShape(t.shape, this.trainShape)) {
       throw new RangeError(`${who}: dout.shape must be the last training input's shape ${formatShape(this.trainShape)}; got ${formatShape(t.shape)}`);
     }
+    if (out != null) checkOut(out, this.trainShape, 'dout', who);
     const g = this.trainGeometry;
     const dgamma = new Float32Array(g.C);
     const dbeta = new Float32Array(g.C);
-    const out = engine.backward(t.data, g, this.params(), dgamma, dbeta);
+    const data = engine.backward(t, g, this.params(), out ?? null, dgamma, dbeta);
     this._dgamma = dgamma;
     this._dbeta = dbeta;
     this.version++; // an optimiser step on gamma and beta usually follows
-    return { data: out, shape: this.trainShape };
+    return (out ?? { data, shape: this.trainShape }) as T;
   }
 
   /** PyTorch's state_dict fields (copies) with its momentum convention (1 - ours). */

@@ -95,3 +95,15 @@ export function checkTensor(tensor: unknown, name: string, who: string,
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/** Checks an out tensor: a Float32Array to write into, of the shape the result has. */
+export function checkOut(out: unknown, shape: readonly number[], of: string, who: string): void {
+  if (typeof out !== 'object' || out === null) throw new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null; got ${describe(out)}`);
+  const { data, shape: outShape } = out as { data?: unknown; shape?: unknown };
+  if (!(data instanceof Float32Array)) throw new TypeError(`${who}: out.data must be a Float32Array; got ${describe(data)}`);
+  if (!Array.isArray(outShape) || !sameShape(outShape, shape)) {
+    throw new RangeError(`${who}: out.shape must be ${of}'s shape ${formatShape(shape)}; got ${Array.isArray(outShape) ? formatShape(outShape) : describe(outShape)}`);
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== count) throw new RangeError(`${who}: out.data.length must be ${count}; got ${data.length}`);
+}

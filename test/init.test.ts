@@ -50,6 +50,7 @@ describe('init', () => {
   it('a Wasm layer before init() throws an Error that says to await init()', async () => {
     const lib = await freshLibrary();
     expect(() => new lib.BatchNormalization(gamma, beta)).toThrow(/call `await init\(\)`/);
+    expect(() => lib.allocTensor([2, 2])).toThrow(/call `await init\(\)`/);
     expect(checkWorks(lib, 'js')).toBe('js'); // the JS backend needs no init
   });
 

@@ -1,5 +1,6 @@
 // The JS backend's per-layer state: typed arrays on the JS heap and the reference kernels.
-import type { Engine, Geometry, LayerParams } from '../engine.js';
+import type { Engine, Geometry, LayerParams, Output } from '../engine.js';
+import type { TensorLike } from '../validate.js';
 import * as k from './kernels.js';
 
 function asFloat32(data: ArrayLike<number>): Float32Array {
@@ -31,36 +32,36 @@ export class JsEngine implements Engine {
     this.acc2 = new Float64Array(C);
   }
 
-  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
+  trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
     if (this.saved.length < g.count) this.saved = new Float32Array(g.count);
     const xs = this.saved.subarray(0, g.count);
-    xs.set(x); // a copy: backward must see this input even if the caller reuses its array
+    xs.set(x.data); // a copy: backward must see this input even if the caller reuses its array
     k.stats(xs, g.N, g.C, g.S, this.acc1, this.acc2);
     k.trainFinalize(g.C, g.N * g.S, this.acc1, this.acc2, p.gamma, p.beta, p.runningMean, p.runningVar,
       p.momentum, p.eps, p.unbiased, this.meanHi, this.meanLo, this.invstd, this.alpha, this.shift);
-    const out = new Float32Array(g.count);
-    k.normalize(xs, out, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, p.relu);
-    return out;
+    const y = out ? out.data : new Float32Array(g.count);
+    k.normalize(xs, y, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, p.relu);
+    return y;
   }
 
-  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
+  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
     if (this.foldedVersion !== p.version) {
       k.fold(g.C, p.gamma, p.runningVar, p.eps, this.scale);
       this.foldedVersion = p.version;
     }
-    const out = new Float32Array(g.count);
-    k.normalize(asFloat32(x), out, g.N, g.C, g.S, p.runningMean, this.scale, p.beta, p.relu);
-    return out;
+    const y = out ? out.data : new Float32Array(g.count);
+    k.normalize(asFloat32(x.data), y, g.N, g.C, g.S, p.runningMean, this.scale, p.beta, p.relu);
+    return y;
   }
 
-  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
+  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
     const xs = this.saved.subarray(0, g.count);
-    const d = asFloat32(dy);
+    const d = asFloat32(dy.data);
     k.backwardReduce(xs, d, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.acc1, this.acc2, p.relu);
     k.backwardFinalize(g.C, g.N * g.S, p.gamma, this.meanLo, this.invstd, this.acc1, this.acc2, dgamma, dbeta, this.ka, this.kb, this.kc);
-    const out = new Float32Array(g.count);
-    k.backwardApply(xs, d, out, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.ka, this.kb, this.kc, p.relu);
-    return out;
+    const dx = out ? out.data : new Float32Array(g.count);
+    k.backwardApply(xs, d, dx, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.ka, this.kb, this.kc, p.relu);
+    return dx;
   }
 
   dispose(): void {

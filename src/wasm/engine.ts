@@ -1,9 +1,12 @@
 // The Wasm backend's per-layer state: the layer's buffers live in linear memory (carved
-// from the shared heap), a call copies x in once and y out once, and buffers are reused
-// across calls, growing only when a larger batch arrives.
-import type { Engine, Geometry, LayerParams } from '../engine.js';
+// from the shared heap). A call copies x in once and y out once; with Wasm tensors as
+// input and out it copies nothing. Buffers are reused across calls and grow only when a
+// larger batch arrives.
+import type { Engine, Geometry, LayerParams, Output } from '../engine.js';
+import type { TensorLike } from '../validate.js';
 import type { WasmHeap } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
+import { WasmTensor } from './tensor.js';
 
 // Per-channel f32 arrays, each padded to a multiple of 4 floats (16 bytes).
 const CHANNEL_ARRAYS = ['gamma', 'beta', 'runMean', 'runVar', 'meanHi', 'meanLo', 'invstd', 'alpha', 'shift', 'scale', 'dgamma', 'dbeta'] as const;
@@ -22,22 +25,29 @@ function releaseAll(h: Holdings): void {
 
 const registry = new FinalizationRegistry<Holdings>(releaseAll);
 
+// A growable data buffer of the layer.
+interface Buffer {
+  ptr: number;
+  capacity: number; // elements
+}
+
 export class WasmEngine implements Engine {
   readonly backend = 'wasm' as const;
   private readonly rt: WasmRuntime;
   private readonly holdings: Holdings;
-  private readonly C: number;
   private readonly at: Record<ChannelArray, number>; // byte offsets
   private readonly coef: number; // 3*C f32: ka, kb, kc
   private readonly acc: number; // 2*C f64
-  private xPtr = 0; // the last training input, kept for backward
-  private ioPtr = 0; // input/output of the current call
-  private capacity = 0; // elements in each of xPtr and ioPtr
+  private readonly xBuf: Buffer = { ptr: 0, capacity: 0 }; // a copied training input, kept for backward
+  private readonly ioBuf: Buffer = { ptr: 0, capacity: 0 }; // input/output of the current call
+  // What backward differentiates: the training input's offset, and the Wasm tensor it is
+  // in when the layer kept a reference instead of a copy.
+  private savedPtr = 0;
+  private savedTensor: WasmTensor | null = null;
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
 
   constructor(rt: WasmRuntime, C: number) {
     this.rt = rt;
-    this.C = C;
     this.holdings = { heap: rt.heap, ptrs: new Set() };
     const padded = Math.ceil(C / 4) * 4 * 4;
     const base = this.alloc(padded * CHANNEL_ARRAYS.length + padded * 3 + C * 16);
@@ -53,31 +63,53 @@ export class WasmEngine implements Engine {
     return ptr;
   }
 
-  private release(ptr: number): void {
-    this.holdings.heap.release(ptr);
-    this.holdings.ptrs.delete(ptr);
+  // Grows a buffer to count elements (no allocation when it holds them), keeping its contents.
+  private reserve(buf: Buffer, count: number): number {
+    if (count <= buf.capacity) return buf.ptr;
+    const ptr = this.alloc(count * 4);
+    if (buf.ptr) {
+      this.rt.heap.f32.copyWithin(ptr >>> 2, buf.ptr >>> 2, (buf.ptr >>> 2) + buf.capacity);
+      if (this.savedPtr === buf.ptr) this.savedPtr = ptr;
+      this.holdings.heap.release(buf.ptr);
+      this.holdings.ptrs.delete(buf.ptr);
+    }
+    buf.ptr = ptr;
+    buf.capacity = count;
+    return ptr;
   }
 
-  // Grows the two data buffers to hold count elements; no allocation when they already do.
-  private reserve(count: number): void {
-    if (count <= this.capacity) return;
-    // The saved training input must survive a larger inference batch: copy it over.
-    const old = this.xPtr;
-    const oldCapacity = this.capacity;
-    const x = this.alloc(count * 4);
-    if (old) {
-      const f32 = this.rt.heap.f32;
-      f32.copyWithin(x >>> 2, old >>> 2, (old >>> 2) + oldCapacity);
-      this.release(old);
+  private resident(t: unknown): t is WasmTensor {
+    return t instanceof WasmTensor && t.livesIn(this.rt.heap);
+  }
+
+  // Where an input is in Wasm memory: the tensor itself, or a copy in buf.
+  private place(t: TensorLike, buf: Buffer, count: number): number {
+    if (this.resident(t)) return t.ptr;
+    const ptr = this.reserve(buf, count);
+    this.rt.heap.f32.set(t.data, ptr >>> 2);
+    return ptr;
+  }
+
+  // Where the kernel writes: the out tensor itself, or the io buffer (copied out after).
+  private target(out: Output, count: number): number {
+    return this.resident(out) ? out.ptr : this.reserve(this.ioBuf, count);
+  }
+
+  // The result: out (already written, or filled from the io buffer), or a new array.
+  private deliver(out: Output, ptr: number, count: number): Float32Array {
+    const f32 = this.rt.heap.f32;
+    if (this.resident(out)) return out.data;
+    const view = f32.subarray(ptr >>> 2, (ptr >>> 2) + count);
+    if (out) {
+      out.data.set(view);
+      return out.data;
     }
-    if (this.ioPtr) this.release(this.ioPtr);
-    this.xPtr = x;
-    this.ioPtr = this.alloc(count * 4);
-    this.capacity = count;
+    return view.slice(); // one copy, no zero-fill
   }
 
   // Copies the layer's JS-side parameters in: they are the truth, edits included.
-  private writeParams(f32: Float32Array, p: LayerParams, withRunning: boolean): void {
+  private writeParams(p: LayerParams, withRunning: boolean): void {
+    const f32 = this.rt.heap.f32;
     f32.set(p.gamma, this.at.gamma >>> 2);
     f32.set(p.beta, this.at.beta >>> 2);
     if (withRunning) {
@@ -86,58 +118,67 @@ export class WasmEngine implements Engine {
     }
   }
 
-  private read(f32: Float32Array, ptr: number, into: Float32Array): void {
-    into.set(f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
+  private read(ptr: number, into: Float32Array): void {
+    into.set(this.rt.heap.f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
   }
 
-  // The result leaves Wasm memory as a new array of its own (slice: one copy, no zero-fill).
-  private result(f32: Float32Array, count: number): Float32Array {
-    return f32.slice(this.ioPtr >>> 2, (this.ioPtr >>> 2) + count);
-  }
-
-  trainForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
-    this.reserve(g.count);
-    const f32 = this.rt.heap.f32;
-    this.writeParams(f32, p, true);
-    f32.set(x, this.xPtr >>> 2);
+  trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
+    let xp: number;
+    if (this.resident(x) && out !== x) {
+      xp = x.ptr; // kept by reference for backward: no copy
+      this.savedTensor = x;
+    } else {
+      // A copy, also when out is x: training in place would overwrite what backward needs.
+      xp = this.reserve(this.xBuf, g.count);
+      const f32 = this.rt.heap.f32;
+      if (this.resident(x)) f32.copyWithin(xp >>> 2, x.ptr >>> 2, (x.ptr >>> 2) + g.count);
+      else f32.set(x.data, xp >>> 2);
+      this.savedTensor = null;
+    }
+    this.savedPtr = xp;
+    const yp = this.target(out, g.count);
+    this.writeParams(p, true);
     const a = this.at;
-    this.rt.kernels.trainForward(this.xPtr, this.ioPtr, g.N, g.C, g.S, a.gamma, a.beta, a.runMean, a.runVar,
+    this.rt.kernels.trainForward(xp, yp, g.N, g.C, g.S, a.gamma, a.beta, a.runMean, a.runVar,
       p.momentum, p.eps, p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift, this.acc, p.relu ? 1 : 0);
-    this.read(f32, a.runMean, p.runningMean);
-    this.read(f32, a.runVar, p.runningVar);
-    return this.result(f32, g.count);
+    this.read(a.runMean, p.runningMean);
+    this.read(a.runVar, p.runningVar);
+    return this.deliver(out, yp, g.count);
   }
 
-  inferForward(x: ArrayLike<number>, g: Geometry, p: LayerParams): Float32Array {
-    this.reserve(g.count);
-    const f32 = this.rt.heap.f32;
+  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
     const a = this.at;
     if (this.foldedVersion !== p.version) {
-      this.writeParams(f32, p, true);
+      this.writeParams(p, true);
       this.rt.kernels.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
       this.foldedVersion = p.version;
     }
-    f32.set(x, this.ioPtr >>> 2);
-    this.rt.kernels.normalize(this.ioPtr, this.ioPtr, g.N, g.C, g.S, a.runMean, a.scale, a.beta, p.relu ? 1 : 0);
-    return this.result(f32, g.count);
+    const yp = this.target(out, g.count);
+    const xp = this.place(x, this.ioBuf, g.count); // a copied x is normalised in place
+    this.rt.kernels.normalize(xp, yp, g.N, g.C, g.S, a.runMean, a.scale, a.beta, p.relu ? 1 : 0);
+    return this.deliver(out, yp, g.count);
   }
 
-  backward(dy: ArrayLike<number>, g: Geometry, p: LayerParams, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
-    const f32 = this.rt.heap.f32;
-    this.writeParams(f32, p, false);
-    f32.set(dy, this.ioPtr >>> 2);
+  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
+    if (this.savedTensor?.disposed) {
+      throw new TypeError('BatchNormalization.backward: the Wasm tensor given to the training forward was disposed; backward needs it');
+    }
+    const dyp = this.place(dy, this.ioBuf, g.count);
+    const dxp = this.resident(out) ? out.ptr : this.reserve(this.ioBuf, g.count);
+    this.writeParams(p, false);
     const a = this.at;
-    this.rt.kernels.backward(this.xPtr, this.ioPtr, this.ioPtr, g.N, g.C, g.S, a.gamma,
+    this.rt.kernels.backward(this.savedPtr, dyp, dxp, g.N, g.C, g.S, a.gamma,
       a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift, a.dgamma, a.dbeta, this.coef, this.acc, p.relu ? 1 : 0);
-    this.read(f32, a.dgamma, dgamma);
-    this.read(f32, a.dbeta, dbeta);
-    return this.result(f32, g.count);
+    this.read(a.dgamma, dgamma);
+    this.read(a.dbeta, dbeta);
+    return this.deliver(out, dxp, g.count);
   }
 
   dispose(): void {
     registry.unregister(this);
     releaseAll(this.holdings);
-    this.capacity = 0;
-    this.xPtr = this.ioPtr = 0;
+    this.xBuf.ptr = this.ioBuf.ptr = this.xBuf.capacity = this.ioBuf.capacity = 0;
+    this.savedPtr = 0;
+    this.savedTensor = null;
   }
 }

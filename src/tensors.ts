@@ -1,0 +1,22 @@
+// allocTensor: the zero-copy path's entry point.
+import { requireRuntime } from './init.js';
+import { describe, formatShape } from './validate.js';
+import { WasmTensor } from './wasm/tensor.js';
+
+export { WasmTensor };
+
+/** A tensor whose data lives in Wasm memory (needs the Wasm backend: `await init()` first). */
+export function allocTensor(shape: readonly number[]): WasmTensor {
+  const who = 'allocTensor';
+  if (!Array.isArray(shape)) throw new TypeError(`${who}: shape must be an array of positive integers; got ${describe(shape)}`);
+  if (shape.length === 0) throw new RangeError(`${who}: shape must have at least one dimension; got []`);
+  let count = 1;
+  shape.forEach((d: unknown, i) => {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
+      throw new RangeError(`${who}: shape[${i}] must be a positive integer; got ${describe(d)} in ${formatShape(shape)}`);
+    }
+    count *= d;
+  });
+  if (count * 4 > 2 ** 32) throw new RangeError(`${who}: shape ${formatShape(shape)} needs ${count * 4} bytes; Wasm memory holds at most 4 GiB`);
+  return new WasmTensor(requireRuntime(who).heap, shape, count);
+}

@@ -44,37 +44,37 @@ function statsRows(x: usize, N: i32, C: i32, mean: usize, m2: usize): void {
     const n = na + nbf;
     const wNew = f64x2.splat(nbf / n);
     const wCross = f64x2.splat(na * nbf / n);
-    const invNb = f32x4.splat(<f32>1 / <f32>nb);
+    const invNb = f64x2.splat(1 / nbf);
     const base = x + <usize>r0 * rowBytes;
     for (let c = 0; c < C4; c += 4) {
+      // One pass over the block, with deviations from its first row (the pivot): the sums
+      // of d and d^2 lose at most log2(1 + nb) bits to cancellation, since the pivot is one
+      // of the block's own values (its squared deviation is at most the block's M2).
       let p = base + (<usize>c << 2);
-      let sum = f32x4.splat(0);
-      for (let i = 0; i < nb; i++) {
-        sum = f32x4.add(sum, v128.load(p));
-        p += rowBytes;
-      }
-      const m0 = f32x4.mul(sum, invNb);
-      p = base + (<usize>c << 2);
+      const pivot = v128.load(p);
       let ds = f32x4.splat(0);
       let sq = f32x4.splat(0);
-      for (let i = 0; i < nb; i++) {
-        const d = f32x4.sub(v128.load(p), m0);
+      for (let i = 1; i < nb; i++) {
+        p += rowBytes;
+        const d = f32x4.sub(v128.load(p), pivot);
         ds = f32x4.add(ds, d);
         sq = f32x4.add(sq, f32x4.mul(d, d));
-        p += rowBytes;
       }
-      // Corrected two-pass: refine the block mean and M2 by the residual sum. The refined
-      // mean m0 + dm is formed in f64: rounded to f32 it would cost the precision that
-      // data far from zero (1e4 + noise) needs.
-      const dm = f32x4.mul(ds, invNb);
-      sq = f32x4.sub(sq, f32x4.mul(ds, dm));
-      const m0Hi = v128.shuffle<f32>(m0, m0, 2, 3, 2, 3);
-      const dmHi = v128.shuffle<f32>(dm, dm, 2, 3, 2, 3);
+      // Block mean = pivot + ds/nb and M2 = sq - ds^2/nb, formed in f64: rounded to f32 the
+      // mean would lose the precision that data far from zero (1e4 + noise) needs.
+      const pivotHi = v128.shuffle<f32>(pivot, pivot, 2, 3, 2, 3);
+      const dsHi = v128.shuffle<f32>(ds, ds, 2, 3, 2, 3);
       const sqHi = v128.shuffle<f32>(sq, sq, 2, 3, 2, 3);
-      const bmeanLo = f64x2.add(f64x2.promote_low_f32x4(m0), f64x2.promote_low_f32x4(dm));
-      const bmeanHi = f64x2.add(f64x2.promote_low_f32x4(m0Hi), f64x2.promote_low_f32x4(dmHi));
-      mergePair(mean, m2, c, wNew, wCross, bmeanLo, f64x2.promote_low_f32x4(sq));
-      mergePair(mean, m2, c + 2, wNew, wCross, bmeanHi, f64x2.promote_low_f32x4(sqHi));
+      const dsLo64 = f64x2.promote_low_f32x4(ds);
+      const dsHi64 = f64x2.promote_low_f32x4(dsHi);
+      const dmLo = f64x2.mul(dsLo64, invNb);
+      const dmHi = f64x2.mul(dsHi64, invNb);
+      const bmeanLo = f64x2.add(f64x2.promote_low_f32x4(pivot), dmLo);
+      const bmeanHi = f64x2.add(f64x2.promote_low_f32x4(pivotHi), dmHi);
+      const bm2Lo = f64x2.sub(f64x2.promote_low_f32x4(sq), f64x2.mul(dsLo64, dmLo));
+      const bm2Hi = f64x2.sub(f64x2.promote_low_f32x4(sqHi), f64x2.mul(dsHi64, dmHi));
+      mergePair(mean, m2, c, wNew, wCross, bmeanLo, bm2Lo);
+      mergePair(mean, m2, c + 2, wNew, wCross, bmeanHi, bm2Hi);
     }
     for (let c = C4; c < C; c++) {
       let p = base + (<usize>c << 2);

@@ -70,6 +70,11 @@ export class BatchNormalization {
   // their cached inference scale on it.
   private version = 0;
   private engine: Engine | null;
+  // The small-call path: the last params object (per version) and the last input shape's
+  // geometry, reused so that a repeated call allocates nothing of its own.
+  private paramsCache: LayerParams | null = null;
+  private lastShape: readonly number[] | null = null;
+  private lastGeometry: Geometry | null = null;
 
   /**
    * The book's positional arguments. gamma and beta are kept by reference (a Float32Array;
@@ -208,25 +213,31 @@ export class BatchNormalization {
   }
 
   private params(): LayerParams {
+    const cached = this.paramsCache;
+    if (cached && cached.version === this.version && cached.gamma === this._gamma && cached.beta === this._beta) return cached;
     // The book starts the running statistics at zeros on the first forward.
     const D = this._gamma.length;
     this._runningMean ??= new Float32Array(D);
     this._runningVar ??= new Float32Array(D);
-    return {
+    this.paramsCache = {
       gamma: this._gamma, beta: this._beta, runningMean: this._runningMean, runningVar: this._runningVar,
       momentum: this._momentum, eps: this._eps, relu: this._activation === 'relu', unbiased: this._unbiased,
       version: this.version,
     };
+    return this.paramsCache;
   }
 
-  private input(x: unknown, name: string, who: string): { t: TensorLike; g: Geometry } {
-    const t = checkTensor(x, name, who, allowedRanks(this._axis), rankDescription(this._axis));
+  // The [N, C, S] view of a checked tensor's shape, and that shape frozen for the result.
+  private geometry(t: TensorLike, name: string, who: string): Geometry {
+    if (this.lastShape && sameShape(t.shape, this.lastShape)) return this.lastGeometry!;
     const g = geometryOf(t.shape, this._axis, name, who);
     if (g.C !== this._gamma.length) {
       const what = this._axis === undefined ? 'features per sample' : 'channels';
       throw new RangeError(`${who}: ${name}.shape ${formatShape(t.shape)} has ${g.C} ${what}; expected ${this._gamma.length} (the length of gamma)`);
     }
-    return { t, g };
+    this.lastShape = Object.freeze([...t.shape]);
+    this.lastGeometry = g;
+    return g;
   }
 
   /**
@@ -237,17 +248,18 @@ export class BatchNormalization {
   forward<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): T {
     const who = 'BatchNormalization.forward';
     const engine = this.live('forward');
-    const { t, g } = this.input(x, 'x', who);
+    const t = checkTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis));
+    const g = this.geometry(t, 'x', who);
+    const shape = this.lastShape!;
     checkBoolean(trainFlg, 'trainFlg', who);
-    if (out != null) checkOut(out, t.shape, 'x', who);
-    const shape = out ? out.shape : Object.freeze([...t.shape]);
+    if (out != null) checkOut(out, shape, 'x', who);
     if (!trainFlg) {
       const data = engine.inferForward(t, g, this.params(), out ?? null);
       return (out ?? { data, shape }) as T;
     }
     const data = engine.trainForward(t, g, this.params(), out ?? null);
     this.version++; // the running statistics moved
-    this.trainShape = Object.freeze([...t.shape]);
+    this.trainShape = shape;
     this.trainGeometry = g;
     return (out ?? { data, shape }) as T;
   }

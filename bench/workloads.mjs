@@ -1,0 +1,78 @@
+// The core bench's workloads and the implementations timed on each: closures that run one
+// call, prepared so that backward has a training forward to differentiate.
+import { allocTensor, BatchNormalization } from '../dist/index.js';
+import { NaiveBatchNorm } from './naive.mjs';
+
+export const WORKLOADS = [
+  { name: '[64, 1024]', shape: [64, 1024] },
+  { name: '[1024, 4096]', shape: [1024, 4096] },
+  { name: '[32, 64, 56, 56] book', shape: [32, 64, 56, 56] },
+  { name: '[32, 64, 56, 56] NCHW', shape: [32, 64, 56, 56], axis: 1 },
+  { name: '[32, 56, 56, 64] NHWC', shape: [32, 56, 56, 64], axis: -1 },
+  { name: '[1, 256] small call', shape: [1, 256], ops: ['infer'] },
+];
+
+export const OPS = ['train', 'infer', 'backward'];
+
+export function random(n, seed) {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296) * 4 - 1;
+  }
+  return out;
+}
+
+/** { count, impls: { name: { train, infer, backward } }, dispose } for one workload. */
+export function prepare({ shape, axis }) {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const C = axis === 1 ? shape[1] : axis === -1 ? shape[shape.length - 1] : count / shape[0];
+  const x = { data: random(count, 1), shape };
+  const dy = { data: random(count, 2), shape };
+  const gamma = random(C, 3).map((v) => v + 2);
+  const beta = random(C, 4);
+  const layers = [];
+  const tensors = [];
+  const layer = (backend) => {
+    const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis });
+    bn.forward(x);
+    layers.push(bn);
+    return bn;
+  };
+  const impls = {};
+  // Float32Array in, new Float32Array out: the copying API.
+  for (const backend of ['wasm', 'js']) {
+    const bn = layer(backend);
+    impls[backend] = { train: () => bn.forward(x, true), infer: () => bn.forward(x, false), backward: () => bn.backward(dy) };
+  }
+  // Wasm tensors in and out: nothing copied.
+  const resident = (values) => {
+    const t = allocTensor(shape);
+    t.data.set(values);
+    tensors.push(t);
+    return t;
+  };
+  const [xt, dyt, yt, dxt] = [resident(x.data), resident(dy.data), resident(x.data), resident(dy.data)];
+  const bn = layer('wasm');
+  bn.forward(xt, true, yt);
+  impls['wasm resident'] = { train: () => bn.forward(xt, true, yt), infer: () => bn.forward(xt, false, yt), backward: () => bn.backward(dyt, dxt) };
+  if (axis === undefined) {
+    const N = shape[0];
+    const D = count / N;
+    const naive = new NaiveBatchNorm(gamma, beta);
+    naive.forward(x.data, N, D, true);
+    impls.naive = { train: () => naive.forward(x.data, N, D, true), infer: () => naive.forward(x.data, N, D, false), backward: () => naive.backward(dy.data, N, D) };
+  }
+  const target = new Float32Array(count);
+  const copy = () => target.set(x.data);
+  impls.memcpy = { train: copy, infer: copy, backward: copy };
+  return {
+    count,
+    impls,
+    dispose() {
+      layers.forEach((l) => l.dispose());
+      tensors.forEach((t) => t.dispose());
+    },
+  };
+}

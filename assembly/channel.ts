@@ -62,3 +62,24 @@ export function backwardFinalize(C: i32, M: f64, gamma: usize, meanLo: usize, sa
     store<f32>(kc + p, <f32>((db - lo * invstd * dg) / M));
   }
 }
+
+// Chan et al.: merges partial statistics (nB, meanB, m2B) into (nA, meanA, m2A), per channel:
+// how the threads' halves of a batch combine, exactly as one pass over the whole would.
+export function mergeStats(C: i32, nA: f64, meanA: usize, m2A: usize, nB: f64, meanB: usize, m2B: usize): void {
+  const n = nA + nB;
+  for (let c = 0; c < C; c++) {
+    const q = <usize>c << 3;
+    const ma = load<f64>(meanA + q);
+    const delta = load<f64>(meanB + q) - ma;
+    store<f64>(meanA + q, ma + delta * (nB / n));
+    store<f64>(m2A + q, load<f64>(m2A + q) + load<f64>(m2B + q) + delta * delta * (nA * nB / n));
+  }
+}
+
+// dst[i] += src[i] for n f64: sums the threads' partial backward reductions.
+export function addF64(dst: usize, src: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const q = <usize>i << 3;
+    store<f64>(dst + q, load<f64>(dst + q) + load<f64>(src + q));
+  }
+}

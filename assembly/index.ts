@@ -4,9 +4,9 @@
 import { stats } from './stats';
 import { normalize } from './normalize';
 import { backwardReduce, backwardApply } from './backward';
-import { trainFinalize, fold, backwardFinalize } from './channel';
+import { trainFinalize, fold, backwardFinalize, mergeStats, addF64 } from './channel';
 
-export { stats, normalize, backwardReduce, backwardApply, trainFinalize, fold, backwardFinalize };
+export { stats, normalize, backwardReduce, backwardApply, trainFinalize, fold, backwardFinalize, mergeStats, addF64 };
 
 // Training forward: statistics, running-stat update, normalisation with batch statistics.
 // acc: 2*C f64 scratch (mean, M2). Saves meanHi, meanLo, invstd, alpha, shift for backward.

@@ -39,6 +39,10 @@ export interface Engine {
   inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array;
   /** dx for the last trainForward (whose geometry g is), into out when given; fills dgamma and dbeta. */
   backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Float32Array;
+  /** The same three, awaiting the worker threads instead of blocking (Wasm with threads). */
+  trainForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array>;
+  inferForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array>;
+  backwardAsync(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Promise<Float32Array>;
   /** Releases what the engine holds; no call may follow. */
   dispose(): void;
 }

@@ -1,6 +1,6 @@
 // batchnorm-wasm: the book's BatchNormalization layer over SIMD Wasm kernels, with a
 // pure TypeScript fallback.
-export { init, initSync, wasmMemoryInfo } from './init.js';
+export { init, initSync, shutdown, wasmMemoryInfo } from './init.js';
 export type { BackendName, InitInfo, InitOptions, InitOptionsSync } from './init.js';
 export { BatchNormalization } from './layer.js';
 export type { BatchNormalizationOptions, Tensor } from './layer.js';

@@ -1,6 +1,6 @@
 // Backend selection: loads the Wasm kernels once and remembers which backend new
 // layers use by default.
-import { compileKernels, compileKernelsSync, hasWasmSimd, type WasmSource } from './wasm/instantiate.js';
+import { compileKernels, compileKernelsSync, hasWasmSimd, kernelBytes, type WasmSource } from './wasm/instantiate.js';
 import { createRuntime, type WasmRuntime } from './wasm/runtime.js';
 
 export type BackendName = 'wasm' | 'js';
@@ -10,9 +10,15 @@ export interface InitOptions {
   backend?: BackendName;
   /** Overrides the Wasm shipped in the package: a URL (fetched), bytes, or a compiled module. */
   wasm?: WasmSource;
+  /**
+   * Worker threads over one shared memory (opt-in): a count including the calling thread,
+   * or 'auto' for the hardware's. Needs Node, or a cross-origin isolated page (COOP/COEP);
+   * elsewhere it warns once and runs single-threaded.
+   */
+  threads?: number | 'auto';
 }
 
-export interface InitOptionsSync extends InitOptions {
+export interface InitOptionsSync extends Omit<InitOptions, 'threads'> {
   wasm?: Exclude<WasmSource, string | URL>;
 }
 
@@ -21,6 +27,8 @@ export interface InitInfo {
   backend: BackendName;
   /** Whether this platform validates Wasm SIMD. */
   simd: boolean;
+  /** With options.threads: the threads the kernels use, the calling one included. */
+  threads?: number;
 }
 
 let runtime: WasmRuntime | null = null;
@@ -28,15 +36,22 @@ let wasmPromise: Promise<InitInfo> | null = null;
 let wasmInfo: InitInfo | null = null;
 let jsPromise: Promise<InitInfo> | null = null;
 let defaultBackend: BackendName | null = null;
+let threadsPromise: Promise<InitInfo> | null = null;
 
 function checkOptions(options: unknown, fn: string): InitOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${fn}(options): options must be an object; got ${options === null ? 'null' : typeof options}`);
   }
-  const { backend } = options as InitOptions;
+  const { backend, threads } = options as InitOptions;
   if (backend !== undefined && backend !== 'wasm' && backend !== 'js') {
     throw new RangeError(`${fn}(options): options.backend must be 'wasm' or 'js'; got ${JSON.stringify(backend)}`);
+  }
+  if (threads !== undefined && threads !== 'auto' && !(Number.isSafeInteger(threads) && threads >= 1 && threads <= 1024)) {
+    throw new RangeError(`${fn}(options): options.threads must be an integer from 1 to 1024 or 'auto'; got ${JSON.stringify(threads)}`);
+  }
+  if (threads !== undefined && fn === 'initSync') {
+    throw new TypeError('initSync(options): options.threads needs the async init() (starting workers is asynchronous)');
   }
   return options as InitOptions;
 }
@@ -53,8 +68,8 @@ function wasmLoaded(rt: WasmRuntime): InitInfo {
   return wasmInfo;
 }
 
-function wasmMissing(): InitInfo {
-  wasmInfo = { backend: 'js', simd: false };
+function wasmMissing(simd = false): InitInfo {
+  wasmInfo = { backend: 'js', simd };
   defaultBackend = 'js';
   return wasmInfo;
 }
@@ -71,22 +86,57 @@ export function init(options?: InitOptions): Promise<InitInfo> {
     jsPromise ??= Promise.resolve().then(selectJs);
     return jsPromise;
   }
+  if (opts.threads !== undefined && opts.threads !== 1) return initThreads(opts);
   if (wasmPromise) {
     if (wasmInfo) defaultBackend = wasmInfo.backend; // init() after init({ backend: 'js' })
     return wasmPromise;
   }
   if (!hasWasmSimd()) {
-    wasmPromise = Promise.resolve().then(wasmMissing);
+    wasmPromise = Promise.resolve().then(() => wasmMissing());
     return wasmPromise;
   }
   wasmPromise = compileKernels(opts.wasm).then(
     (module) => wasmLoaded(createRuntime(module)),
     (error: unknown) => {
+      if (opts.wasm === undefined) {
+        // The shipped bytes are valid: the platform refused to compile them (a page's
+        // Content-Security-Policy without 'wasm-unsafe-eval' does that). Fall back.
+        console.warn(`batchnorm-wasm: compiling the Wasm kernels was refused (${String(error)}); using the JS backend. Under a Content-Security-Policy, allow 'wasm-unsafe-eval' in script-src.`);
+        return wasmMissing(true);
+      }
       wasmPromise = null; // a failed fetch or a bad module may be retried
       throw error;
     },
   );
   return wasmPromise;
+}
+
+// init({ threads }): a shared-memory runtime with a worker pool becomes the current one
+// (layers made before keep theirs). The first successful call wins, like the Wasm source.
+function initThreads(opts: InitOptions): Promise<InitInfo> {
+  if (threadsPromise) {
+    defaultBackend = 'wasm';
+    return threadsPromise;
+  }
+  if (!hasWasmSimd()) return init({ backend: opts.backend, wasm: opts.wasm });
+  threadsPromise = (async () => {
+    const setup = await import('./threads/setup.js');
+    const threads = setup.threadCount(opts.threads!);
+    if (threads === 1) return { ...(await init({ wasm: opts.wasm })), threads: 1 };
+    const rt = await setup.createThreadedRuntime(await kernelBytes(opts.wasm), threads);
+    wasmLoaded(rt);
+    wasmPromise ??= Promise.resolve(wasmInfo!);
+    return { backend: 'wasm' as const, simd: true, threads };
+  })();
+  threadsPromise.catch(() => {
+    threadsPromise = null; // may be retried
+  });
+  return threadsPromise;
+}
+
+/** Ends the worker threads of init({ threads }) now; a later threaded call starts them again. */
+export function shutdown(): void {
+  runtime?.parallel?.pool.shutdown();
 }
 
 /** init() done synchronously (Node, or any platform that compiles small modules synchronously). */

@@ -75,6 +75,7 @@ export class BatchNormalization {
   private paramsCache: LayerParams | null = null;
   private lastShape: readonly number[] | null = null;
   private lastGeometry: Geometry | null = null;
+  private inFlight = false; // a forwardAsync/backwardAsync has not settled
 
   /**
    * The book's positional arguments. gamma and beta are kept by reference (a Float32Array;
@@ -207,8 +208,11 @@ export class BatchNormalization {
     this.version++;
   }
 
-  private live(who: string): Engine {
+  private live(who: string, willAwait = false): Engine {
     if (!this.engine) throw new TypeError(`BatchNormalization.${who}: the layer was disposed`);
+    if (this.inFlight && !willAwait) {
+      throw new Error(`BatchNormalization.${who}: an async call on this layer has not settled yet; await it first`);
+    }
     return this.engine;
   }
 
@@ -246,28 +250,65 @@ export class BatchNormalization {
    * out is returned; out may be x for inference (in place).
    */
   forward<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): T {
-    const who = 'BatchNormalization.forward';
-    const engine = this.live('forward');
+    return this.forwardImpl(x, trainFlg, out, false) as T;
+  }
+
+  /**
+   * forward() that awaits worker threads instead of blocking: with init({ threads }) on a
+   * browser's main thread (which may not block) this is the threaded form. Do not call the
+   * layer again before the promise settles.
+   */
+  forwardAsync<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): Promise<T> {
+    return this.settle(() => this.forwardImpl(x, trainFlg, out, true) as Promise<T>);
+  }
+
+  /** The book's backward: returns dx (written into out when given) and sets dgamma and dbeta, for the last training forward. */
+  backward<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): T {
+    return this.backwardImpl(dout, out, false) as T;
+  }
+
+  /** backward() that awaits worker threads instead of blocking (see forwardAsync). */
+  backwardAsync<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): Promise<T> {
+    return this.settle(() => this.backwardImpl(dout, out, true) as Promise<T>);
+  }
+
+  // An async call in flight owns the layer's buffers until it settles.
+  private async settle<R>(call: () => Promise<R>): Promise<R> {
+    if (this.inFlight) throw new Error('BatchNormalization: an async call on this layer has not settled yet; await it first');
+    this.inFlight = true;
+    try {
+      return await call();
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private forwardImpl<T extends Tensor>(x: TensorLike, trainFlg: boolean, out: T | null | undefined, willAwait: boolean): T | Promise<T> {
+    const who = willAwait ? 'BatchNormalization.forwardAsync' : 'BatchNormalization.forward';
+    const engine = this.live('forward', willAwait);
     const t = checkTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis));
     const g = this.geometry(t, 'x', who);
     const shape = this.lastShape!;
     checkBoolean(trainFlg, 'trainFlg', who);
     if (out != null) checkOut(out, shape, 'x', who);
+    const wrap = (data: Float32Array) => (out ?? { data, shape }) as T;
     if (!trainFlg) {
-      const data = engine.inferForward(t, g, this.params(), out ?? null);
-      return (out ?? { data, shape }) as T;
+      if (willAwait) return engine.inferForwardAsync(t, g, this.params(), out ?? null).then(wrap);
+      return wrap(engine.inferForward(t, g, this.params(), out ?? null));
     }
-    const data = engine.trainForward(t, g, this.params(), out ?? null);
-    this.version++; // the running statistics moved
-    this.trainShape = shape;
-    this.trainGeometry = g;
-    return (out ?? { data, shape }) as T;
+    const trained = (data: Float32Array) => {
+      this.version++; // the running statistics moved
+      this.trainShape = shape;
+      this.trainGeometry = g;
+      return wrap(data);
+    };
+    if (willAwait) return engine.trainForwardAsync(t, g, this.params(), out ?? null).then(trained);
+    return trained(engine.trainForward(t, g, this.params(), out ?? null));
   }
 
-  /** The book's backward: returns dx (written into out when given) and sets dgamma and dbeta, for the last training forward. */
-  backward<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): T {
-    const who = 'BatchNormalization.backward';
-    const engine = this.live('backward');
+  private backwardImpl<T extends Tensor>(dout: TensorLike, out: T | null | undefined, willAwait: boolean): T | Promise<T> {
+    const who = willAwait ? 'BatchNormalization.backwardAsync' : 'BatchNormalization.backward';
+    const engine = this.live('backward', willAwait);
     const t = checkTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis));
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
@@ -277,13 +318,17 @@ export class BatchNormalization {
     }
     if (out != null) checkOut(out, this.trainShape, 'dout', who);
     const g = this.trainGeometry;
+    const shape = this.trainShape;
     const dgamma = new Float32Array(g.C);
     const dbeta = new Float32Array(g.C);
-    const data = engine.backward(t, g, this.params(), out ?? null, dgamma, dbeta);
-    this._dgamma = dgamma;
-    this._dbeta = dbeta;
-    this.version++; // an optimiser step on gamma and beta usually follows
-    return (out ?? { data, shape: this.trainShape }) as T;
+    const done = (data: Float32Array) => {
+      this._dgamma = dgamma;
+      this._dbeta = dbeta;
+      this.version++; // an optimiser step on gamma and beta usually follows
+      return (out ?? { data, shape }) as T;
+    };
+    if (willAwait) return engine.backwardAsync(t, g, this.params(), out ?? null, dgamma, dbeta).then(done);
+    return done(engine.backward(t, g, this.params(), out ?? null, dgamma, dbeta));
   }
 
   /** PyTorch's state_dict fields (copies) with its momentum convention (1 - ours). */
@@ -324,6 +369,7 @@ export class BatchNormalization {
 
   /** Releases the layer's Wasm memory; any later call throws. Idempotent. */
   dispose(): void {
+    if (this.inFlight) throw new Error('BatchNormalization.dispose: an async call on this layer has not settled yet; await it first');
     this.engine?.dispose();
     this.engine = null;
   }

@@ -64,6 +64,19 @@ export class JsEngine implements Engine {
     return dx;
   }
 
+  // No threads here: the async forms run the same code.
+  async trainForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array> {
+    return this.trainForward(x, g, p, out);
+  }
+
+  async inferForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array> {
+    return this.inferForward(x, g, p, out);
+  }
+
+  async backwardAsync(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Promise<Float32Array> {
+    return this.backward(dy, g, p, out, dgamma, dbeta);
+  }
+
   dispose(): void {
     this.saved = new Float32Array(0);
   }

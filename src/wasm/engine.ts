@@ -3,9 +3,10 @@
 // input and out it copies nothing. Buffers are reused across calls and grow only when a
 // larger batch arrives.
 import type { Engine, Geometry, LayerParams, Output } from '../engine.js';
+import { drive, driveAsync, type Range, type Steps } from '../threads/parallel.js';
 import type { TensorLike } from '../validate.js';
 import type { WasmHeap } from './heap.js';
-import type { WasmRuntime } from './runtime.js';
+import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { WasmTensor } from './tensor.js';
 
 // Per-channel f32 arrays, each padded to a multiple of 4 floats (16 bytes).
@@ -14,6 +15,7 @@ type ChannelArray = (typeof CHANNEL_ARRAYS)[number];
 
 // What a dropped layer's engine still holds, for the FinalizationRegistry to free.
 interface Holdings {
+  rt: WasmRuntime;
   heap: WasmHeap;
   ptrs: Set<number>;
 }
@@ -21,6 +23,7 @@ interface Holdings {
 function releaseAll(h: Holdings): void {
   for (const ptr of h.ptrs) h.heap.release(ptr);
   h.ptrs.clear();
+  layerReleased(h.rt);
 }
 
 const registry = new FinalizationRegistry<Holdings>(releaseAll);
@@ -45,10 +48,15 @@ export class WasmEngine implements Engine {
   private savedPtr = 0;
   private savedTensor: WasmTensor | null = null;
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
+  private readonly C: number;
+  private threadAcc = 0; // per-thread partial sums: threads x 2*C f64
+  private threadAccFor = 0; // how many threads threadAcc holds
 
   constructor(rt: WasmRuntime, C: number) {
     this.rt = rt;
-    this.holdings = { heap: rt.heap, ptrs: new Set() };
+    this.C = C;
+    this.holdings = { rt, heap: rt.heap, ptrs: new Set() };
+    layerCreated(rt);
     const padded = Math.ceil(C / 4) * 4 * 4;
     const base = this.alloc(padded * CHANNEL_ARRAYS.length + padded * 3 + C * 16);
     this.at = Object.fromEntries(CHANNEL_ARRAYS.map((name, i) => [name, base + i * padded])) as Record<ChannelArray, number>;
@@ -122,7 +130,37 @@ export class WasmEngine implements Engine {
     into.set(this.rt.heap.f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
   }
 
+  // How this call splits over threads: null runs the one-call kernels on this thread.
+  private split(g: Geometry, willAwait: boolean): Range[] | null {
+    return this.rt.parallel?.split(g, willAwait) ?? null;
+  }
+
+  // Per-thread scratch for partial statistics and sums (grown to the thread count).
+  private partials(threads: number): number {
+    if (threads > this.threadAccFor) {
+      this.threadAcc = this.alloc(threads * this.C * 16);
+      this.threadAccFor = threads;
+    }
+    return this.threadAcc;
+  }
+
+  private run(steps: Steps | null, willAwait: boolean, finish: () => Float32Array): Float32Array | Promise<Float32Array> {
+    if (!steps) return finish();
+    const pool = this.rt.parallel!.pool;
+    if (willAwait) return driveAsync(pool, steps).then(finish);
+    drive(pool, steps);
+    return finish();
+  }
+
   trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
+    return this.train(x, g, p, out, false) as Float32Array;
+  }
+
+  trainForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array> {
+    return Promise.resolve(this.train(x, g, p, out, true));
+  }
+
+  private train(x: TensorLike, g: Geometry, p: LayerParams, out: Output, willAwait: boolean): Float32Array | Promise<Float32Array> {
     let xp: number;
     if (this.resident(x) && out !== x) {
       xp = x.ptr; // kept by reference for backward: no copy
@@ -139,14 +177,38 @@ export class WasmEngine implements Engine {
     const yp = this.target(out, g.count);
     this.writeParams(p, true);
     const a = this.at;
-    this.rt.kernels.trainForward(xp, yp, g.N, g.C, g.S, a.gamma, a.beta, a.runMean, a.runVar,
-      p.momentum, p.eps, p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift, this.acc, p.relu ? 1 : 0);
-    this.read(a.runMean, p.runningMean);
-    this.read(a.runVar, p.runningVar);
-    return this.deliver(out, yp, g.count);
+    const k = this.rt.kernels;
+    const finish = () => {
+      this.read(a.runMean, p.runningMean);
+      this.read(a.runVar, p.runningVar);
+      return this.deliver(out, yp, g.count);
+    };
+    const ranges = this.split(g, willAwait);
+    if (!ranges) {
+      k.trainForward(xp, yp, g.N, g.C, g.S, a.gamma, a.beta, a.runMean, a.runVar,
+        p.momentum, p.eps, p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift, this.acc, p.relu ? 1 : 0);
+      return finish();
+    }
+    const par = this.rt.parallel!;
+    const acc = this.partials(ranges.length);
+    function* steps(): Steps {
+      yield* par.stats(xp, g, ranges!, acc);
+      k.trainFinalize(g.C, g.N * g.S, acc, acc + g.C * 8, a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
+        p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift);
+      yield* par.normalize(xp, yp, g, ranges!, a.meanHi, a.alpha, a.shift, p.relu ? 1 : 0);
+    }
+    return this.run(steps(), willAwait, finish);
   }
 
   inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
+    return this.infer(x, g, p, out, false) as Float32Array;
+  }
+
+  inferForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array> {
+    return Promise.resolve(this.infer(x, g, p, out, true));
+  }
+
+  private infer(x: TensorLike, g: Geometry, p: LayerParams, out: Output, willAwait: boolean): Float32Array | Promise<Float32Array> {
     const a = this.at;
     if (this.foldedVersion !== p.version) {
       this.writeParams(p, true);
@@ -155,11 +217,23 @@ export class WasmEngine implements Engine {
     }
     const yp = this.target(out, g.count);
     const xp = this.place(x, this.ioBuf, g.count); // a copied x is normalised in place
-    this.rt.kernels.normalize(xp, yp, g.N, g.C, g.S, a.runMean, a.scale, a.beta, p.relu ? 1 : 0);
-    return this.deliver(out, yp, g.count);
+    const relu = p.relu ? 1 : 0;
+    const ranges = this.split(g, willAwait);
+    if (!ranges) this.rt.kernels.normalize(xp, yp, g.N, g.C, g.S, a.runMean, a.scale, a.beta, relu);
+    const steps = ranges && this.rt.parallel!.normalize(xp, yp, g, ranges, a.runMean, a.scale, a.beta, relu);
+    return this.run(steps, willAwait, () => this.deliver(out, yp, g.count));
   }
 
   backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
+    return this.back(dy, g, p, out, dgamma, dbeta, false) as Float32Array;
+  }
+
+  backwardAsync(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Promise<Float32Array> {
+    return Promise.resolve(this.back(dy, g, p, out, dgamma, dbeta, true));
+  }
+
+  private back(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array,
+    willAwait: boolean): Float32Array | Promise<Float32Array> {
     if (this.savedTensor?.disposed) {
       throw new TypeError('BatchNormalization.backward: the Wasm tensor given to the training forward was disposed; backward needs it');
     }
@@ -167,15 +241,35 @@ export class WasmEngine implements Engine {
     const dxp = this.resident(out) ? out.ptr : this.reserve(this.ioBuf, g.count);
     this.writeParams(p, false);
     const a = this.at;
-    this.rt.kernels.backward(this.savedPtr, dyp, dxp, g.N, g.C, g.S, a.gamma,
-      a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift, a.dgamma, a.dbeta, this.coef, this.acc, p.relu ? 1 : 0);
-    this.read(a.dgamma, dgamma);
-    this.read(a.dbeta, dbeta);
-    return this.deliver(out, dxp, g.count);
+    const k = this.rt.kernels;
+    const xp = this.savedPtr;
+    const relu = p.relu ? 1 : 0;
+    const finish = () => {
+      this.read(a.dgamma, dgamma);
+      this.read(a.dbeta, dbeta);
+      return this.deliver(out, dxp, g.count);
+    };
+    const ranges = this.split(g, willAwait);
+    if (!ranges) {
+      k.backward(xp, dyp, dxp, g.N, g.C, g.S, a.gamma, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift,
+        a.dgamma, a.dbeta, this.coef, this.acc, relu);
+      return finish();
+    }
+    const par = this.rt.parallel!;
+    const acc = this.partials(ranges.length);
+    const coef = this.coef;
+    const kb = coef + g.C * 4;
+    const kc = kb + g.C * 4;
+    function* steps(): Steps {
+      yield* par.backwardReduce(xp, dyp, g, ranges!, acc, a.meanHi, a.alpha, a.shift, relu);
+      k.backwardFinalize(g.C, g.N * g.S, a.gamma, a.meanLo, a.invstd, acc, acc + g.C * 8, a.dgamma, a.dbeta, coef, kb, kc);
+      yield* par.backwardApply(xp, dyp, dxp, g, ranges!, a.meanHi, a.alpha, a.shift, coef, kb, kc, relu);
+    }
+    return this.run(steps(), willAwait, finish);
   }
 
   dispose(): void {
-    registry.unregister(this);
+    if (!registry.unregister(this)) return; // already released
     releaseAll(this.holdings);
     this.xBuf.ptr = this.ioBuf.ptr = this.xBuf.capacity = this.ioBuf.capacity = 0;
     this.savedPtr = 0;

@@ -13,6 +13,19 @@ export interface KernelExports {
     meanHi: number, meanLo: number, invstd: number, alpha: number, shift: number,
     dgamma: number, dbeta: number, coef: number, acc: number, relu: number): void;
   fold(C: number, gamma: number, runVar: number, eps: number, scale: number): void;
+  // The steps of the two above, for splitting the work over threads.
+  stats(x: number, N: number, C: number, S: number, mean: number, m2: number): void;
+  trainFinalize(C: number, count: number, mean64: number, m2_64: number, gamma: number, beta: number,
+    runMean: number, runVar: number, momentum: number, eps: number, unbiased: number,
+    meanHi: number, meanLo: number, invstd: number, alpha: number, shift: number): void;
+  backwardReduce(x: number, dy: number, N: number, C: number, S: number, center: number, alpha: number, shift: number,
+    sumDy: number, sumDyXc: number, relu: number): void;
+  backwardFinalize(C: number, M: number, gamma: number, meanLo: number, invstd: number, sumDy: number, sumDyXc: number,
+    dgamma: number, dbeta: number, ka: number, kb: number, kc: number): void;
+  backwardApply(x: number, dy: number, dx: number, N: number, C: number, S: number, center: number, alpha: number,
+    shift: number, ka: number, kb: number, kc: number, relu: number): void;
+  mergeStats(C: number, nA: number, meanA: number, m2A: number, nB: number, meanB: number, m2B: number): void;
+  addF64(dst: number, src: number, n: number): void;
   normalize(x: number, y: number, N: number, C: number, S: number, center: number, scale: number,
     bias: number, relu: number): void;
 }
@@ -68,6 +81,20 @@ export async function compileKernels(source?: WasmSource): Promise<WebAssembly.M
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) return fetchModule(source);
   return WebAssembly.compile(asBytes(source));
+}
+
+/** The kernels' bytes (for threads, which compile a shared-memory variant of them). */
+export async function kernelBytes(source?: WasmSource): Promise<Uint8Array> {
+  if (source === undefined) return embeddedBytes();
+  if (source instanceof WebAssembly.Module) {
+    throw new TypeError('init(options): with options.threads, options.wasm must be a URL or bytes, not a compiled WebAssembly.Module (threads recompile it for shared memory)');
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const response = await fetch(source);
+    if (!response.ok) throw new Error(`init({ wasm }): fetching ${String(source)} failed with HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  return new Uint8Array(asBytes(source) as ArrayBuffer | Uint8Array);
 }
 
 export function compileKernelsSync(source?: Exclude<WasmSource, string | URL>): WebAssembly.Module {

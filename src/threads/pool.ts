@@ -1,0 +1,157 @@
+// A pool of worker threads over one shared Wasm memory. The main thread is thread 0: it
+// hands each worker a job through the control block (protocol.ts), runs its own share,
+// and waits for the rest (Atomics.wait where this thread may block, Atomics.waitAsync
+// or polling where it may not). Workers start lazily and end on shutdown().
+import type { WasmHeap } from '../wasm/heap.js';
+import type { KernelExports } from '../wasm/instantiate.js';
+import {
+  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXIT, GEN, MSG_CHARS, MSG_LEN, MSG_OFFSET, OPS, PENDING, type OpName,
+} from './protocol.js';
+import { spawnWorker, type WorkerHandle } from './spawn.js';
+
+/** One thread's share of a step: a kernel and its arguments, or null for nothing. */
+export type Job = { op: OpName; args: number[] } | null;
+
+// How long a wait may last before the pool gives up on its workers (a worker that died
+// outside its job loop never answers).
+const STALL_MS = 60_000;
+
+function canBlockHere(i32: Int32Array): boolean {
+  try {
+    Atomics.wait(i32, EXIT, 1, 0); // EXIT is 0: returns 'not-equal' at once where waiting is allowed
+    return true;
+  } catch {
+    return false; // a browser's main thread
+  }
+}
+
+export class ThreadPool {
+  /** Threads including the calling one. */
+  readonly size: number;
+  /** Whether this thread may block in Atomics.wait (false on a browser's main thread). */
+  readonly canBlock: boolean;
+  private readonly module: WebAssembly.Module;
+  private readonly memory: WebAssembly.Memory;
+  private readonly kernels: KernelExports;
+  private readonly ctl: number;
+  private readonly i32: Int32Array;
+  private workers: WorkerHandle[] = [];
+  private crash: unknown = null;
+  private busy = false;
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: WasmHeap, kernels: KernelExports, size: number) {
+    this.module = module;
+    this.memory = memory;
+    this.kernels = kernels;
+    this.size = size;
+    this.ctl = heap.alloc(blockBytes(size));
+    this.i32 = new Int32Array(memory.buffer, this.ctl, 8); // the block never moves, and a grow keeps this view valid
+    this.i32.fill(0);
+    this.canBlock = canBlockHere(this.i32);
+  }
+
+  get running(): boolean {
+    return this.workers.length > 0;
+  }
+
+  private start(): void {
+    Atomics.store(this.i32, EXIT, 0);
+    const gen = Atomics.load(this.i32, GEN);
+    for (let index = 1; index < this.size; index++) {
+      const worker = spawnWorker((error) => { this.crash ??= error; });
+      worker.postMessage({ module: this.module, memory: this.memory, ctl: this.ctl, index, gen });
+      this.workers.push(worker);
+    }
+  }
+
+  // Writes the workers' jobs and wakes them; returns the main thread's own job.
+  private dispatch(jobs: readonly Job[]): Job {
+    if (this.busy) throw new Error('batchnorm-wasm: a threaded call is already running (await the previous forwardAsync/backwardAsync)');
+    if (this.crash) throw new Error(`batchnorm-wasm: a worker thread crashed: ${String(this.crash)}`);
+    if (!this.running) this.start();
+    this.busy = true;
+    const f64 = new Float64Array(this.memory.buffer, this.ctl + ARGS_OFFSET, this.size * ARGS_SLOTS);
+    for (let w = 1; w < this.size; w++) {
+      const job = jobs[w] ?? null;
+      const slot = w * ARGS_SLOTS;
+      f64[slot] = job ? OPS.indexOf(job.op) : 0;
+      f64[slot + 1] = job ? job.args.length : 0;
+      if (job) f64.set(job.args, slot + 2);
+    }
+    Atomics.store(this.i32, PENDING, this.size - 1);
+    Atomics.add(this.i32, GEN, 1);
+    Atomics.notify(this.i32, GEN);
+    return jobs[0] ?? null;
+  }
+
+  private runOwn(job: Job): unknown {
+    if (!job) return null;
+    try {
+      (this.kernels[job.op] as (...a: number[]) => void)(...job.args);
+      return null;
+    } catch (error) {
+      return error;
+    }
+  }
+
+  // After all threads finished: the first failure, as an exception in the caller.
+  private settle(own: unknown): void {
+    this.busy = false;
+    const failed = Atomics.load(this.i32, ERROR);
+    if (failed) {
+      const len = Atomics.load(this.i32, MSG_LEN);
+      const text = String.fromCharCode(...new Uint16Array(this.memory.buffer, this.ctl + MSG_OFFSET, MSG_CHARS).subarray(0, len));
+      Atomics.store(this.i32, ERROR, 0);
+      throw new Error(`batchnorm-wasm: worker thread ${failed - 1} failed: ${text}`);
+    }
+    if (own) throw own;
+  }
+
+  /** Runs one step: jobs[t] on thread t, jobs[0] on this one. Blocks until all are done. */
+  run(jobs: readonly Job[]): void {
+    const own = this.runOwn(this.dispatch(jobs));
+    const deadline = Date.now() + STALL_MS;
+    for (let p = Atomics.load(this.i32, PENDING); p !== 0; p = Atomics.load(this.i32, PENDING)) {
+      if (Date.now() > deadline) this.stalled();
+      Atomics.wait(this.i32, PENDING, p, 1000);
+    }
+    this.settle(own);
+  }
+
+  /** run() for threads that may not block: the wait yields to the event loop. */
+  async runAsync(jobs: readonly Job[]): Promise<void> {
+    const own = this.runOwn(this.dispatch(jobs));
+    const deadline = Date.now() + STALL_MS;
+    const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }).waitAsync;
+    // A pending waitAsync does not keep Node's event loop alive (the workers are unref'd): a timer does.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      for (let p = Atomics.load(this.i32, PENDING); p !== 0; p = Atomics.load(this.i32, PENDING)) {
+        if (Date.now() > deadline) this.stalled();
+        const w = waitAsync?.(this.i32, PENDING, p, 1000);
+        if (w?.async) await w.value;
+        else if (!w) await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+    this.settle(own);
+  }
+
+  private stalled(): never {
+    this.busy = false;
+    this.shutdown();
+    throw new Error(`batchnorm-wasm: worker threads did not finish within ${STALL_MS / 1000} s; the pool was shut down`);
+  }
+
+  /** Ends the workers; the next run starts new ones. */
+  shutdown(): void {
+    if (!this.running) return;
+    Atomics.store(this.i32, EXIT, 1);
+    Atomics.add(this.i32, GEN, 1);
+    Atomics.notify(this.i32, GEN);
+    for (const w of this.workers) w.terminate();
+    this.workers = [];
+    this.crash = null;
+  }
+}

@@ -1,0 +1,45 @@
+// The program each worker thread runs, as source text, so that one file serves Node
+// (worker_threads, eval) and browsers (a Blob URL) without a bundler having to find a
+// worker entry point. It instantiates the kernels over the shared memory it is sent and
+// then loops: sleep on the generation slot, run its job, count itself done.
+import { ARGS_OFFSET, ARGS_SLOTS, ERROR, EXIT, GEN, MSG_CHARS, MSG_LEN, MSG_OFFSET, OPS, PENDING } from './protocol.js';
+
+export const workerSource = `'use strict';
+const nodePort = typeof self === 'undefined' ? require('node:worker_threads').parentPort : null;
+const receive = (fn) => nodePort ? nodePort.once('message', fn) : (self.onmessage = (e) => fn(e.data));
+receive(({ module, memory, ctl, index, gen }) => {
+  const i32 = new Int32Array(memory.buffer, ctl, 8);
+  const msg = new Uint16Array(memory.buffer, ctl + ${MSG_OFFSET}, ${MSG_CHARS});
+  const args = new Float64Array(memory.buffer, ctl + ${ARGS_OFFSET} + index * ${ARGS_SLOTS * 8}, ${ARGS_SLOTS});
+  const fail = (e) => {
+    if (Atomics.compareExchange(i32, ${ERROR}, 0, index + 1) !== 0) return;
+    const text = String((e && e.message) || e).slice(0, ${MSG_CHARS});
+    for (let i = 0; i < text.length; i++) msg[i] = text.charCodeAt(i);
+    Atomics.store(i32, ${MSG_LEN}, text.length);
+  };
+  let run = null;
+  try {
+    const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    const ops = ${JSON.stringify(OPS)}.map((name) => k[name]);
+    run = () => ops[args[0]](...args.subarray(2, 2 + args[1]));
+  } catch (e) {
+    fail(e); // every job then reports the failure
+  }
+  let seen = gen;
+  for (;;) {
+    Atomics.wait(i32, ${GEN}, seen);
+    seen = Atomics.load(i32, ${GEN});
+    if (Atomics.load(i32, ${EXIT})) break;
+    if (args[0] !== 0) {
+      try {
+        if (!run) throw new Error('the worker could not instantiate the kernels');
+        run();
+      } catch (e) {
+        fail(e);
+      }
+    }
+    if (Atomics.sub(i32, ${PENDING}, 1) === 1) Atomics.notify(i32, ${PENDING});
+  }
+  if (nodePort) nodePort.close(); else self.close();
+});
+`;

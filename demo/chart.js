@@ -9,10 +9,10 @@ function el(name, attrs, text) {
   return node;
 }
 
-/** groups: [{ label, values: { wasm?: number, js?: number } }], values in Melem/s. */
+/** groups: [{ label: [line1, line2], values: { wasm?: number, js?: number } }], values in Melem/s. */
 export function drawChart(container, groups) {
   const backends = Object.keys(COLORS);
-  const barW = 16, gap = 14, left = 56, top = 24, plotH = 220, bottom = 70;
+  const barW = 22, gap = 26, left = 56, top = 28, plotH = 220, bottom = 44;
   const width = left + groups.length * (backends.length * barW + gap) + gap;
   const height = top + plotH + bottom;
   const max = Math.max(1e-9, ...groups.flatMap((g) => Object.values(g.values)));
@@ -24,6 +24,7 @@ export function drawChart(container, groups) {
     svg.append(el('line', { x1: left, x2: width, y1: y, y2: y, stroke: '#e3e6ea' }));
     svg.append(el('text', { x: left - 6, y: y + 4, 'text-anchor': 'end' }, v >= 100 ? v.toFixed(0) : v.toFixed(1)));
   }
+  svg.append(el('text', { x: 14, y: top + plotH / 2, 'text-anchor': 'middle', transform: `rotate(-90 14 ${top + plotH / 2})` }, 'million elements / s'));
   groups.forEach((g, gi) => {
     const x0 = left + gap + gi * (backends.length * barW + gap);
     backends.forEach((b, bi) => {
@@ -33,7 +34,7 @@ export function drawChart(container, groups) {
       svg.append(el('rect', { x: x0 + bi * barW, y: top + plotH - h, width: barW - 2, height: h, fill: COLORS[b] }));
     });
     const cx = x0 + (backends.length * barW) / 2;
-    svg.append(el('text', { x: cx, y: top + plotH + 14, 'text-anchor': 'end', transform: `rotate(-35 ${cx} ${top + plotH + 14})` }, g.label));
+    g.label.forEach((line, i) => svg.append(el('text', { x: cx, y: top + plotH + 16 + 14 * i, 'text-anchor': 'middle' }, line)));
   });
   backends.forEach((b, i) => {
     svg.append(el('rect', { x: left + 10 + i * 70, y: 4, width: 12, height: 12, fill: COLORS[b] }));

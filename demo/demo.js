@@ -58,7 +58,7 @@ async function main() {
     }
     tbody.append(tr);
   }
-  drawChart($('chart'), results.map((r) => ({ label: `${r.pass} ${r.N}×${r.D}`, values: r.melemPerS })));
+  drawChart($('chart'), results.map((r) => ({ label: [r.pass.replace('train forward', 'train'), `${r.N}×${r.D}`], values: r.melemPerS })));
   $('status').textContent = `Done: ${results.length} measurements, best of 5 batches each.`;
   window.__bnDemo = { env, results };
   document.body.dataset.state = 'done';

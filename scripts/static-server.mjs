@@ -32,17 +32,28 @@ export async function startStaticServer({ root, port = 0, headers = {}, index = 
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
+    const rawPath = new URL(req.url ?? '/', 'http://x').pathname; // still percent-encoded
     let path;
     try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      path = decodeURIComponent(rawPath);
     } catch {
       return send(400, 'bad path');
     }
-    if (only && !only.some((prefix) => path.startsWith(prefix))) return send(404, 'not found');
+    // Browsers ask for it unprompted; an empty answer keeps their consoles free of 404s.
+    if (path === '/favicon.ico') return send(204, undefined);
     let file = normalize(join(base, path));
     if (file !== base && !file.startsWith(base + sep)) return send(403, 'forbidden');
+    const isDir = await stat(file).then((st) => st.isDirectory(), () => false);
+    if (isDir && !path.endsWith('/')) {
+      // Relative URLs in the page resolve against the directory only with the slash.
+      res.writeHead(301, { location: `${rawPath}/`, ...headers });
+      return res.end();
+    }
+    if (isDir) file = join(file, index);
+    // Prefixes are checked on the normalised path, so '/demo/..%2f' cannot step out.
+    const served = '/' + file.slice(base.length + 1).split(sep).join('/');
+    if (only && !only.some((prefix) => served.startsWith(prefix))) return send(404, 'not found');
     try {
-      if ((await stat(file)).isDirectory()) file = join(file, index);
       const body = await readFile(file);
       send(200, req.method === 'HEAD' ? undefined : body, TYPES[extname(file)] ?? 'application/octet-stream');
     } catch {

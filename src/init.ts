@@ -171,6 +171,11 @@ export function requireRuntime(who: string): WasmRuntime {
   throw new Error(`${who}: the Wasm backend is not loaded yet; call \`await init()\` (or initSync()) first, or pass { backend: 'js' }`);
 }
 
+/** The current Wasm runtime (for the library's own tests and benches; not exported by index). */
+export function currentRuntime(): WasmRuntime | null {
+  return runtime;
+}
+
 /** The shared Wasm memory's size and the bytes held by live layers, or null before the Wasm loads. */
 export function wasmMemoryInfo(): { byteLength: number; bytesInUse: number } | null {
   return runtime ? { byteLength: runtime.heap.byteLength, bytesInUse: runtime.heap.bytesInUse } : null;

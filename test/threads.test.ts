@@ -1,0 +1,168 @@
+// Worker threads over shared memory: results match one thread for every operation and
+// layout; small tensors stay on one thread; errors in a worker surface in the caller; the
+// workers end on shutdown() or with the last layer, and a process that used them exits.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { currentRuntime } from '../src/init.js';
+import { allocTensor, BatchNormalization, init, shutdown, type Axis } from '../src/index.js';
+import { ThreadPool } from '../src/threads/pool.js';
+import { withSharedMemory } from '../src/threads/shared-module.js';
+import { WasmHeap } from '../src/wasm/heap.js';
+import { embeddedBytes, instantiateKernels } from '../src/wasm/instantiate.js';
+import { scaledDistance } from './helpers/compare.js';
+import { seeded } from './helpers/channel-reference.js';
+
+type Lib = typeof import('../src/index.js');
+let single: Lib; // a second copy of the library, initialised without threads
+
+beforeAll(async () => {
+  vi.resetModules();
+  single = await import('../src/index.js');
+  await single.init();
+  vi.resetModules();
+  expect(await init({ threads: 2 })).toEqual({ backend: 'wasm', simd: true, threads: 2 });
+});
+
+afterAll(() => shutdown());
+
+const pool = () => currentRuntime()!.parallel!.pool;
+
+const CASES: Array<[string, number[], Axis | undefined, boolean]> = [
+  ['book 2D', [512, 600], undefined, false],
+  ['book 4D', [64, 3, 33, 31], undefined, false],
+  ['NCHW', [16, 12, 37, 41], 1, false],
+  ['NHWC with ReLU', [16, 37, 41, 12], -1, true],
+];
+
+describe('two threads against one', () => {
+  for (const [name, shape, axis, relu] of CASES) {
+    it(`${name} [${shape}]: training forward, backward, inference (sync and async)`, async () => {
+      const count = shape.reduce((a, b) => a * b, 1);
+      const C = axis === 1 ? shape[1] : axis === -1 ? shape[shape.length - 1] : count / shape[0];
+      const x = { data: seeded(count, 1, 2, 3), shape };
+      const dy = { data: seeded(count, 2), shape };
+      const options = { axis, activation: relu ? ('relu' as const) : null };
+      const make = (lib: Lib) => new lib.BatchNormalization(seeded(C, 3, 1), seeded(C, 4), 0.9, null, null, options);
+      const one = make(single);
+      const two = make({ BatchNormalization } as Lib);
+      const run = vi.spyOn(pool(), 'run');
+      const pairs: Array<[Float32Array, Float32Array]> = [
+        [two.forward(x).data, one.forward(x).data],
+        [two.runningVar!, one.runningVar!],
+        [two.backward(dy).data, one.backward(dy).data],
+        [two.dgamma!, one.dgamma!],
+        [two.forward(x, false).data, one.forward(x, false).data],
+        [(await two.forwardAsync(x, true)).data, one.forward(x, true).data],
+        [(await two.backwardAsync(dy)).data, one.backward(dy).data],
+        [(await two.forwardAsync(x, false)).data, one.forward(x, false).data],
+      ];
+      expect(run).toHaveBeenCalled(); // the sync calls really ran threaded (6 steps)
+      expect(run.mock.calls.length).toBe(5);
+      run.mockRestore();
+      pairs.forEach(([a, b], i) => expect(scaledDistance(a, b), `pair ${i}`).toBeLessThanOrEqual(1e-6));
+      one.dispose();
+      two.dispose();
+    });
+  }
+
+  it('with resident tensors in and out', () => {
+    const shape = [256, 1024];
+    const x = allocTensor(shape);
+    x.data.set(seeded(256 * 1024, 5, 1, 2));
+    const y = allocTensor(shape);
+    const two = new BatchNormalization(seeded(1024, 6, 1), seeded(1024, 7));
+    const one = new single.BatchNormalization(seeded(1024, 6, 1), seeded(1024, 7));
+    two.forward(x, true, y);
+    expect(scaledDistance(y.data, one.forward({ data: x.data, shape }).data)).toBeLessThanOrEqual(1e-6);
+    two.forward(x, false, x); // in place
+    expect(scaledDistance(x.data, one.forward({ data: seeded(256 * 1024, 5, 1, 2), shape }, false).data)).toBeLessThanOrEqual(1e-6);
+    for (const t of [x, y, two, one]) t.dispose();
+  });
+
+  it('keeps small tensors on one thread', () => {
+    const run = vi.spyOn(pool(), 'run');
+    const bn = new BatchNormalization(seeded(64, 1, 1), seeded(64, 2));
+    bn.forward({ data: seeded(64 * 64, 3), shape: [64, 64] });
+    bn.backward({ data: seeded(64 * 64, 4), shape: [64, 64] });
+    expect(run).not.toHaveBeenCalled();
+    run.mockRestore();
+    bn.dispose();
+  });
+
+  it('refuses a second call on a layer while an async one is in flight', async () => {
+    const bn = new BatchNormalization(seeded(1024, 1, 1), seeded(1024, 2));
+    const x = { data: seeded(256 * 1024, 3), shape: [256, 1024] };
+    const first = bn.forwardAsync(x);
+    expect(() => bn.forward(x)).toThrow(/an async call on this layer has not settled yet/);
+    await expect(bn.forwardAsync(x)).rejects.toThrow(/has not settled yet/);
+    await first;
+    expect(bn.forward(x).data.length).toBe(256 * 1024);
+    bn.dispose();
+  });
+});
+
+describe('worker lifecycle', () => {
+  it('shutdown() ends the workers; the next threaded call starts them again', () => {
+    const bn = new BatchNormalization(seeded(1024, 1, 1), seeded(1024, 2));
+    const x = { data: seeded(256 * 1024, 3), shape: [256, 1024] };
+    const before = bn.forward(x).data;
+    expect(pool().running).toBe(true);
+    shutdown();
+    expect(pool().running).toBe(false);
+    expect(Array.from(bn.forward(x).data)).toEqual(Array.from(before));
+    expect(pool().running).toBe(true);
+    bn.dispose();
+  });
+
+  it('disposing the last layer ends the workers', () => {
+    const a = new BatchNormalization(seeded(1024, 1, 1), seeded(1024, 2));
+    const b = new BatchNormalization(seeded(1024, 1, 1), seeded(1024, 2));
+    a.forward({ data: seeded(256 * 1024, 3), shape: [256, 1024] });
+    expect(pool().running).toBe(true);
+    a.dispose();
+    expect(pool().running).toBe(true); // b is alive
+    b.dispose();
+    expect(pool().running).toBe(false);
+  });
+
+  it('a process that used threads exits by itself', () => {
+    const probe = fileURLToPath(new URL('./helpers/exit-probe.ts', import.meta.url));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', probe], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.error).toBeUndefined(); // no timeout
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ threads: 2, y0: expect.any(Number) });
+  });
+});
+
+describe('errors in threads', () => {
+  // A pool of its own over a small shared memory, given jobs that read out of bounds.
+  function smallPool() {
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: 16, shared: true });
+    const module = new WebAssembly.Module(withSharedMemory(embeddedBytes(), 65536) as BufferSource);
+    const kernels = instantiateKernels(module, memory);
+    return new ThreadPool(module, memory, new WasmHeap(memory), kernels, 2);
+  }
+  const outOfBounds = { op: 'normalize' as const, args: [1 << 20, 1 << 20, 64, 64, 1, 64, 64, 64, 0] };
+  const fine = { op: 'normalize' as const, args: [4096, 4096, 4, 4, 1, 64, 64, 64, 0] };
+
+  it("a worker's failure surfaces as an exception in the caller, and the pool still works after", () => {
+    const p = smallPool();
+    expect(() => p.run([fine, outOfBounds])).toThrow(/worker thread 1 failed: .*memory access out of bounds/);
+    expect(() => p.run([fine, fine])).not.toThrow();
+    p.shutdown();
+  });
+
+  it("the main thread's own failure is thrown after the workers finish", async () => {
+    const p = smallPool();
+    expect(() => p.run([outOfBounds, fine])).toThrow(/memory access out of bounds/);
+    await expect(p.runAsync([fine, outOfBounds])).rejects.toThrow(/worker thread 1 failed/);
+    p.shutdown();
+  });
+
+  it('rejects bad thread counts', async () => {
+    expect(() => init({ threads: 0 })).toThrow(/options\.threads must be an integer from 1 to 1024 or 'auto'; got 0/);
+    expect(() => init({ threads: 2.5 })).toThrow(RangeError);
+    expect(() => single.initSync({ threads: 2 } as never)).toThrow(/needs the async init\(\)/);
+  });
+});

@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, foldInto, init } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
-import { refChannelInfer, seeded } from './helpers/channel-reference.js';
+import { refChannelInfer } from './helpers/channel-reference.js';
+import { seeded } from './helpers/seeded.js';
 import { refBackward, refForward } from './helpers/reference.js';
 
 beforeAll(async () => {

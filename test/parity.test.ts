@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, init, type BackendName } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
 import { refBackward, refForward } from './helpers/reference.js';
+import { seeded } from './helpers/seeded.js';
 
 beforeAll(async () => {
   await init();
@@ -14,16 +15,7 @@ const shape2d = fc.tuple(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, m
 const shape4d = fc.tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }));
 const anyShape = fc.oneof(shape2d.map((s) => [...s]), shape4d.map((s) => [...s]));
 
-// Deterministic data for a shape from a seed (fast-check shrinks the seed and the shape).
-function fill(n: number, seed: number, offset = 0, spread = 2): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    out[i] = offset + ((s >>> 0) / 4294967296 - 0.5) * spread;
-  }
-  return out;
-}
+const fill = seeded;
 
 interface Run {
   trainY: Float32Array;

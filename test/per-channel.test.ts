@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, init } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
-import { refChannelInfer, refChannelTrain, seeded, toChannelsLast } from './helpers/channel-reference.js';
+import { refChannelInfer, refChannelTrain, toChannelsLast } from './helpers/channel-reference.js';
+import { seeded } from './helpers/seeded.js';
 
 beforeAll(async () => {
   await init();

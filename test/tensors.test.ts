@@ -2,7 +2,7 @@
 // stay valid across memory.grow, and free their memory on dispose.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allocTensor, BatchNormalization, init, wasmMemoryInfo, type Axis } from '../src/index.js';
-import { seeded } from './helpers/channel-reference.js';
+import { seeded } from './helpers/seeded.js';
 
 beforeAll(async () => {
   await init();

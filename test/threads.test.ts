@@ -11,7 +11,7 @@ import { withSharedMemory } from '../src/threads/shared-module.js';
 import { WasmHeap } from '../src/wasm/heap.js';
 import { embeddedBytes, instantiateKernels } from '../src/wasm/instantiate.js';
 import { scaledDistance } from './helpers/compare.js';
-import { seeded } from './helpers/channel-reference.js';
+import { seeded } from './helpers/seeded.js';
 
 type Lib = typeof import('../src/index.js');
 let single: Lib; // a second copy of the library, initialised without threads

@@ -55,13 +55,3 @@ export function toChannelsLast(x: ArrayLike<number>, N: number, C: number, S: nu
   for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < S; i++) out[(n * S + i) * C + c] = x[(n * C + c) * S + i];
   return out;
 }
-
-export function seeded(n: number, seed: number, offset = 0, spread = 2): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    out[i] = offset + ((s >>> 0) / 4294967296 - 0.5) * spread;
-  }
-  return out;
-}

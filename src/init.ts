@@ -96,7 +96,8 @@ export function init(options?: InitOptions): Promise<InitInfo> {
     return wasmPromise;
   }
   wasmPromise = compileKernels(opts.wasm).then(
-    (module) => wasmLoaded(createRuntime(module)),
+    // An initSync() that ran meanwhile already made the runtime: keep that one.
+    (module) => (runtime && wasmInfo ? wasmInfo : wasmLoaded(createRuntime(module))),
     (error: unknown) => {
       if (opts.wasm === undefined) {
         // The shipped bytes are valid: the platform refused to compile them (a page's

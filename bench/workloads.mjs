@@ -41,10 +41,16 @@ export function prepare({ shape, axis }) {
     return bn;
   };
   const impls = {};
-  // Float32Array in, new Float32Array out: the copying API.
+  // Float32Array in, a new Float32Array out: the book-style API.
   for (const backend of ['wasm', 'js']) {
     const bn = layer(backend);
     impls[backend] = { train: () => bn.forward(x, true), infer: () => bn.forward(x, false), backward: () => bn.backward(dy) };
+  }
+  // Float32Arrays in, into a caller's Float32Array out: one copy each way, no allocation.
+  {
+    const bn = layer('wasm');
+    const out = { data: new Float32Array(count), shape };
+    impls['wasm f32 in/out'] = { train: () => bn.forward(x, true, out), infer: () => bn.forward(x, false, out), backward: () => bn.backward(dy, out) };
   }
   // Wasm tensors in and out: nothing copied.
   const resident = (values) => {

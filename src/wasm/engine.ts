@@ -71,19 +71,20 @@ export class WasmEngine implements Engine {
     return ptr;
   }
 
-  // Grows a buffer to count elements (no allocation when it holds them), keeping its contents.
+  private release(ptr: number): void {
+    this.holdings.heap.release(ptr);
+    this.holdings.ptrs.delete(ptr);
+  }
+
+  // Grows a buffer to count elements (no allocation when it holds them). Contents are not
+  // kept: xBuf grows only when a training forward is about to overwrite it, and ioBuf holds
+  // nothing between calls.
   private reserve(buf: Buffer, count: number): number {
     if (count <= buf.capacity) return buf.ptr;
-    const ptr = this.alloc(count * 4);
-    if (buf.ptr) {
-      this.rt.heap.f32.copyWithin(ptr >>> 2, buf.ptr >>> 2, (buf.ptr >>> 2) + buf.capacity);
-      if (this.savedPtr === buf.ptr) this.savedPtr = ptr;
-      this.holdings.heap.release(buf.ptr);
-      this.holdings.ptrs.delete(buf.ptr);
-    }
-    buf.ptr = ptr;
+    if (buf.ptr) this.release(buf.ptr);
+    buf.ptr = this.alloc(count * 4);
     buf.capacity = count;
-    return ptr;
+    return buf.ptr;
   }
 
   private resident(t: unknown): t is WasmTensor {
@@ -138,6 +139,7 @@ export class WasmEngine implements Engine {
   // Per-thread scratch for partial statistics and sums (grown to the thread count).
   private partials(threads: number): number {
     if (threads > this.threadAccFor) {
+      if (this.threadAcc) this.release(this.threadAcc);
       this.threadAcc = this.alloc(threads * this.C * 16);
       this.threadAccFor = threads;
     }

@@ -2,13 +2,26 @@
 //  - project "chromium": runs inside the page (vitest browser mode). It runs the node
 //    suite's fixture and parity files unchanged, plus test/browser/*.test.ts. Each file
 //    gets its own iframe, so each can init() the library its own way.
+//  - project "chromium-isolated": test/browser/threads.test.ts again, in a page served with
+//    COOP/COEP (cross-origin isolated), where init({ threads }) can start workers. The
+//    file reads which kind of page it should be in with inject('isolatedPage').
 //  - project "browser-e2e": test/browser/node/*.test.ts run in Node and drive Chromium
 //    with Playwright (the Vite example app, the demo page, CSP, dist and its size).
 // Needs `npm run build` first (the e2e tests load dist/) and examples/browser installed.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { ISOLATION_HEADERS } from './scripts/demo-web.mjs';
 import { chromiumLaunchOptions } from './test/browser/chromium.js';
+
+// Browser mode as both in-page projects use it (a fresh provider for each).
+const browser = () => ({
+  enabled: true,
+  headless: true,
+  provider: playwright({ launchOptions: chromiumLaunchOptions }),
+  instances: [{ browser: 'chromium' as const }],
+  screenshotFailures: false,
+});
 
 export default defineConfig({
   test: {
@@ -24,13 +37,20 @@ export default defineConfig({
           include: ['test/fixtures.test.ts', 'test/parity.test.ts', 'test/browser/*.test.ts'],
           testTimeout: 60_000,
           isolate: true, // a fresh iframe per file: no-simd.test.ts stubs WebAssembly before init()
-          browser: {
-            enabled: true,
-            headless: true,
-            provider: playwright({ launchOptions: chromiumLaunchOptions }),
-            instances: [{ browser: 'chromium' }],
-            screenshotFailures: false,
-          },
+          provide: { isolatedPage: false },
+          browser: browser(),
+        },
+      },
+      {
+        // Vite's dev server sends these on every response, the tester iframes' included.
+        server: { headers: ISOLATION_HEADERS },
+        test: {
+          name: 'chromium-isolated',
+          sequence: { groupOrder: 0 },
+          include: ['test/browser/threads.test.ts'],
+          testTimeout: 60_000,
+          provide: { isolatedPage: true },
+          browser: browser(),
         },
       },
       {

@@ -141,7 +141,7 @@ describe('errors in threads', () => {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 16, shared: true });
     const module = new WebAssembly.Module(withSharedMemory(embeddedBytes(), 65536) as BufferSource);
     const kernels = instantiateKernels(module, memory);
-    return new ThreadPool(module, memory, new WasmHeap(memory), kernels, 2);
+    return new ThreadPool(module, memory, new WasmHeap(memory), kernels, 2, 2);
   }
   const outOfBounds = { op: 'normalize' as const, args: [1 << 20, 1 << 20, 64, 64, 1, 64, 64, 64, 0] };
   const fine = { op: 'normalize' as const, args: [4096, 4096, 4, 4, 1, 64, 64, 64, 0] };

@@ -5,6 +5,7 @@
 // code runs blocking (drive) or awaiting (driveAsync).
 import type { Geometry } from '../engine.js';
 import type { KernelExports } from '../wasm/instantiate.js';
+import type { Steps } from './drive.js';
 import type { Job, ThreadPool } from './pool.js';
 
 export interface Range {
@@ -12,13 +13,14 @@ export interface Range {
   rows: number;
 }
 
-export type Steps = Generator<Job[], void, void>;
 
 /**
- * Below this many elements per thread, one thread is faster: waking the workers and
- * merging costs more than the work saved (measured with bench/threads.mjs; see README).
+ * Below this many elements per thread, one thread is faster: waking the workers and merging
+ * cost more than the work saved. Measured with bench/threads.mjs on 2 cores: with every size
+ * split, 2 threads won from [64, 1024] (32 Ki elements a thread) for training forward and
+ * inference, and lost at [32, 1024] for training forward.
  */
-export const MIN_ELEMENTS_PER_THREAD = 1 << 16;
+export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
 export class ParallelKernels {
   readonly pool: ThreadPool;
@@ -85,14 +87,4 @@ export class ParallelKernels {
       args: [xp + r.start * rowBytes, dyp + r.start * rowBytes, dxp + r.start * rowBytes, r.rows, g.C, g.S, center, alpha, shift, ka, kb, kc, relu],
     }));
   }
-}
-
-/** Runs the steps, blocking in each until every thread is done. */
-export function drive(pool: ThreadPool, steps: Steps): void {
-  for (let r = steps.next(); !r.done; r = steps.next()) pool.run(r.value);
-}
-
-/** Runs the steps, awaiting each. */
-export async function driveAsync(pool: ThreadPool, steps: Steps): Promise<void> {
-  for (let r = steps.next(); !r.done; r = steps.next()) await pool.runAsync(r.value);
 }

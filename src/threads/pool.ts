@@ -15,6 +15,10 @@ export type Job = { op: OpName; args: number[] } | null;
 // How long a wait may last before the pool gives up on its workers (a worker that died
 // outside its job loop never answers).
 const STALL_MS = 60_000;
+// How long a waiting thread polls before it sleeps in Atomics.wait: waking from the sleep
+// took ~50 us per step here (bench/threads.mjs), polling a few. Only where every thread has
+// a core of its own: with more threads than cores, spinning steals time from the work.
+const SPIN_MS = 0.05;
 
 function canBlockHere(i32: Int32Array): boolean {
   try {
@@ -39,11 +43,14 @@ export class ThreadPool {
   private crash: unknown = null;
   private busy = false;
 
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: WasmHeap, kernels: KernelExports, size: number) {
+  private readonly spinMs: number;
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: WasmHeap, kernels: KernelExports, size: number, cores: number) {
     this.module = module;
     this.memory = memory;
     this.kernels = kernels;
     this.size = size;
+    this.spinMs = size <= cores ? SPIN_MS : 0;
     this.ctl = heap.alloc(blockBytes(size));
     this.i32 = new Int32Array(memory.buffer, this.ctl, 8); // the block never moves, and a grow keeps this view valid
     this.i32.fill(0);
@@ -59,7 +66,7 @@ export class ThreadPool {
     const gen = Atomics.load(this.i32, GEN);
     for (let index = 1; index < this.size; index++) {
       const worker = spawnWorker((error) => { this.crash ??= error; });
-      worker.postMessage({ module: this.module, memory: this.memory, ctl: this.ctl, index, gen });
+      worker.postMessage({ module: this.module, memory: this.memory, ctl: this.ctl, index, gen, spinMs: this.spinMs });
       this.workers.push(worker);
     }
   }
@@ -111,6 +118,7 @@ export class ThreadPool {
   run(jobs: readonly Job[]): void {
     const own = this.runOwn(this.dispatch(jobs));
     const deadline = Date.now() + STALL_MS;
+    for (const t0 = performance.now(); Atomics.load(this.i32, PENDING) !== 0 && performance.now() - t0 < this.spinMs;);
     for (let p = Atomics.load(this.i32, PENDING); p !== 0; p = Atomics.load(this.i32, PENDING)) {
       if (Date.now() > deadline) this.stalled();
       Atomics.wait(this.i32, PENDING, p, 1000);

@@ -44,6 +44,6 @@ export async function createThreadedRuntime(bytes: Uint8Array, threads: number):
   const module = await WebAssembly.compile(withSharedMemory(bytes, MAXIMA[0]) as BufferSource);
   const kernels = instantiateKernels(module, memory);
   const heap = new WasmHeap(memory);
-  const pool = new ThreadPool(module, memory, heap, kernels, threads);
+  const pool = new ThreadPool(module, memory, heap, kernels, threads, hardwareThreads());
   return { module, memory, heap, kernels, parallel: new ParallelKernels(pool, kernels), liveLayers: 0 };
 }

@@ -3,7 +3,8 @@
 // input and out it copies nothing. Buffers are reused across calls and grow only when a
 // larger batch arrives.
 import type { Engine, Geometry, LayerParams, Output } from '../engine.js';
-import { drive, driveAsync, type Range, type Steps } from '../threads/parallel.js';
+import { drive, driveAsync, type Steps } from '../threads/drive.js';
+import type { Range } from '../threads/parallel.js';
 import type { TensorLike } from '../validate.js';
 import type { WasmHeap } from './heap.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';

@@ -1,0 +1,24 @@
+// A throwaway copy of dist/ whose MIN_ELEMENTS_PER_THREAD is replaced, so that the
+// crossover bench can split tensors the library would keep on one thread (src/ stays as
+// it is). The copy lives in a temporary folder and is removed when the process exits.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
+const CONSTANT = /export const MIN_ELEMENTS_PER_THREAD = [^;]+;/;
+
+/** Imports dist/index.js from a copy whose threshold is minPerThread; resolves with its exports. */
+export async function importPatchedDist(minPerThread) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bn-threads-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  cpSync(DIST, path.join(dir, 'dist'), { recursive: true });
+  // Outside the repository no package.json says "type": "module".
+  writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  const file = path.join(dir, 'dist', 'threads', 'parallel.js');
+  const source = readFileSync(file, 'utf8');
+  if (!CONSTANT.test(source)) throw new Error('bench/threads: MIN_ELEMENTS_PER_THREAD not found in dist/threads/parallel.js');
+  writeFileSync(file, source.replace(CONSTANT, `export const MIN_ELEMENTS_PER_THREAD = ${minPerThread};`));
+  return import(pathToFileURL(path.join(dir, 'dist', 'index.js')).href);
+}

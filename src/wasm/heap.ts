@@ -5,6 +5,11 @@
 
 const PAGE = 65536;
 const ALIGN = 16;
+// Large blocks get this much slack at their end, so that equal-sized tensors allocated one
+// after another do not sit a power of two apart: x, dy and dx exactly 16 MiB apart made the
+// backward's reduction 1.6x slower here (cache-set and 4K-alias conflicts between streams).
+const LARGE = 1 << 16;
+const SKEW = 320;
 // Offset 0 stays unused so that 0 can never be a live pointer.
 const FIRST = ALIGN;
 
@@ -49,7 +54,7 @@ export class WasmHeap {
   }
 
   alloc(bytes: number): number {
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN) + (bytes >= LARGE ? SKEW : 0);
     let i = this.free.findIndex((b) => b.size >= size);
     if (i < 0) {
       this.grow(size);

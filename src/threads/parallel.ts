@@ -16,11 +16,12 @@ export interface Range {
 
 /**
  * Below this many elements per thread, one thread is faster: waking the workers and merging
- * cost more than the work saved. Measured with bench/threads.mjs on 2 cores: with every size
- * split, 2 threads won from [64, 1024] (32 Ki elements a thread) for training forward and
- * inference, and lost at [32, 1024] for training forward.
+ * cost more than the work saved. Measured with bench/threads.mjs on 2 cores (every size
+ * split, two runs): 2 threads won inference from [32, 1024] and training forward (two steps)
+ * from [64, 1024] in one run and from [128, 1024] in the other; 64 Ki elements a thread
+ * (2 threads from [128, 1024]) won in both.
  */
-export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
+export const MIN_ELEMENTS_PER_THREAD = 1 << 16;
 
 export class ParallelKernels {
   readonly pool: ThreadPool;

@@ -6,18 +6,12 @@ import Benchmark from 'benchmark';
 import { init } from '../dist/index.js';
 import { machineLine, writeChart, writeResults } from './lib/results.mjs';
 import { OPS, prepare, WORKLOADS } from './workloads.mjs';
+import { bytesMoved, median } from './lib/stats.mjs';
 
 const quick = process.argv.includes('--quick'); // a smoke run: fewer, shorter samples
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7); // a workload name filter
 
-function median(sample) {
-  const s = [...sample].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-// Bytes an operation must move at least: x in and y out; backward reads x and dy, writes dx.
-const bytesMoved = (op, count) => (op === 'backward' ? 3 : 2) * count * 4;
 
 async function timeSuite(fns) {
   const suite = new Benchmark.Suite();

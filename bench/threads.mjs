@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { MIN_ELEMENTS_PER_THREAD } from '../dist/threads/parallel.js';
 import { machineLine, writeResults } from './lib/results.mjs';
 import { CROSSOVER_D, CROSSOVER_N, runChild } from './threads/child.mjs';
+import { bytesMoved, median } from './lib/stats.mjs';
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = process.argv.includes('--quick');
@@ -45,11 +46,6 @@ function child(threads, part) {
   });
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const machine = machineLine();
 console.log(`machine: ${machine}`);
@@ -75,7 +71,6 @@ for (let round = 0; round < rounds; round++) {
   process.stderr.write(`round ${round + 1}/${rounds} done (${((Date.now() - started) / 1e3).toFixed(0)} s)\n`);
 }
 
-const bytesMoved = (op, count) => (op === 'backward' ? 3 : 2) * count * 4; // as bench/run.mjs
 const label = (n) => `${n} thread${n === 1 ? '' : 's'}`;
 const ms = (v) => (v < 0.1 ? v.toFixed(4) : v.toFixed(3));
 const rows = [];

@@ -86,7 +86,8 @@ export function init(options?: InitOptions): Promise<InitInfo> {
     jsPromise ??= Promise.resolve().then(selectJs);
     return jsPromise;
   }
-  if (opts.threads !== undefined && opts.threads !== 1) return initThreads(opts);
+  if (opts.threads === 1) return init({ ...opts, threads: undefined }).then((info) => ({ ...info, threads: 1 }));
+  if (opts.threads !== undefined) return initThreads(opts);
   if (wasmPromise) {
     if (wasmInfo) defaultBackend = wasmInfo.backend; // init() after init({ backend: 'js' })
     return wasmPromise;
@@ -124,7 +125,14 @@ function initThreads(opts: InitOptions): Promise<InitInfo> {
     const setup = await import('./threads/setup.js');
     const threads = setup.threadCount(opts.threads!);
     if (threads === 1) return { ...(await init({ wasm: opts.wasm })), threads: 1 };
-    const rt = await setup.createThreadedRuntime(await kernelBytes(opts.wasm), threads);
+    let rt: WasmRuntime;
+    try {
+      rt = await setup.createThreadedRuntime(await kernelBytes(opts.wasm), threads);
+    } catch (error) {
+      if (opts.wasm !== undefined) throw error;
+      // The shipped bytes are valid: the platform refused them (see init()). One thread then.
+      return { ...(await init()), threads: 1 };
+    }
     wasmLoaded(rt);
     wasmPromise ??= Promise.resolve(wasmInfo!);
     return { backend: 'wasm' as const, simd: true, threads };

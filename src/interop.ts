@@ -69,9 +69,8 @@ export function fromPyTorchArgs(sd: unknown, who: string): PyTorchArgs {
   if (momentum === null) {
     throw new RangeError(`${who}: momentum null (PyTorch's cumulative moving average) is not supported; expected a number in [0, 1]; got null`);
   }
-  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
-    throw new RangeError(`${who}: momentum must be a finite number in [0, 1]; got ${describe(momentum)}`);
-  }
+  if (typeof momentum !== 'number') throw new TypeError(`${who}: momentum must be a number in [0, 1] or null; got ${describe(momentum)}`);
+  if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`${who}: momentum must be a finite number in [0, 1]; got ${describe(momentum)}`);
   const pick = (v: unknown, name: string) => (v == null ? null : float32Param(v, name, who));
   const runningMean = pick(s.running_mean, 'running_mean');
   const runningVar = pick(s.running_var, 'running_var');

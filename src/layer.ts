@@ -40,6 +40,7 @@ export interface Tensor {
 }
 
 const DEFAULT_EPS = 1e-6;
+const IN_FLIGHT = 'an async call on this layer has not settled yet; await it first';
 
 function createEngine(backend: BackendName, C: number): Engine {
   return backend === 'js' ? new JsEngine(C) : new WasmEngine(requireRuntime('new BatchNormalization'), C);
@@ -210,9 +211,7 @@ export class BatchNormalization {
 
   private live(who: string, willAwait = false): Engine {
     if (!this.engine) throw new TypeError(`BatchNormalization.${who}: the layer was disposed`);
-    if (this.inFlight && !willAwait) {
-      throw new Error(`BatchNormalization.${who}: an async call on this layer has not settled yet; await it first`);
-    }
+    if (this.inFlight && !willAwait) throw new Error(`BatchNormalization.${who}: ${IN_FLIGHT}`);
     return this.engine;
   }
 
@@ -259,7 +258,7 @@ export class BatchNormalization {
    * layer again before the promise settles.
    */
   forwardAsync<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): Promise<T> {
-    return this.settle(() => this.forwardImpl(x, trainFlg, out, true) as Promise<T>);
+    return this.settle(() => this.forwardImpl(x, trainFlg, out, true) as Promise<T>, x, out);
   }
 
   /** The book's backward: returns dx (written into out when given) and sets dgamma and dbeta, for the last training forward. */
@@ -269,23 +268,26 @@ export class BatchNormalization {
 
   /** backward() that awaits worker threads instead of blocking (see forwardAsync). */
   backwardAsync<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): Promise<T> {
-    return this.settle(() => this.backwardImpl(dout, out, true) as Promise<T>);
+    return this.settle(() => this.backwardImpl(dout, out, true) as Promise<T>, dout, out);
   }
 
-  // An async call in flight owns the layer's buffers until it settles.
-  private async settle<R>(call: () => Promise<R>): Promise<R> {
-    if (this.inFlight) throw new Error('BatchNormalization: an async call on this layer has not settled yet; await it first');
+  // An async call in flight owns the layer's buffers until it settles. Its tensors are
+  // referenced until then too: the workers read them by address, so a Wasm tensor the
+  // caller dropped must not be collected (and freed) under them.
+  private async settle<R>(call: () => Promise<R>, ...tensors: unknown[]): Promise<R> {
+    if (this.inFlight) throw new Error(`BatchNormalization: ${IN_FLIGHT}`);
     this.inFlight = true;
     try {
       return await call();
     } finally {
       this.inFlight = false;
+      tensors.length = 0;
     }
   }
 
   private forwardImpl<T extends Tensor>(x: TensorLike, trainFlg: boolean, out: T | null | undefined, willAwait: boolean): T | Promise<T> {
     const who = willAwait ? 'BatchNormalization.forwardAsync' : 'BatchNormalization.forward';
-    const engine = this.live('forward', willAwait);
+    const engine = this.live(willAwait ? 'forwardAsync' : 'forward', willAwait);
     const t = checkTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis));
     const g = this.geometry(t, 'x', who);
     const shape = this.lastShape!;
@@ -308,7 +310,7 @@ export class BatchNormalization {
 
   private backwardImpl<T extends Tensor>(dout: TensorLike, out: T | null | undefined, willAwait: boolean): T | Promise<T> {
     const who = willAwait ? 'BatchNormalization.backwardAsync' : 'BatchNormalization.backward';
-    const engine = this.live('backward', willAwait);
+    const engine = this.live(willAwait ? 'backwardAsync' : 'backward', willAwait);
     const t = checkTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis));
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
@@ -369,7 +371,7 @@ export class BatchNormalization {
 
   /** Releases the layer's Wasm memory; any later call throws. Idempotent. */
   dispose(): void {
-    if (this.inFlight) throw new Error('BatchNormalization.dispose: an async call on this layer has not settled yet; await it first');
+    if (this.inFlight) throw new Error(`BatchNormalization.dispose: ${IN_FLIGHT}`);
     this.engine?.dispose();
     this.engine = null;
   }

@@ -63,10 +63,12 @@ export function checkBoolean(value: unknown, name: string, who: string): boolean
  * Checks a tensor argument's form: data array-like, a shape of one of the allowed ranks
  * (described for the message) made of positive integers, and sizes that agree.
  */
-export function checkTensor(tensor: unknown, name: string, who: string,
-  ranks: readonly number[] = [2, 4], rankText = '2 dimensions [N, D] or 4 [N, C, H, W]'): TensorLike {
+export function checkTensor(tensor: unknown, name: string, who: string, ranks: readonly number[], rankText: string): TensorLike {
   if (tensor === null || typeof tensor !== 'object') {
     throw new TypeError(`${who}: ${name} must be an object { data, shape }; got ${describe(tensor)}`);
+  }
+  if ((tensor as { disposed?: unknown }).disposed === true) {
+    throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
   }
   const { data, shape } = tensor as { data?: unknown; shape?: unknown };
   if (!isArrayLike(data)) {
@@ -99,6 +101,7 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 /** Checks an out tensor: a Float32Array to write into, of the shape the result has. */
 export function checkOut(out: unknown, shape: readonly number[], of: string, who: string): void {
   if (typeof out !== 'object' || out === null) throw new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null; got ${describe(out)}`);
+  if ((out as { disposed?: unknown }).disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
   const { data, shape: outShape } = out as { data?: unknown; shape?: unknown };
   if (!(data instanceof Float32Array)) throw new TypeError(`${who}: out.data must be a Float32Array; got ${describe(data)}`);
   if (!Array.isArray(outShape) || !sameShape(outShape, shape)) {

@@ -113,6 +113,7 @@ describe.each(['wasm', 'js'] as const)('PyTorch conventions on %s', (backend) =>
     expect(bn.eps).toBe(1e-5);
     expect(() => BatchNormalization.fromPyTorch({ ...sd, momentum: null })).toThrow(/momentum null \(PyTorch's cumulative moving average\) is not supported/);
     expect(() => BatchNormalization.fromPyTorch({ ...sd, momentum: 2 })).toThrow(RangeError);
+    expect(() => BatchNormalization.fromPyTorch({ ...sd, momentum: '0.1' as never })).toThrow(/momentum must be a number in \[0, 1\] or null; got the string "0.1"/);
     expect(() => BatchNormalization.fromPyTorch('weights' as never)).toThrow(TypeError);
   });
 });

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNormalization, init, wasmMemoryInfo } from '../src/index.js';
+import { allocTensor, BatchNormalization, init, wasmMemoryInfo } from '../src/index.js';
 
 beforeAll(async () => {
   await init();
@@ -81,3 +81,30 @@ describe('Wasm memory', () => {
     expect(inUseAfterGc).toBe(baseline);
   });
 });
+
+describe('an allocation that fails', () => {
+  it('throws a RangeError and leaves the layer, its saved input and other tensors intact', () => {
+    const bn = new BatchNormalization(data(1, 1).map(Math.abs), data(1, 2), 0.9, null, null, { backend: 'wasm', axis: 1 });
+    const x = { data: data(6, 3), shape: [3, 1, 2] };
+    const dy = { data: data(6, 4), shape: [3, 1, 2] };
+    bn.forward(x);
+    const twin = new BatchNormalization(data(1, 1).map(Math.abs), data(1, 2), 0.9, null, null, { backend: 'wasm', axis: 1 });
+    twin.forward(x);
+    const expectedDx = Array.from(twin.backward(dy).data);
+    const bystander = allocTensorFilled(7);
+    // 2^30 elements need 4 GiB: more than Wasm memory can hold, found only when allocating.
+    const huge = { data: { length: 2 ** 30 } as ArrayLike<number>, shape: [2 ** 14, 1, 2 ** 16] };
+    expect(() => bn.forward(huge, false)).toThrow(RangeError);
+    expect(() => bn.forward(huge, true)).toThrow(/out of Wasm memory/);
+    expect(Array.from(bn.forward(x, false).data)).toEqual(Array.from(twin.forward(x, false).data));
+    expect(Array.from(bn.backward(dy).data)).toEqual(expectedDx);
+    expect(Array.from(bystander.data)).toEqual(new Array(1000).fill(-7));
+    for (const t of [bn, twin, bystander]) t.dispose();
+  });
+});
+
+function allocTensorFilled(seed: number) {
+  const t = allocTensor([1000]);
+  t.data.fill(-seed);
+  return t;
+}

@@ -106,8 +106,9 @@ describe('tensor memory', () => {
     expect(() => t.data).toThrow(TypeError);
     expect(() => t.data).toThrow(/the tensor was disposed/);
     const bn = new BatchNormalization(new Float32Array(64).fill(1), new Float32Array(64), 0.9, null, null, { backend: 'wasm' });
-    expect(() => bn.forward(t)).toThrow(/the tensor was disposed/);
-    expect(() => bn.forward({ data: new Float32Array(64 * 64), shape: [64, 64] }, true, t)).toThrow(/the tensor was disposed/);
+    expect(() => bn.forward(t)).toThrow(TypeError);
+    expect(() => bn.forward(t)).toThrow(/forward: x must be a live tensor; got a disposed Wasm tensor/);
+    expect(() => bn.forward({ data: new Float32Array(64 * 64), shape: [64, 64] }, true, t)).toThrow(/out must be a live tensor; got a disposed Wasm tensor/);
     bn.dispose();
   });
 

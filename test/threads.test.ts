@@ -90,6 +90,18 @@ describe('two threads against one', () => {
     bn.dispose();
   });
 
+  it("runs another layer's call on one thread while an async call holds the workers", async () => {
+    const a = new BatchNormalization(seeded(1024, 1, 1), seeded(1024, 2));
+    const b = new BatchNormalization(seeded(1024, 1, 1), seeded(1024, 2));
+    const x = { data: seeded(256 * 1024, 3), shape: [256, 1024] };
+    const [ya, yb] = await Promise.all([a.forwardAsync(x), b.forwardAsync(x)]);
+    expect(scaledDistance(yb.data, ya.data)).toBeLessThanOrEqual(1e-6); // one of them ran on one thread
+    const pending = a.forwardAsync(x, false);
+    expect(scaledDistance(b.forward(x, false).data, (await pending).data)).toBeLessThanOrEqual(1e-6);
+    a.dispose();
+    b.dispose();
+  });
+
   it('refuses a second call on a layer while an async one is in flight', async () => {
     const bn = new BatchNormalization(seeded(1024, 1, 1), seeded(1024, 2));
     const x = { data: seeded(256 * 1024, 3), shape: [256, 1024] };
@@ -158,6 +170,10 @@ describe('errors in threads', () => {
     expect(() => p.run([outOfBounds, fine])).toThrow(/memory access out of bounds/);
     await expect(p.runAsync([fine, outOfBounds])).rejects.toThrow(/worker thread 1 failed/);
     p.shutdown();
+  });
+
+  it('init({ threads: 1 }) says so', async () => {
+    expect(await single.init({ threads: 1 })).toEqual({ backend: 'wasm', simd: true, threads: 1 });
   });
 
   it('rejects bad thread counts', async () => {

@@ -4,6 +4,7 @@
 // the plain init() runtime, N threads init({ threads: N }).
 import { random } from '../workloads.mjs';
 import { importPatchedDist } from './patched-dist.mjs';
+import { median } from '../lib/stats.mjs';
 
 export const MAIN = [
   { name: '[1024, 4096]', shape: [1024, 4096] },
@@ -14,11 +15,6 @@ export const CROSSOVER_D = 1024;
 
 const now = () => performance.now();
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 // Median ms per call: warm up (>= 10 calls and 50 ms: the first calls after the workers
 // start run slower), batch calls so one sample lasts >= 1 ms (timer resolution), then

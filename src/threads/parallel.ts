@@ -6,7 +6,7 @@
 import type { Geometry } from '../engine.js';
 import type { KernelExports } from '../wasm/instantiate.js';
 import type { Steps } from './drive.js';
-import type { Job, ThreadPool } from './pool.js';
+import type { ThreadPool } from './pool.js';
 
 export interface Range {
   start: number; // first row
@@ -32,9 +32,13 @@ export class ParallelKernels {
     this.k = kernels;
   }
 
-  /** Row ranges, one per thread, or null where one thread is better or waiting is impossible. */
+  /**
+   * Row ranges, one per thread, or null to run on this thread alone: where one thread is
+   * faster, where this thread may not block, or while another layer's async call holds the
+   * workers (calls never wait on each other).
+   */
   split(g: Geometry, willAwait: boolean): Range[] | null {
-    if (!willAwait && !this.pool.canBlock) return null;
+    if ((!willAwait && !this.pool.canBlock) || this.pool.busy) return null;
     const threads = Math.min(this.pool.size, g.N, Math.floor(g.count / MIN_ELEMENTS_PER_THREAD));
     if (threads < 2) return null;
     const ranges: Range[] = [];
@@ -46,15 +50,11 @@ export class ParallelKernels {
     return ranges;
   }
 
-  private jobs(ranges: Range[], make: (r: Range) => Job): Job[] {
-    return ranges.map(make);
-  }
-
   /** Per-channel mean and M2 of the whole batch into acc (thread t's partials at acc + t*16*C). */
   *stats(xp: number, g: Geometry, ranges: Range[], acc: number): Steps {
     const rowBytes = g.C * g.S * 4;
     const slot = g.C * 16;
-    yield this.jobs(ranges, (r) => ({ op: 'stats', args: [xp + r.start * rowBytes, r.rows, g.C, g.S, acc + ranges.indexOf(r) * slot, acc + ranges.indexOf(r) * slot + g.C * 8] }));
+    yield ranges.map((r, t) => ({ op: 'stats', args: [xp + r.start * rowBytes, r.rows, g.C, g.S, acc + t * slot, acc + t * slot + g.C * 8] }));
     let n = ranges[0].rows * g.S;
     for (let t = 1; t < ranges.length; t++) {
       const nt = ranges[t].rows * g.S;
@@ -65,7 +65,7 @@ export class ParallelKernels {
 
   *normalize(xp: number, yp: number, g: Geometry, ranges: Range[], center: number, scale: number, bias: number, relu: number): Steps {
     const rowBytes = g.C * g.S * 4;
-    yield this.jobs(ranges, (r) => ({ op: 'normalize', args: [xp + r.start * rowBytes, yp + r.start * rowBytes, r.rows, g.C, g.S, center, scale, bias, relu] }));
+    yield ranges.map((r) => ({ op: 'normalize', args: [xp + r.start * rowBytes, yp + r.start * rowBytes, r.rows, g.C, g.S, center, scale, bias, relu] }));
   }
 
   /** Per-channel sum(dy') and sum(dy' * (x - center)) of the whole batch into acc (as stats lays it out). */
@@ -73,8 +73,8 @@ export class ParallelKernels {
     center: number, alpha: number, shift: number, relu: number): Steps {
     const rowBytes = g.C * g.S * 4;
     const slot = g.C * 16;
-    yield this.jobs(ranges, (r) => {
-      const at = acc + ranges.indexOf(r) * slot;
+    yield ranges.map((r, t) => {
+      const at = acc + t * slot;
       return { op: 'backwardReduce', args: [xp + r.start * rowBytes, dyp + r.start * rowBytes, r.rows, g.C, g.S, center, alpha, shift, at, at + g.C * 8, relu] };
     });
     for (let t = 1; t < ranges.length; t++) this.k.addF64(acc, acc + t * slot, 2 * g.C);
@@ -83,7 +83,7 @@ export class ParallelKernels {
   *backwardApply(xp: number, dyp: number, dxp: number, g: Geometry, ranges: Range[], center: number, alpha: number,
     shift: number, ka: number, kb: number, kc: number, relu: number): Steps {
     const rowBytes = g.C * g.S * 4;
-    yield this.jobs(ranges, (r) => ({
+    yield ranges.map((r) => ({
       op: 'backwardApply',
       args: [xp + r.start * rowBytes, dyp + r.start * rowBytes, dxp + r.start * rowBytes, r.rows, g.C, g.S, center, alpha, shift, ka, kb, kc, relu],
     }));

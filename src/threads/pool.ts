@@ -41,7 +41,7 @@ export class ThreadPool {
   private readonly i32: Int32Array;
   private workers: WorkerHandle[] = [];
   private crash: unknown = null;
-  private busy = false;
+  private inFlight = false;
 
   private readonly spinMs: number;
 
@@ -61,6 +61,11 @@ export class ThreadPool {
     return this.workers.length > 0;
   }
 
+  /** A step is in flight (an async call of some layer awaits the workers). */
+  get busy(): boolean {
+    return this.inFlight;
+  }
+
   private start(): void {
     Atomics.store(this.i32, EXIT, 0);
     const gen = Atomics.load(this.i32, GEN);
@@ -73,10 +78,10 @@ export class ThreadPool {
 
   // Writes the workers' jobs and wakes them; returns the main thread's own job.
   private dispatch(jobs: readonly Job[]): Job {
-    if (this.busy) throw new Error('batchnorm-wasm: a threaded call is already running (await the previous forwardAsync/backwardAsync)');
+    if (this.inFlight) throw new Error('batchnorm-wasm: a threaded step is already running (ParallelKernels.split runs other calls on one thread meanwhile)');
     if (this.crash) throw new Error(`batchnorm-wasm: a worker thread crashed: ${String(this.crash)}`);
     if (!this.running) this.start();
-    this.busy = true;
+    this.inFlight = true;
     const f64 = new Float64Array(this.memory.buffer, this.ctl + ARGS_OFFSET, this.size * ARGS_SLOTS);
     for (let w = 1; w < this.size; w++) {
       const job = jobs[w] ?? null;
@@ -103,7 +108,7 @@ export class ThreadPool {
 
   // After all threads finished: the first failure, as an exception in the caller.
   private settle(own: unknown): void {
-    this.busy = false;
+    this.inFlight = false;
     const failed = Atomics.load(this.i32, ERROR);
     if (failed) {
       const len = Atomics.load(this.i32, MSG_LEN);
@@ -147,7 +152,7 @@ export class ThreadPool {
   }
 
   private stalled(): never {
-    this.busy = false;
+    this.inFlight = false;
     this.shutdown();
     throw new Error(`batchnorm-wasm: worker threads did not finish within ${STALL_MS / 1000} s; the pool was shut down`);
   }

@@ -45,5 +45,5 @@ export async function createThreadedRuntime(bytes: Uint8Array, threads: number):
   const kernels = instantiateKernels(module, memory);
   const heap = new WasmHeap(memory);
   const pool = new ThreadPool(module, memory, heap, kernels, threads, hardwareThreads());
-  return { module, memory, heap, kernels, parallel: new ParallelKernels(pool, kernels), liveLayers: 0 };
+  return { heap, kernels, parallel: new ParallelKernels(pool, kernels), liveLayers: 0 };
 }

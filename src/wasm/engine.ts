@@ -57,9 +57,9 @@ export class WasmEngine implements Engine {
     this.rt = rt;
     this.C = C;
     this.holdings = { rt, heap: rt.heap, ptrs: new Set() };
-    layerCreated(rt);
     const padded = Math.ceil(C / 4) * 4 * 4;
     const base = this.alloc(padded * CHANNEL_ARRAYS.length + padded * 3 + C * 16);
+    layerCreated(rt); // after the allocation that may throw: dispose() counts it down
     this.at = Object.fromEntries(CHANNEL_ARRAYS.map((name, i) => [name, base + i * padded])) as Record<ChannelArray, number>;
     this.coef = base + padded * CHANNEL_ARRAYS.length;
     this.acc = this.coef + padded * 3;
@@ -82,10 +82,11 @@ export class WasmEngine implements Engine {
   // nothing between calls.
   private reserve(buf: Buffer, count: number): number {
     if (count <= buf.capacity) return buf.ptr;
+    const ptr = this.alloc(count * 4); // first: if it throws, buf still owns its old block
     if (buf.ptr) this.release(buf.ptr);
-    buf.ptr = this.alloc(count * 4);
+    buf.ptr = ptr;
     buf.capacity = count;
-    return buf.ptr;
+    return ptr;
   }
 
   private resident(t: unknown): t is WasmTensor {
@@ -140,8 +141,9 @@ export class WasmEngine implements Engine {
   // Per-thread scratch for partial statistics and sums (grown to the thread count).
   private partials(threads: number): number {
     if (threads > this.threadAccFor) {
+      const ptr = this.alloc(threads * this.C * 16);
       if (this.threadAcc) this.release(this.threadAcc);
-      this.threadAcc = this.alloc(threads * this.C * 16);
+      this.threadAcc = ptr;
       this.threadAccFor = threads;
     }
     return this.threadAcc;
@@ -164,20 +166,18 @@ export class WasmEngine implements Engine {
   }
 
   private train(x: TensorLike, g: Geometry, p: LayerParams, out: Output, willAwait: boolean): Float32Array | Promise<Float32Array> {
-    let xp: number;
-    if (this.resident(x) && out !== x) {
-      xp = x.ptr; // kept by reference for backward: no copy
-      this.savedTensor = x;
-    } else {
+    // Allocate first: an allocation that throws must leave backward's saved input alone.
+    const yp = this.target(out, g.count);
+    const byReference = this.resident(x) && out !== x; // kept by reference for backward: no copy
+    const xp = byReference ? x.ptr : this.reserve(this.xBuf, g.count);
+    if (!byReference) {
       // A copy, also when out is x: training in place would overwrite what backward needs.
-      xp = this.reserve(this.xBuf, g.count);
       const f32 = this.rt.heap.f32;
       if (this.resident(x)) f32.copyWithin(xp >>> 2, x.ptr >>> 2, (x.ptr >>> 2) + g.count);
       else f32.set(x.data, xp >>> 2);
-      this.savedTensor = null;
     }
+    this.savedTensor = byReference ? x : null;
     this.savedPtr = xp;
-    const yp = this.target(out, g.count);
     this.writeParams(p, true);
     const a = this.at;
     const k = this.rt.kernels;
@@ -241,7 +241,7 @@ export class WasmEngine implements Engine {
       throw new TypeError('BatchNormalization.backward: the Wasm tensor given to the training forward was disposed; backward needs it');
     }
     const dyp = this.place(dy, this.ioBuf, g.count);
-    const dxp = this.resident(out) ? out.ptr : this.reserve(this.ioBuf, g.count);
+    const dxp = this.target(out, g.count);
     this.writeParams(p, false);
     const a = this.at;
     const k = this.rt.kernels;

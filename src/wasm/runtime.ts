@@ -9,9 +9,7 @@ import { instantiateKernels, type KernelExports } from './instantiate.js';
 export const INITIAL_PAGES = 16;
 
 export interface WasmRuntime {
-  readonly module: WebAssembly.Module;
-  readonly memory: WebAssembly.Memory;
-  readonly heap: WasmHeap;
+  readonly heap: WasmHeap; // and, through it, the memory
   readonly kernels: KernelExports;
   /** The threaded kernels, when init({ threads }) made this runtime. */
   readonly parallel: ParallelKernels | null;
@@ -22,7 +20,7 @@ export interface WasmRuntime {
 export function createRuntime(module: WebAssembly.Module): WasmRuntime {
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES });
   const kernels = instantiateKernels(module, memory);
-  return { module, memory, heap: new WasmHeap(memory), kernels, parallel: null, liveLayers: 0 };
+  return { heap: new WasmHeap(memory), kernels, parallel: null, liveLayers: 0 };
 }
 
 export function layerCreated(rt: WasmRuntime): void {

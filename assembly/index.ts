@@ -1,6 +1,6 @@
 // Kernel entry points. Every function takes byte offsets into linear memory and sizes,
 // allocates nothing and keeps no state in memory: the TypeScript side owns the layout.
-// Shapes are a row-major [N, C, S] view with statistics per C (see DESIGN.md).
+// Shapes are a row-major [N, C, S] view with statistics per C (README: Backends and numerics).
 import { stats } from './stats';
 import { normalize } from './normalize';
 import { backwardReduce, backwardApply } from './backward';

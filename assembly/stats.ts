@@ -1,9 +1,10 @@
 // Per-channel batch statistics over a row-major [N, C, S] view.
 //
 // Output: f64 mean[C] and M2[C] (sum of squared deviations), count = N*S.
-// Numerics: small blocks are reduced in f32 two-pass form (mean of the block,
-// then squared deviations from it, all from registers or L1), and blocks are
-// merged into f64 accumulators with Chan's formula. Never E[x^2] - E[x]^2.
+// Numerics: small blocks (8 rows, or 1024-element chunks of a run) are reduced in f32 as
+// deviations from a value of the block itself (a pivot, or the chunk's provisional mean),
+// which bounds the cancellation, and merged into f64 accumulators with Chan's formula.
+// Never E[x^2] - E[x]^2.
 // Memory traffic: x is read exactly once from main memory.
 
 // Rows per block in the S == 1 layout (features contiguous, rows strided).

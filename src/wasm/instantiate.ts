@@ -65,9 +65,14 @@ function asBytes(source: ArrayBuffer | ArrayBufferView): BufferSource {
   return source instanceof ArrayBuffer ? source : (new Uint8Array(source.buffer, source.byteOffset, source.byteLength) as BufferSource);
 }
 
-async function fetchModule(url: string | URL): Promise<WebAssembly.Module> {
+async function fetchOk(url: string | URL): Promise<Response> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`init({ wasm }): fetching ${String(url)} failed with HTTP ${response.status}`);
+  return response;
+}
+
+async function fetchModule(url: string | URL): Promise<WebAssembly.Module> {
+  const response = await fetchOk(url);
   const type = response.headers.get('content-type') ?? '';
   // compileStreaming requires application/wasm; fall back to bytes for other servers.
   if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
@@ -89,11 +94,7 @@ export async function kernelBytes(source?: WasmSource): Promise<Uint8Array> {
   if (source instanceof WebAssembly.Module) {
     throw new TypeError('init(options): with options.threads, options.wasm must be a URL or bytes, not a compiled WebAssembly.Module (threads recompile it for shared memory)');
   }
-  if (typeof source === 'string' || source instanceof URL) {
-    const response = await fetch(source);
-    if (!response.ok) throw new Error(`init({ wasm }): fetching ${String(source)} failed with HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
-  }
+  if (typeof source === 'string' || source instanceof URL) return new Uint8Array(await (await fetchOk(source)).arrayBuffer());
   return new Uint8Array(asBytes(source) as ArrayBuffer | Uint8Array);
 }
 

@@ -147,19 +147,22 @@ export class BatchNormalization {
     return this._gamma;
   }
   set gamma(value: Float32Array | ArrayLike<number>) {
-    const g = float32Param(value, 'gamma', 'BatchNormalization.gamma');
-    checkLength(g, this._gamma.length, 'gamma', 'BatchNormalization.gamma', 'the feature count');
-    this._gamma = g;
-    this.version++;
+    this._gamma = this.replacement(value, 'gamma');
   }
   get beta(): Float32Array {
     return this._beta;
   }
   set beta(value: Float32Array | ArrayLike<number>) {
-    const b = float32Param(value, 'beta', 'BatchNormalization.beta');
-    checkLength(b, this._gamma.length, 'beta', 'BatchNormalization.beta', 'the feature count');
-    this._beta = b;
+    this._beta = this.replacement(value, 'beta');
+  }
+
+  // A checked new gamma or beta; the cached inference scale is refreshed on the next call.
+  private replacement(value: Float32Array | ArrayLike<number>, name: 'gamma' | 'beta'): Float32Array {
+    const who = `BatchNormalization.${name}`;
+    const array = float32Param(value, name, who);
+    checkLength(array, this._gamma.length, name, who, 'the feature count');
     this.version++;
+    return array;
   }
   get momentum(): number {
     return this._momentum;

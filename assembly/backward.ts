@@ -2,21 +2,22 @@
 //   reduce: per channel sum(dy') and sum(dy' * (x - center)), f32 blocks flushed into f64
 //   apply:  dx = ka * (dy' - kc) + kb * (x - center), kc about the mean of dy' (subtracted first:
 //           for N = 1, dy' - kc is exactly 0, as the book's dx is)
-// dy' is dy, or dy masked where the fused ReLU output was 0 (forward value
-// (x - center) * alpha + shift <= 0, recomputed with the forward's arithmetic).
+// dy' is dy masked by the fused activation's gradient (activation.ts) at the forward's
+// pre-activation value (x - center) * alpha + shift, recomputed with the forward's arithmetic.
 // dx may alias dy.
+import { Activation, passS, passV } from './activation';
 
 const ROW_BLOCK: i32 = 8; // rows per accumulator flush; 4 and 16 measured slower (bench, [1024, 4096])
 const RUN_CHUNK: i32 = 1024;
 
 @inline
-function maskV(dy: v128, xc: v128, a: v128, b: v128): v128 {
-  return v128.and(dy, f32x4.gt(f32x4.add(f32x4.mul(xc, a), b), f32x4.splat(0)));
+function maskV(dy: v128, xc: v128, a: v128, b: v128, act: i32): v128 {
+  return act == Activation.None ? dy : passV(dy, f32x4.add(f32x4.mul(xc, a), b), act);
 }
 
 @inline
-function maskS(dy: f32, xc: f32, a: f32, b: f32): f32 {
-  return xc * a + b > 0 ? dy : 0;
+function maskS(dy: f32, xc: f32, a: f32, b: f32, act: i32): f32 {
+  return act == Activation.None ? dy : passS(dy, xc * a + b, act);
 }
 
 @inline
@@ -28,7 +29,7 @@ function addPromoted(acc: usize, c: i32, v: v128): void {
 }
 
 @inline
-function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, relu: bool): void {
+function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32): void {
   const rowBytes = <usize>C << 2;
   const C4 = C & ~3;
   for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
@@ -38,7 +39,7 @@ function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: u
       const o = <usize>c << 2;
       const m = v128.load(center + o);
       let a = f32x4.splat(0), b = f32x4.splat(0);
-      if (relu) {
+      if (act != Activation.None) {
         a = v128.load(alpha + o);
         b = v128.load(shift + o);
       }
@@ -47,7 +48,7 @@ function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: u
       for (let i = 0; i < nb; i++) {
         const xc = f32x4.sub(v128.load(x + p), m);
         let g = v128.load(dy + p);
-        if (relu) g = maskV(g, xc, a, b);
+        g = maskV(g, xc, a, b, act);
         s1 = f32x4.add(s1, g);
         s2 = f32x4.add(s2, f32x4.mul(g, xc));
         p += rowBytes;
@@ -63,7 +64,7 @@ function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: u
       for (let i = 0; i < nb; i++) {
         const xc = load<f32>(x + p) - m;
         let g = load<f32>(dy + p);
-        if (relu) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(shift + o));
+        if (act != Activation.None) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(shift + o), act);
         s1 += <f64>g;
         s2 += <f64>(g * xc);
         p += rowBytes;
@@ -78,7 +79,7 @@ function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: u
 // Samples outer, channels inner: consecutive runs are contiguous, so x and dy stream in
 // order (channel-outer order jumps C*S floats between runs and measured 1.7x slower).
 @inline
-function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, relu: bool): void {
+function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32): void {
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const cb = <usize>c << 2;
@@ -101,10 +102,8 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
           const xd = f32x4.sub(v128.load(x + o, 16), m);
           let g = v128.load(dy + o);
           let h = v128.load(dy + o, 16);
-          if (relu) {
-            g = maskV(g, xc, a, b);
-            h = maskV(h, xd, a, b);
-          }
+          g = maskV(g, xc, a, b, act);
+          h = maskV(h, xd, a, b, act);
           s1 = f32x4.add(s1, g);
           s2 = f32x4.add(s2, f32x4.mul(g, xc));
           u1 = f32x4.add(u1, h);
@@ -114,7 +113,7 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
           const o = run + (<usize>s << 2);
           const xc = f32x4.sub(v128.load(x + o), m);
           let g = v128.load(dy + o);
-          if (relu) g = maskV(g, xc, a, b);
+          g = maskV(g, xc, a, b, act);
           s1 = f32x4.add(s1, g);
           s2 = f32x4.add(s2, f32x4.mul(g, xc));
         }
@@ -126,7 +125,7 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
           const o = run + (<usize>s << 2);
           const xc = load<f32>(x + o) - ms;
           let g = load<f32>(dy + o);
-          if (relu) g = maskS(g, xc, as, bs);
+          g = maskS(g, xc, as, bs, act);
           r1 += g;
           r2 += g * xc;
         }
@@ -140,15 +139,20 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
   }
 }
 
-export function backwardReduce(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, relu: i32): void {
+@inline
+function reduceWith(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32): void {
+  if (S == 1) reduceRows(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, act);
+  else reduceRuns(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, act);
+}
+
+export function backwardReduce(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, activation: i32): void {
   memory.fill(sumDy, 0, <usize>C << 3);
   memory.fill(sumDyXc, 0, <usize>C << 3);
-  if (S == 1) {
-    if (relu) reduceRows(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, true);
-    else reduceRows(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, false);
-  } else {
-    if (relu) reduceRuns(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, true);
-    else reduceRuns(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, false);
+  // One case per activation, each with a constant code (see activation.ts).
+  switch (activation) {
+    case Activation.Relu: reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, Activation.Relu); break;
+    case Activation.Relu6: reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, Activation.Relu6); break;
+    default: reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, Activation.None);
   }
 }
 
@@ -156,7 +160,7 @@ export function backwardReduce(x: usize, dy: usize, N: i32, C: i32, S: i32, cent
 // 64 KiB of them for 4096 features, more than L1 holds, so loading them once per row cost
 // 1.6x here).
 @inline
-function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, relu: bool): void {
+function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32): void {
   const rowBytes = <usize>C << 2;
   const C4 = C & ~3;
   let r = 0;
@@ -169,7 +173,7 @@ function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize
       const k2 = v128.load(kb + o);
       const k3 = v128.load(kc + o);
       let a = f32x4.splat(0), b = f32x4.splat(0);
-      if (relu) {
+      if (act != Activation.None) {
         a = v128.load(alpha + o);
         b = v128.load(shift + o);
       }
@@ -177,11 +181,11 @@ function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize
         const p = row + i * rowBytes + o;
         const xc = f32x4.sub(v128.load(x + p), m);
         let g = v128.load(dy + p);
-        if (relu) g = maskV(g, xc, a, b);
+        g = maskV(g, xc, a, b, act);
         v128.store(dx + p, f32x4.add(f32x4.mul(f32x4.sub(g, k3), k1), f32x4.mul(xc, k2)));
       }
     }
-    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 4, rowBytes, c, center, alpha, shift, ka, kb, kc, relu);
+    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 4, rowBytes, c, center, alpha, shift, ka, kb, kc, act);
   }
   for (; r < N; r++) {
     const row = <usize>r * rowBytes;
@@ -189,31 +193,31 @@ function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize
       const o = <usize>c << 2;
       const xc = f32x4.sub(v128.load(x + row + o), v128.load(center + o));
       let g = v128.load(dy + row + o);
-      if (relu) g = maskV(g, xc, v128.load(alpha + o), v128.load(shift + o));
+      if (act != Activation.None) g = maskV(g, xc, v128.load(alpha + o), v128.load(shift + o), act);
       const v = f32x4.add(f32x4.mul(f32x4.sub(g, v128.load(kc + o)), v128.load(ka + o)), f32x4.mul(xc, v128.load(kb + o)));
       v128.store(dx + row + o, v);
     }
-    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 1, rowBytes, c, center, alpha, shift, ka, kb, kc, relu);
+    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 1, rowBytes, c, center, alpha, shift, ka, kb, kc, act);
   }
 }
 
 // The scalar tail: feature c of `rows` rows from byte offset row.
 @inline
 function applyScalar(x: usize, dy: usize, dx: usize, row: usize, rows: usize, rowBytes: usize, c: i32,
-  center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, relu: bool): void {
+  center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32): void {
   const o = <usize>c << 2;
   const m = load<f32>(center + o), k1 = load<f32>(ka + o), k2 = load<f32>(kb + o), k3 = load<f32>(kc + o);
   for (let i: usize = 0; i < rows; i++) {
     const p = row + i * rowBytes + o;
     const xc = load<f32>(x + p) - m;
     let g = load<f32>(dy + p);
-    if (relu) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(shift + o));
+    if (act != Activation.None) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(shift + o), act);
     store<f32>(dx + p, (g - k3) * k1 + xc * k2);
   }
 }
 
 @inline
-function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, relu: bool): void {
+function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32): void {
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const cb = <usize>c << 2;
@@ -227,26 +231,31 @@ function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, cente
         const o = run + (<usize>s << 2);
         const xc = f32x4.sub(v128.load(x + o), m);
         let g = v128.load(dy + o);
-        if (relu) g = maskV(g, xc, a, b);
+        g = maskV(g, xc, a, b, act);
         v128.store(dx + o, f32x4.add(f32x4.mul(f32x4.sub(g, vc), va), f32x4.mul(xc, vb)));
       }
       for (; s < S; s++) {
         const o = run + (<usize>s << 2);
         const xc = load<f32>(x + o) - ms;
         let g = load<f32>(dy + o);
-        if (relu) g = maskS(g, xc, as, bs);
+        g = maskS(g, xc, as, bs, act);
         store<f32>(dx + o, (g - kcs) * kas + xc * kbs);
       }
     }
   }
 }
 
-export function backwardApply(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, relu: i32): void {
-  if (S == 1) {
-    if (relu) applyRows(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, true);
-    else applyRows(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, false);
-  } else {
-    if (relu) applyRuns(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, true);
-    else applyRuns(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, false);
+@inline
+function applyWith(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32): void {
+  if (S == 1) applyRows(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, act);
+  else applyRuns(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, act);
+}
+
+export function backwardApply(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, activation: i32): void {
+  // One case per activation, each with a constant code (see activation.ts).
+  switch (activation) {
+    case Activation.Relu: applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, Activation.Relu); break;
+    case Activation.Relu6: applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, Activation.Relu6); break;
+    default: applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, Activation.None);
   }
 }

@@ -10,7 +10,7 @@
 // writes bench/results/threads.json.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MIN_ELEMENTS_PER_THREAD } from '../dist/threads/parallel.js';
+import { MIN_ELEMENTS_PER_THREAD } from '../dist/threads/threaded-runner.js';
 import { machineLine, writeResults } from './lib/results.mjs';
 import { CROSSOVER_D, CROSSOVER_N, runChild } from './threads/child.mjs';
 import { bytesMoved, median } from './lib/stats.mjs';

@@ -14,7 +14,7 @@ export const ISOLATION_HEADERS = {
 };
 
 export function startDemoServer(port = 0) {
-  return startStaticServer({ root, port, headers: ISOLATION_HEADERS, only: ['/demo/', '/dist/'] });
+  return startStaticServer({ root, port, headers: ISOLATION_HEADERS, only: ['/demo/', '/dist/', '/node_modules/@assemblyscript/loader/'] });
 }
 
 // Run as a script (not when imported by the test).

@@ -3,7 +3,8 @@
 //   shift = beta - runningMean * a, per output feature / channel.
 // Affine weights are [in, out] (the book's Affine: x @ W + b); convolution weights are
 // [outC, inC, kh, kw]. Computed in f64, stored as f32.
-import type { TensorLike } from './validate.js';
+import { ACTIVATIONS, activationCode, type Activation } from './activation.js';
+import type { TensorLike } from './types.js';
 import { checkLength, checkTensor, describe, formatShape, isArrayLike } from './validate.js';
 
 export interface FoldableLayer {
@@ -12,7 +13,7 @@ export interface FoldableLayer {
   readonly runningMean: Float32Array | null;
   readonly runningVar: Float32Array | null;
   readonly eps: number;
-  readonly activation: 'relu' | null;
+  readonly activation: Activation | null;
 }
 
 export interface Folded {
@@ -23,7 +24,8 @@ export interface Folded {
 export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
   const who = 'foldInto';
   if (layer.activation !== null) {
-    throw new TypeError(`${who}: the layer fuses ReLU (activation '${layer.activation}'), which no linear layer can absorb; expected activation null`);
+    const { label } = ACTIVATIONS[activationCode(layer.activation)];
+    throw new TypeError(`${who}: the layer fuses ${label} (activation '${layer.activation}'), which no linear layer can absorb; expected activation null`);
   }
   const w = checkTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
   const C = layer.gamma.length;

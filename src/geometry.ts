@@ -2,17 +2,8 @@
 //   book (axis undefined): [N, D] or [N, C, H, W] read as [N, C*H*W]   -> N, D, 1
 //   axis 1 (PyTorch, ONNX): [N, C], [N, C, L], [N, C, H, W]            -> N, C, L or H*W
 //   axis -1 / last (channels-last): [N, C], [N, L, C], [N, H, W, C]    -> N*L or N*H*W, C, 1
-import type { Geometry } from './engine.js';
-import { describe, formatShape } from './validate.js';
-
-/** undefined: the book's semantics; 1: channels first; -1, 2 or 3: channels last. */
-export type Axis = 1 | -1 | 2 | 3;
-
-export function checkAxis(axis: unknown, who: string): Axis | undefined {
-  if (axis === undefined || axis === null) return undefined;
-  if (axis === 1 || axis === -1 || axis === 2 || axis === 3) return axis;
-  throw new RangeError(`${who}: options.axis must be 1 (channels first), -1 or the last axis index (channels last), or undefined (the book's per-feature statistics); got ${describe(axis)}`);
-}
+import type { Axis, Geometry } from './types.js';
+import { formatShape } from './validate.js';
 
 /** The ranks an input may have with this axis. */
 export function allowedRanks(axis: Axis | undefined): readonly number[] {

@@ -1,13 +1,14 @@
 // batchnorm-wasm: the book's BatchNormalization layer over SIMD Wasm kernels, with a
 // pure TypeScript fallback.
 export { init, initSync, shutdown, wasmMemoryInfo } from './init.js';
-export type { BackendName, InitInfo, InitOptions, InitOptionsSync } from './init.js';
+export type { InitInfo, InitOptions, InitOptionsSync } from './init.js';
 export { BatchNormalization } from './layer.js';
-export type { BatchNormalizationOptions, Tensor } from './layer.js';
+export type { Tensor } from './layer.js';
+export type { BatchNormalizationOptions } from './options.js';
 export { foldInto } from './fold.js';
 export { allocTensor, WasmTensor } from './tensors.js';
 export type { Folded, FoldableLayer } from './fold.js';
-export type { Axis } from './geometry.js';
+export type { Activation } from './activation.js';
+export type { Axis, BackendName, TensorLike } from './types.js';
 export type { BatchNormState, PyTorchBatchNorm, PyTorchExport } from './interop.js';
-export type { TensorLike } from './validate.js';
 export type { WasmSource } from './wasm/instantiate.js';

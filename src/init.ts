@@ -1,9 +1,10 @@
 // Backend selection: loads the Wasm kernels once and remembers which backend new
 // layers use by default.
-import { compileKernels, compileKernelsSync, hasWasmSimd, kernelBytes, type WasmSource } from './wasm/instantiate.js';
+import type { BackendName } from './types.js';
+import { createMemory, hasWasmSimd, instantiateKernels, instantiateKernelsSync, type WasmSource } from './wasm/instantiate.js';
 import { createRuntime, type WasmRuntime } from './wasm/runtime.js';
 
-export type BackendName = 'wasm' | 'js';
+export type { BackendName };
 
 export interface InitOptions {
   /** 'js' skips Wasm; 'wasm' (the default) loads it and falls back to 'js' where Wasm SIMD is missing. */
@@ -96,9 +97,10 @@ export function init(options?: InitOptions): Promise<InitInfo> {
     wasmPromise = Promise.resolve().then(() => wasmMissing());
     return wasmPromise;
   }
-  wasmPromise = compileKernels(opts.wasm).then(
+  const memory = createMemory();
+  wasmPromise = instantiateKernels(opts.wasm, memory).then(
     // An initSync() that ran meanwhile already made the runtime: keep that one.
-    (module) => (runtime && wasmInfo ? wasmInfo : wasmLoaded(createRuntime(module))),
+    ({ kernels }) => (runtime && wasmInfo ? wasmInfo : wasmLoaded(createRuntime(memory, kernels))),
     (error: unknown) => {
       if (opts.wasm === undefined) {
         // The shipped bytes are valid: the platform refused to compile them (a page's
@@ -127,7 +129,7 @@ function initThreads(opts: InitOptions): Promise<InitInfo> {
     if (threads === 1) return { ...(await init({ wasm: opts.wasm })), threads: 1 };
     let rt: WasmRuntime;
     try {
-      rt = await setup.createThreadedRuntime(await kernelBytes(opts.wasm), threads);
+      rt = await setup.createThreadedRuntime(opts.wasm, threads);
     } catch (error) {
       if (opts.wasm !== undefined) throw error;
       // The shipped bytes are valid: the platform refused them (see init()). One thread then.
@@ -145,7 +147,7 @@ function initThreads(opts: InitOptions): Promise<InitInfo> {
 
 /** Ends the worker threads of init({ threads }) now; a later threaded call starts them again. */
 export function shutdown(): void {
-  runtime?.parallel?.pool.shutdown();
+  runtime?.threads?.shutdown();
 }
 
 /** init() done synchronously (Node, or any platform that compiles small modules synchronously). */
@@ -159,9 +161,13 @@ export function initSync(options?: InitOptionsSync): InitInfo {
     defaultBackend = wasmInfo.backend;
     return wasmInfo;
   }
-  const info = hasWasmSimd()
-    ? wasmLoaded(createRuntime(compileKernelsSync(opts.wasm as InitOptionsSync['wasm'])))
-    : wasmMissing();
+  let info: InitInfo;
+  if (hasWasmSimd()) {
+    const memory = createMemory();
+    info = wasmLoaded(createRuntime(memory, instantiateKernelsSync(opts.wasm as InitOptionsSync['wasm'], memory).kernels));
+  } else {
+    info = wasmMissing();
+  }
   wasmPromise = Promise.resolve(info);
   return info;
 }

@@ -1,8 +1,22 @@
 // Conversions between a layer and plain data: PyTorch's state_dict conventions and a
 // JSON-serialisable state. Kept apart from the layer so that the layer file holds only the
-// layer's own behaviour.
-import type { Axis } from './geometry.js';
+// layer's own behaviour; these read a layer through its public getters.
+import type { Activation } from './activation.js';
+import type { Axis } from './types.js';
 import { describe, float32Param, isArrayLike } from './validate.js';
+
+/** What the conversions read of a layer. */
+export interface LayerView {
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
+  readonly runningMean: Float32Array | null;
+  readonly runningVar: Float32Array | null;
+  readonly momentum: number;
+  readonly eps: number;
+  readonly axis: Axis | null;
+  readonly activation: Activation | null;
+  readonly runningVarUnbiased: boolean;
+}
 
 /** The fields of torch.nn.BatchNorm{1,2,3}d's state_dict plus its momentum and eps. */
 export interface PyTorchBatchNorm {
@@ -36,7 +50,7 @@ export interface BatchNormState {
   momentum: number;
   eps: number;
   axis: Axis | null;
-  activation: 'relu' | null;
+  activation: Activation | null;
   runningVarUnbiased: boolean;
 }
 
@@ -95,4 +109,34 @@ export function checkState(state: unknown, who: string): BatchNormState {
     if (!isArrayLike(s[key])) throw new TypeError(`${who}: state.${key} must be an array of numbers; got ${describe(s[key])}`);
   }
   return s;
+}
+
+/** PyTorch's state_dict fields of a layer (copies) with its momentum convention (1 - ours). */
+export function toPyTorchFields(layer: LayerView): PyTorchExport {
+  const C = layer.gamma.length;
+  return {
+    weight: Float32Array.from(layer.gamma),
+    bias: Float32Array.from(layer.beta),
+    running_mean: layer.runningMean ? Float32Array.from(layer.runningMean) : new Float32Array(C),
+    running_var: layer.runningVar ? Float32Array.from(layer.runningVar) : new Float32Array(C),
+    momentum: complementMomentum(layer.momentum),
+    eps: layer.eps,
+  };
+}
+
+/** A layer's plain JSON-serialisable snapshot. */
+export function stateOf(layer: LayerView): BatchNormState {
+  const plain = (a: Float32Array | null) => (a ? Array.from(a) : null);
+  return {
+    format: STATE_FORMAT,
+    gamma: Array.from(layer.gamma),
+    beta: Array.from(layer.beta),
+    runningMean: plain(layer.runningMean),
+    runningVar: plain(layer.runningVar),
+    momentum: layer.momentum,
+    eps: layer.eps,
+    axis: layer.axis,
+    activation: layer.activation,
+    runningVarUnbiased: layer.runningVarUnbiased,
+  };
 }

@@ -1,37 +1,21 @@
 // The book's BatchNormalization layer ("Deep Learning from Scratch"), with the same
 // constructor, forward(x, trainFlg) and backward(dout), over a Wasm or a JS engine;
 // plus per-channel axes, a fused ReLU and PyTorch/ONNX conventions.
-import type { Engine, Geometry, LayerParams } from './engine.js';
+import { activationCode, type Activation } from './activation.js';
+import { runAsync, runSync } from './drive.js';
 import { foldInto, type Folded } from './fold.js';
-import { allowedRanks, checkAxis, geometryOf, rankDescription, type Axis } from './geometry.js';
-import { currentDefaultBackend, requireRuntime, type BackendName } from './init.js';
+import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
+import { currentDefaultBackend, requireRuntime } from './init.js';
 import {
-  checkState, complementMomentum, fromPyTorchArgs, STATE_FORMAT,
-  type BatchNormState, type PyTorchBatchNorm, type PyTorchExport,
+  checkState, fromPyTorchArgs, stateOf, toPyTorchFields, type BatchNormState, type PyTorchBatchNorm, type PyTorchExport,
 } from './interop.js';
-import { JsEngine } from './js/engine.js';
-import {
-  checkBoolean, checkEps, checkLength, checkMomentum, checkOut, checkTensor, describe, float32Param, formatShape, sameShape,
-  type TensorLike,
-} from './validate.js';
-import { WasmEngine } from './wasm/engine.js';
+import { JsEngine } from './js/js-engine.js';
+import { checkMomentum, layerOptions, type BatchNormalizationOptions } from './options.js';
+import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, TensorLike } from './types.js';
+import { checkBoolean, checkLength, checkOut, checkTensor, float32Param, formatShape, sameShape } from './validate.js';
+import { WasmEngine } from './wasm/wasm-engine.js';
 
-export interface BatchNormalizationOptions {
-  /** Added to the variance inside the square root. Default 1e-6 (the book's 10e-7). */
-  eps?: number;
-  /** Default: the backend init() chose. */
-  backend?: BackendName;
-  /**
-   * The axis whose entries keep their own statistics (Keras' convention). Default: the
-   * book's, every axis but 0 ([N, C, H, W] read as [N, C*H*W]). 1: per channel, channels
-   * first (PyTorch, ONNX). -1 or the last index: per channel, channels last ([N, H, W, C]).
-   */
-  axis?: Axis | null;
-  /** 'relu' fuses a ReLU after the affine transform (forward and backward). */
-  activation?: 'relu' | null;
-  /** Feed the running variance with the unbiased batch variance, as PyTorch does. Default false. */
-  runningVarUnbiased?: boolean;
-}
+export type { BatchNormalizationOptions };
 
 /** A tensor the layer returns: it owns its data. */
 export interface Tensor {
@@ -39,17 +23,16 @@ export interface Tensor {
   readonly shape: readonly number[];
 }
 
-const DEFAULT_EPS = 1e-6;
 const IN_FLIGHT = 'an async call on this layer has not settled yet; await it first';
 
 function createEngine(backend: BackendName, C: number): Engine {
   return backend === 'js' ? new JsEngine(C) : new WasmEngine(requireRuntime('new BatchNormalization'), C);
 }
 
-function checkActivation(value: unknown, who: string): 'relu' | null {
-  if (value === undefined || value === null) return null;
-  if (value === 'relu') return value;
-  throw new RangeError(`${who}: options.activation must be 'relu' or null; got ${describe(value)}`);
+// A call prepared (checked, buffers ready) with what to do once its steps ran.
+interface Call<T> {
+  op: Operation;
+  done(data: Float32Array): T;
 }
 
 export class BatchNormalization {
@@ -58,7 +41,7 @@ export class BatchNormalization {
   private readonly _momentum: number;
   private readonly _eps: number;
   private readonly _axis: Axis | undefined;
-  private readonly _activation: 'relu' | null;
+  private readonly _activation: Activation | null;
   private readonly _unbiased: boolean;
   private _runningMean: Float32Array | null;
   private _runningVar: Float32Array | null;
@@ -105,25 +88,15 @@ export class BatchNormalization {
     if ((rm === null) !== (rv === null)) {
       throw new TypeError(`${who}: runningMean and runningVar must be given together; got ${rm ? 'runningMean only' : 'runningVar only'}`);
     }
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`${who}: options must be an object; got ${describe(options)}`);
-    }
-    const eps = options.eps === undefined ? DEFAULT_EPS : checkEps(options.eps, who);
-    const axis = checkAxis(options.axis, who);
-    const activation = checkActivation(options.activation, who);
-    const unbiased = options.runningVarUnbiased === undefined ? false : checkBoolean(options.runningVarUnbiased, 'options.runningVarUnbiased', who);
-    const backend = options.backend ?? currentDefaultBackend() ?? 'wasm';
-    if (backend !== 'wasm' && backend !== 'js') {
-      throw new RangeError(`${who}: options.backend must be 'wasm' or 'js'; got ${describe(backend)}`);
-    }
-    this.engine = createEngine(backend, g.length);
+    const o = layerOptions(options, who);
+    this.engine = createEngine(o.backend ?? currentDefaultBackend() ?? 'wasm', g.length);
     this._gamma = g;
     this._beta = b;
     this._momentum = momentum;
-    this._eps = eps;
-    this._axis = axis;
-    this._activation = activation;
-    this._unbiased = unbiased;
+    this._eps = o.eps;
+    this._axis = o.axis;
+    this._activation = o.activation;
+    this._unbiased = o.unbiased;
     this._runningMean = rm;
     this._runningVar = rv;
   }
@@ -174,7 +147,7 @@ export class BatchNormalization {
   get axis(): Axis | null {
     return this._axis ?? null;
   }
-  get activation(): 'relu' | null {
+  get activation(): Activation | null {
     return this._activation;
   }
   get runningVarUnbiased(): boolean {
@@ -212,9 +185,9 @@ export class BatchNormalization {
     this.version++;
   }
 
-  private live(who: string, willAwait = false): Engine {
+  private live(who: string): Engine {
     if (!this.engine) throw new TypeError(`BatchNormalization.${who}: the layer was disposed`);
-    if (this.inFlight && !willAwait) throw new Error(`BatchNormalization.${who}: ${IN_FLIGHT}`);
+    if (this.inFlight) throw new Error(`BatchNormalization.${who}: ${IN_FLIGHT}`);
     return this.engine;
   }
 
@@ -227,7 +200,7 @@ export class BatchNormalization {
     this._runningVar ??= new Float32Array(D);
     this.paramsCache = {
       gamma: this._gamma, beta: this._beta, runningMean: this._runningMean, runningVar: this._runningVar,
-      momentum: this._momentum, eps: this._eps, relu: this._activation === 'relu', unbiased: this._unbiased,
+      momentum: this._momentum, eps: this._eps, activation: activationCode(this._activation), unbiased: this._unbiased,
       version: this.version,
     };
     return this.paramsCache;
@@ -252,7 +225,9 @@ export class BatchNormalization {
    * out is returned; out may be x for inference (in place).
    */
   forward<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): T {
-    return this.forwardImpl(x, trainFlg, out, false) as T;
+    const engine = this.live('forward');
+    const call = this.forwardCall<T>(engine, x, trainFlg, out, 'BatchNormalization.forward');
+    return call.done(runSync(call.op, engine.runner));
   }
 
   /**
@@ -261,59 +236,56 @@ export class BatchNormalization {
    * layer again before the promise settles.
    */
   forwardAsync<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): Promise<T> {
-    return this.settle(() => this.forwardImpl(x, trainFlg, out, true) as Promise<T>, x, out);
+    return this.settle('forwardAsync', (engine) => this.forwardCall<T>(engine, x, trainFlg, out, 'BatchNormalization.forwardAsync'), x, out);
   }
 
   /** The book's backward: returns dx (written into out when given) and sets dgamma and dbeta, for the last training forward. */
   backward<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): T {
-    return this.backwardImpl(dout, out, false) as T;
+    const engine = this.live('backward');
+    const call = this.backwardCall<T>(engine, dout, out, 'BatchNormalization.backward');
+    return call.done(runSync(call.op, engine.runner));
   }
 
   /** backward() that awaits worker threads instead of blocking (see forwardAsync). */
   backwardAsync<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): Promise<T> {
-    return this.settle(() => this.backwardImpl(dout, out, true) as Promise<T>, dout, out);
+    return this.settle('backwardAsync', (engine) => this.backwardCall<T>(engine, dout, out, 'BatchNormalization.backwardAsync'), dout, out);
   }
 
   // An async call in flight owns the layer's buffers until it settles. Its tensors are
   // referenced until then too: the workers read them by address, so a Wasm tensor the
   // caller dropped must not be collected (and freed) under them.
-  private async settle<R>(call: () => Promise<R>, ...tensors: unknown[]): Promise<R> {
-    if (this.inFlight) throw new Error(`BatchNormalization: ${IN_FLIGHT}`);
+  private async settle<R>(name: string, prepare: (engine: Engine) => Call<R>, ...tensors: unknown[]): Promise<R> {
+    const engine = this.live(name);
     this.inFlight = true;
     try {
-      return await call();
+      const call = prepare(engine);
+      return call.done(await runAsync(call.op, engine.runner));
     } finally {
       this.inFlight = false;
       tensors.length = 0;
     }
   }
 
-  private forwardImpl<T extends Tensor>(x: TensorLike, trainFlg: boolean, out: T | null | undefined, willAwait: boolean): T | Promise<T> {
-    const who = willAwait ? 'BatchNormalization.forwardAsync' : 'BatchNormalization.forward';
-    const engine = this.live(willAwait ? 'forwardAsync' : 'forward', willAwait);
+  private forwardCall<T extends Tensor>(engine: Engine, x: TensorLike, trainFlg: boolean, out: T | null | undefined, who: string): Call<T> {
     const t = checkTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis));
     const g = this.geometry(t, 'x', who);
     const shape = this.lastShape!;
     checkBoolean(trainFlg, 'trainFlg', who);
     if (out != null) checkOut(out, shape, 'x', who);
     const wrap = (data: Float32Array) => (out ?? { data, shape }) as T;
-    if (!trainFlg) {
-      if (willAwait) return engine.inferForwardAsync(t, g, this.params(), out ?? null).then(wrap);
-      return wrap(engine.inferForward(t, g, this.params(), out ?? null));
-    }
-    const trained = (data: Float32Array) => {
-      this.version++; // the running statistics moved
-      this.trainShape = shape;
-      this.trainGeometry = g;
-      return wrap(data);
+    if (!trainFlg) return { op: engine.inferForward(t, g, this.params(), out ?? null), done: wrap };
+    return {
+      op: engine.trainForward(t, g, this.params(), out ?? null),
+      done: (data) => {
+        this.version++; // the running statistics moved
+        this.trainShape = shape;
+        this.trainGeometry = g;
+        return wrap(data);
+      },
     };
-    if (willAwait) return engine.trainForwardAsync(t, g, this.params(), out ?? null).then(trained);
-    return trained(engine.trainForward(t, g, this.params(), out ?? null));
   }
 
-  private backwardImpl<T extends Tensor>(dout: TensorLike, out: T | null | undefined, willAwait: boolean): T | Promise<T> {
-    const who = willAwait ? 'BatchNormalization.backwardAsync' : 'BatchNormalization.backward';
-    const engine = this.live(willAwait ? 'backwardAsync' : 'backward', willAwait);
+  private backwardCall<T extends Tensor>(engine: Engine, dout: TensorLike, out: T | null | undefined, who: string): Call<T> {
     const t = checkTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis));
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
@@ -326,44 +298,25 @@ export class BatchNormalization {
     const shape = this.trainShape;
     const dgamma = new Float32Array(g.C);
     const dbeta = new Float32Array(g.C);
-    const done = (data: Float32Array) => {
-      this._dgamma = dgamma;
-      this._dbeta = dbeta;
-      this.version++; // an optimiser step on gamma and beta usually follows
-      return (out ?? { data, shape }) as T;
+    return {
+      op: engine.backward(t, g, this.params(), out ?? null, dgamma, dbeta),
+      done: (data) => {
+        this._dgamma = dgamma;
+        this._dbeta = dbeta;
+        this.version++; // an optimiser step on gamma and beta usually follows
+        return (out ?? { data, shape }) as T;
+      },
     };
-    if (willAwait) return engine.backwardAsync(t, g, this.params(), out ?? null, dgamma, dbeta).then(done);
-    return done(engine.backward(t, g, this.params(), out ?? null, dgamma, dbeta));
   }
 
   /** PyTorch's state_dict fields (copies) with its momentum convention (1 - ours). */
   toPyTorch(): PyTorchExport {
-    const C = this._gamma.length;
-    return {
-      weight: Float32Array.from(this._gamma),
-      bias: Float32Array.from(this._beta),
-      running_mean: this._runningMean ? Float32Array.from(this._runningMean) : new Float32Array(C),
-      running_var: this._runningVar ? Float32Array.from(this._runningVar) : new Float32Array(C),
-      momentum: complementMomentum(this._momentum),
-      eps: this._eps,
-    };
+    return toPyTorchFields(this);
   }
 
   /** A plain JSON-serialisable snapshot; BatchNormalization.fromState restores it exactly. */
   state(): BatchNormState {
-    const plain = (a: Float32Array | null) => (a ? Array.from(a) : null);
-    return {
-      format: STATE_FORMAT,
-      gamma: Array.from(this._gamma),
-      beta: Array.from(this._beta),
-      runningMean: plain(this._runningMean),
-      runningVar: plain(this._runningVar),
-      momentum: this._momentum,
-      eps: this._eps,
-      axis: this._axis ?? null,
-      activation: this._activation,
-      runningVarUnbiased: this._unbiased,
-    };
+    return stateOf(this);
   }
 
   /** New weights and bias of the linear layer before this one with this layer's inference folded in (see fold.ts). */

@@ -2,11 +2,9 @@
 // of value) or RangeError (right kind, wrong value) naming the argument, what was
 // expected and what came; none of them changes any state.
 
-/** A tensor as the API takes it: flat row-major data and its shape. */
-export interface TensorLike {
-  readonly data: ArrayLike<number>;
-  readonly shape: readonly number[];
-}
+import type { TensorLike } from './types.js';
+
+export type { TensorLike };
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -40,18 +38,6 @@ export function checkLength(array: ArrayLike<number>, expected: number, name: st
   if (array.length !== expected) {
     throw new RangeError(`${who}: ${name}.length must be ${expected} (${why}); got ${array.length}`);
   }
-}
-
-export function checkMomentum(momentum: unknown, who: string): number {
-  if (typeof momentum !== 'number') throw new TypeError(`${who}: momentum must be a number in [0, 1]; got ${describe(momentum)}`);
-  if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`${who}: momentum must be a finite number in [0, 1]; got ${momentum}`);
-  return momentum;
-}
-
-export function checkEps(eps: unknown, who: string): number {
-  if (typeof eps !== 'number') throw new TypeError(`${who}: options.eps must be a number > 0; got ${describe(eps)}`);
-  if (!(Number.isFinite(eps) && eps > 0)) throw new RangeError(`${who}: options.eps must be a finite number > 0; got ${eps}`);
-  return eps;
 }
 
 export function checkBoolean(value: unknown, name: string, who: string): boolean {

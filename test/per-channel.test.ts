@@ -100,7 +100,7 @@ describe('per-channel bad input', () => {
     expect(last.forward({ data: new Float32Array(2 * 2 * 3), shape: [2, 2, 3] }).shape).toEqual([2, 2, 3]);
   });
   it('rejects a bad activation or runningVarUnbiased', () => {
-    expect(() => new BatchNormalization(g, b, 0.9, null, null, { activation: 'gelu' as never })).toThrow(/options\.activation must be 'relu' or null; got the string "gelu"/);
+    expect(() => new BatchNormalization(g, b, 0.9, null, null, { activation: 'gelu' as never })).toThrow(/options\.activation must be 'relu', 'relu6' or null; got the string "gelu"/);
     expect(() => new BatchNormalization(g, b, 0.9, null, null, { runningVarUnbiased: 1 as never })).toThrow(TypeError);
   });
 });

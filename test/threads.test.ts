@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { currentRuntime } from '../src/init.js';
 import { allocTensor, BatchNormalization, init, shutdown, type Axis } from '../src/index.js';
 import { ThreadPool } from '../src/threads/pool.js';
-import { withSharedMemory } from '../src/threads/shared-module.js';
+import type { ThreadedRunner } from '../src/threads/threaded-runner.js';
 import { WasmHeap } from '../src/wasm/heap.js';
-import { embeddedBytes, instantiateKernels } from '../src/wasm/instantiate.js';
+import { embeddedBytes, instantiateKernelsSync } from '../src/wasm/instantiate.js';
+import { withSharedMemory } from '../src/wasm/shared-module.js';
 import { scaledDistance } from './helpers/compare.js';
 import { seeded } from './helpers/seeded.js';
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(() => shutdown());
 
-const pool = () => currentRuntime()!.parallel!.pool;
+const pool = () => (currentRuntime()!.threads as ThreadedRunner).pool;
 
 const CASES: Array<[string, number[], Axis | undefined, boolean]> = [
   ['book 2D', [512, 600], undefined, false],
@@ -151,8 +152,7 @@ describe('errors in threads', () => {
   // A pool of its own over a small shared memory, given jobs that read out of bounds.
   function smallPool() {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 16, shared: true });
-    const module = new WebAssembly.Module(withSharedMemory(embeddedBytes(), 65536) as BufferSource);
-    const kernels = instantiateKernels(module, memory);
+    const { module, kernels } = instantiateKernelsSync(withSharedMemory(embeddedBytes(), 65536), memory);
     return new ThreadPool(module, memory, new WasmHeap(memory), kernels, 2, 2);
   }
   const outOfBounds = { op: 'normalize' as const, args: [1 << 20, 1 << 20, 64, 64, 1, 64, 64, 64, 0] };

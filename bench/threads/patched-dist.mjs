@@ -16,9 +16,9 @@ export async function importPatchedDist(minPerThread) {
   cpSync(DIST, path.join(dir, 'dist'), { recursive: true });
   // Outside the repository no package.json says "type": "module".
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-  const file = path.join(dir, 'dist', 'threads', 'parallel.js');
+  const file = path.join(dir, 'dist', 'threads', 'threaded-runner.js');
   const source = readFileSync(file, 'utf8');
-  if (!CONSTANT.test(source)) throw new Error('bench/threads: MIN_ELEMENTS_PER_THREAD not found in dist/threads/parallel.js');
+  if (!CONSTANT.test(source)) throw new Error('bench/threads: MIN_ELEMENTS_PER_THREAD not found in dist/threads/threaded-runner.js');
   writeFileSync(file, source.replace(CONSTANT, `export const MIN_ELEMENTS_PER_THREAD = ${minPerThread};`));
   return import(pathToFileURL(path.join(dir, 'dist', 'index.js')).href);
 }

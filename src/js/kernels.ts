@@ -2,7 +2,10 @@
 // reference for assembly/. Same operations over the same row-major [N, C, S] view, with
 // JavaScript's f64 arithmetic and two-pass statistics (mean, then squared deviations).
 // Each operation has a loop for S == 1 (features contiguous in a row) and one for S > 1
-// (contiguous runs per channel), so that both walk memory in order.
+// (contiguous runs per channel), so that both walk memory in order. Same names and parameter
+// order as the Wasm exports (src/wasm/abi.ts), with arrays for pointers; test/kernels.test.ts
+// runs each against its Wasm twin.
+import { ACTIVATIONS } from '../activation.js';
 
 /** Per-channel mean and M2 (sum of squared deviations from the mean) over N*S elements. */
 export function stats(x: Float32Array, N: number, C: number, S: number, mean: Float64Array, m2: Float64Array): void {
@@ -84,15 +87,10 @@ export function fold(C: number, gamma: Float32Array, runVar: Float32Array, eps: 
   for (let c = 0; c < C; c++) scale[c] = gamma[c] / Math.sqrt(runVar[c] + eps);
 }
 
-// ReLU that keeps NaN (as Wasm's f32x4.max does) and maps -0 to +0.
-function relu0(v: number): number {
-  return v > 0 || v !== v ? v : 0;
-}
-
-/** y = (x - center) * scale + bias per channel, then ReLU if asked. y may be x. */
+/** y = (x - center) * scale + bias per channel, then the activation (src/activation.ts). y may be x. */
 export function normalize(x: Float32Array, y: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, scale: Float32Array, bias: Float32Array, relu: boolean): void {
-  if (S === 1 && !relu) {
+  center: Float32Array, scale: Float32Array, bias: Float32Array, activation: number): void {
+  if (S === 1 && activation === 0) {
     // Four rows per step share the per-feature loads.
     const N4 = N & ~3;
     let n = 0;
@@ -109,9 +107,10 @@ export function normalize(x: Float32Array, y: Float32Array, N: number, C: number
     for (; n < N; n++) for (let c = 0, row = n * C; c < C; c++) y[row + c] = (x[row + c] - center[c]) * scale[c] + bias[c];
     return;
   }
+  const act = ACTIVATIONS[activation].apply;
   if (S === 1) {
     for (let n = 0, row = 0; n < N; n++, row += C) {
-      for (let c = 0; c < C; c++) y[row + c] = relu0((x[row + c] - center[c]) * scale[c] + bias[c]);
+      for (let c = 0; c < C; c++) y[row + c] = act((x[row + c] - center[c]) * scale[c] + bias[c]);
     }
     return;
   }
@@ -119,23 +118,24 @@ export function normalize(x: Float32Array, y: Float32Array, N: number, C: number
     for (let c = 0; c < C; c++) {
       const m = center[c], a = scale[c], b = bias[c];
       const end = (n * C + c + 1) * S;
-      if (relu) for (let i = end - S; i < end; i++) y[i] = relu0((x[i] - m) * a + b);
-      else for (let i = end - S; i < end; i++) y[i] = (x[i] - m) * a + b;
+      for (let i = end - S; i < end; i++) y[i] = act((x[i] - m) * a + b);
     }
   }
 }
 
-// dy where the fused ReLU let the forward value through, else 0 (the forward's arithmetic).
-function masked(dy: number, xc: number, a: number, b: number, relu: boolean): number {
-  return relu && !(xc * a + b > 0) ? 0 : dy;
+// dy where the activation passed the forward's pre-activation value through, else 0 (that
+// value recomputed with the forward's arithmetic).
+function masked(dy: number, xc: number, a: number, b: number, passes: (y: number) => boolean): number {
+  return passes(xc * a + b) ? dy : 0;
 }
 
-/** Per channel sum(dy') and sum(dy' * (x - center)), dy' masked by the fused ReLU. */
+/** Per channel sum(dy') and sum(dy' * (x - center)), dy' masked by the activation's gradient. */
 export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, alpha: Float32Array, shift: Float32Array, sumDy: Float64Array, sumDyXc: Float64Array, relu: boolean): void {
+  center: Float32Array, alpha: Float32Array, shift: Float32Array, sumDy: Float64Array, sumDyXc: Float64Array, activation: number): void {
   sumDy.fill(0, 0, C);
   sumDyXc.fill(0, 0, C);
-  if (S === 1 && !relu) {
+  const passes = ACTIVATIONS[activation].passes;
+  if (S === 1 && activation === 0) {
     // Four rows per step, as in stats: fewer accumulator read-modify-writes.
     const N4 = N & ~3;
     let n = 0;
@@ -160,7 +160,7 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
     for (let n = 0, row = 0; n < N; n++, row += C) {
       for (let c = 0; c < C; c++) {
         const xc = x[row + c] - center[c];
-        const g = masked(dy[row + c], xc, alpha[c], shift[c], relu);
+        const g = masked(dy[row + c], xc, alpha[c], shift[c], passes);
         sumDy[c] += g;
         sumDyXc[c] += g * xc;
       }
@@ -174,7 +174,7 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
       const end = (n * C + c + 1) * S;
       for (let i = end - S; i < end; i++) {
         const xc = x[i] - m;
-        const g = masked(dy[i], xc, a, b, relu);
+        const g = masked(dy[i], xc, a, b, passes);
         s1 += g;
         s2 += g * xc;
       }
@@ -205,8 +205,9 @@ export function backwardFinalize(C: number, M: number, gamma: Float32Array, mean
 /** dx = ka*(dy' - kc) + kb*(x - center). dx may be dy. */
 export function backwardApply(x: Float32Array, dy: Float32Array, dx: Float32Array, N: number, C: number, S: number,
   center: Float32Array, alpha: Float32Array, shift: Float32Array,
-  ka: Float32Array, kb: Float32Array, kc: Float32Array, relu: boolean): void {
-  if (S === 1 && !relu) {
+  ka: Float32Array, kb: Float32Array, kc: Float32Array, activation: number): void {
+  const passes = ACTIVATIONS[activation].passes;
+  if (S === 1 && activation === 0) {
     const N4 = N & ~3;
     let n = 0;
     for (; n < N4; n += 4) {
@@ -228,7 +229,7 @@ export function backwardApply(x: Float32Array, dy: Float32Array, dx: Float32Arra
     for (let n = 0, row = 0; n < N; n++, row += C) {
       for (let c = 0; c < C; c++) {
         const xc = x[row + c] - center[c];
-        dx[row + c] = (masked(dy[row + c], xc, alpha[c], shift[c], relu) - kc[c]) * ka[c] + xc * kb[c];
+        dx[row + c] = (masked(dy[row + c], xc, alpha[c], shift[c], passes) - kc[c]) * ka[c] + xc * kb[c];
       }
     }
     return;
@@ -239,7 +240,7 @@ export function backwardApply(x: Float32Array, dy: Float32Array, dx: Float32Arra
       const end = (n * C + c + 1) * S;
       for (let i = end - S; i < end; i++) {
         const xc = x[i] - m;
-        dx[i] = (masked(dy[i], xc, a, b, relu) - k3) * k1 + xc * k2;
+        dx[i] = (masked(dy[i], xc, a, b, passes) - k3) * k1 + xc * k2;
       }
     }
   }

@@ -2,10 +2,10 @@
 // hands each worker a job through the control block (protocol.ts), runs its own share,
 // and waits for the rest (Atomics.wait where this thread may block, Atomics.waitAsync
 // or polling where it may not). Workers start lazily and end on shutdown().
+import type { KernelExports } from '../wasm/abi.js';
 import type { WasmHeap } from '../wasm/heap.js';
-import type { KernelExports } from '../wasm/instantiate.js';
 import {
-  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXIT, GEN, MSG_CHARS, MSG_LEN, MSG_OFFSET, OPS, PENDING, type OpName,
+  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXIT, GEN, jobHeader, MSG_CHARS, MSG_LEN, MSG_OFFSET, PENDING, type OpName,
 } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 
@@ -78,15 +78,17 @@ export class ThreadPool {
 
   // Writes the workers' jobs and wakes them; returns the main thread's own job.
   private dispatch(jobs: readonly Job[]): Job {
-    if (this.inFlight) throw new Error('batchnorm-wasm: a threaded step is already running (ParallelKernels.split runs other calls on one thread meanwhile)');
+    if (this.inFlight) throw new Error('batchnorm-wasm: a threaded step is already running (the threaded runner runs other calls on one thread meanwhile)');
     if (this.crash) throw new Error(`batchnorm-wasm: a worker thread crashed: ${String(this.crash)}`);
+    if (jobs.length > this.size) throw new RangeError(`batchnorm-wasm: ${jobs.length} jobs for ${this.size} threads`);
+    const codes = jobs.map((job) => (job ? jobHeader(job.op, job.args.length) : 0)); // throws before anything is written
     if (!this.running) this.start();
     this.inFlight = true;
     const f64 = new Float64Array(this.memory.buffer, this.ctl + ARGS_OFFSET, this.size * ARGS_SLOTS);
     for (let w = 1; w < this.size; w++) {
       const job = jobs[w] ?? null;
       const slot = w * ARGS_SLOTS;
-      f64[slot] = job ? OPS.indexOf(job.op) : 0;
+      f64[slot] = codes[w] ?? 0;
       f64[slot + 1] = job ? job.args.length : 0;
       if (job) f64.set(job.args, slot + 2);
     }
@@ -99,7 +101,7 @@ export class ThreadPool {
   private runOwn(job: Job): unknown {
     if (!job) return null;
     try {
-      (this.kernels[job.op] as (...a: number[]) => void)(...job.args);
+      (this.kernels[job.op] as (...a: readonly number[]) => void)(...job.args);
       return null;
     } catch (error) {
       return error;

@@ -1,13 +1,12 @@
-// Making a threaded runtime: a shared memory, the kernels compiled for it, and a pool.
-// Loaded by init({ threads }) with a dynamic import, so that bundles without threads
-// leave this code out.
+// Making a threaded runtime: a shared memory, the kernels instantiated over it, a pool of
+// workers and the runner that splits steps over them. Loaded by init({ threads }) with a
+// dynamic import, so that bundles without threads leave this code out.
+import { createMemory, instantiateSharedKernels, type WasmSource } from '../wasm/instantiate.js';
 import { WasmHeap } from '../wasm/heap.js';
-import { instantiateKernels } from '../wasm/instantiate.js';
-import { INITIAL_PAGES, type WasmRuntime } from '../wasm/runtime.js';
-import { ParallelKernels } from './parallel.js';
+import { createRuntime, type WasmRuntime } from '../wasm/runtime.js';
 import { ThreadPool } from './pool.js';
-import { withSharedMemory } from './shared-module.js';
 import { canSpawnWorkers, hardwareThreads } from './spawn.js';
+import { ThreadedRunner } from './threaded-runner.js';
 
 let warned = false;
 
@@ -23,27 +22,10 @@ export function threadCount(requested: number | 'auto'): number {
   return requested === 'auto' ? Math.max(1, hardwareThreads()) : requested;
 }
 
-// A shared memory must declare its maximum up front; 4 GiB (the wasm32 limit) where the
-// platform reserves that much address space, less where it does not (32-bit browsers).
-const MAXIMA = [65536, 16384, 4096];
-
-function sharedMemory(): WebAssembly.Memory {
-  for (const maximum of MAXIMA) {
-    try {
-      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
-    } catch (error) {
-      if (maximum === MAXIMA[MAXIMA.length - 1]) throw error;
-    }
-  }
-  throw new Error('unreachable');
-}
-
-export async function createThreadedRuntime(bytes: Uint8Array, threads: number): Promise<WasmRuntime> {
-  const memory = sharedMemory();
-  // An import declaring the largest maximum accepts a memory of any smaller one.
-  const module = await WebAssembly.compile(withSharedMemory(bytes, MAXIMA[0]) as BufferSource);
-  const kernels = instantiateKernels(module, memory);
+export async function createThreadedRuntime(source: WasmSource | undefined, threads: number): Promise<WasmRuntime> {
+  const memory = createMemory(true);
+  const { module, kernels } = await instantiateSharedKernels(source, memory);
   const heap = new WasmHeap(memory);
   const pool = new ThreadPool(module, memory, heap, kernels, threads, hardwareThreads());
-  return { heap, kernels, parallel: new ParallelKernels(pool, kernels), liveLayers: 0 };
+  return createRuntime(memory, kernels, new ThreadedRunner(pool, kernels), heap);
 }

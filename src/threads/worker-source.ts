@@ -3,10 +3,14 @@
 // worker entry point. It instantiates the kernels over the shared memory it is sent and
 // then loops: wait on the generation slot, run its job, count itself done. The wait spins
 // for spinMs before it sleeps: waking from Atomics.wait costs tens of microseconds, which
-// would otherwise decide the cost of every small threaded call.
+// would otherwise decide the cost of every small threaded call. It instantiates with the
+// functions of src/wasm/instantiate.ts, embedded as source text: the same import object.
+import { instantiateInWorker, kernelImports } from '../wasm/instantiate.js';
 import { ARGS_OFFSET, ARGS_SLOTS, ERROR, EXIT, GEN, MSG_CHARS, MSG_LEN, MSG_OFFSET, OPS, PENDING } from './protocol.js';
 
 export const workerSource = `'use strict';
+${kernelImports.toString()}
+${instantiateInWorker.toString()}
 const nodePort = typeof self === 'undefined' ? require('node:worker_threads').parentPort : null;
 const receive = (fn) => nodePort ? nodePort.once('message', fn) : (self.onmessage = (e) => fn(e.data));
 receive(({ module, memory, ctl, index, gen, spinMs }) => {
@@ -21,7 +25,7 @@ receive(({ module, memory, ctl, index, gen, spinMs }) => {
   };
   let run = null;
   try {
-    const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    const k = ${instantiateInWorker.name}(module, memory);
     const ops = ${JSON.stringify(OPS)}.map((name) => k[name]);
     run = () => ops[args[0]](...args.subarray(2, 2 + args[1]));
   } catch (e) {

@@ -1,37 +1,29 @@
-// The one place that turns Wasm bytes into kernel functions, so that the choice of
-// loader can change here alone. The module imports its memory and exports pointer
-// kernels only, so plain WebAssembly.instantiate needs no glue (@assemblyscript/loader
-// would add bytes for managed-object helpers this module never uses).
+// The one place that makes Wasm memory and turns Wasm into kernel functions: the memory
+// (plain, or shared for threads), the import object, and instantiation through
+// @assemblyscript/loader from every source init({ wasm }) accepts (the shipped bytes, bytes,
+// a compiled WebAssembly.Module, a URL), asynchronously and synchronously. The worker
+// threads' program embeds kernelImports and instantiateInWorker below as source text, so
+// they instantiate exactly as this thread does.
+import { instantiate, instantiateSync } from '@assemblyscript/loader';
+import type { KernelExports } from './abi.js';
 import { kernelBase64 } from './kernel-bytes.generated.js';
-
-/** The kernel exports of build/batchnorm.wasm (see assembly/index.ts). */
-export interface KernelExports {
-  trainForward(x: number, y: number, N: number, C: number, S: number, gamma: number, beta: number,
-    runMean: number, runVar: number, momentum: number, eps: number, unbiased: number,
-    meanHi: number, meanLo: number, invstd: number, alpha: number, shift: number, acc: number, relu: number): void;
-  backward(x: number, dy: number, dx: number, N: number, C: number, S: number, gamma: number,
-    meanHi: number, meanLo: number, invstd: number, alpha: number, shift: number,
-    dgamma: number, dbeta: number, coef: number, acc: number, relu: number): void;
-  fold(C: number, gamma: number, runVar: number, eps: number, scale: number): void;
-  // The steps of the two above, for splitting the work over threads.
-  stats(x: number, N: number, C: number, S: number, mean: number, m2: number): void;
-  trainFinalize(C: number, count: number, mean64: number, m2_64: number, gamma: number, beta: number,
-    runMean: number, runVar: number, momentum: number, eps: number, unbiased: number,
-    meanHi: number, meanLo: number, invstd: number, alpha: number, shift: number): void;
-  backwardReduce(x: number, dy: number, N: number, C: number, S: number, center: number, alpha: number, shift: number,
-    sumDy: number, sumDyXc: number, relu: number): void;
-  backwardFinalize(C: number, M: number, gamma: number, meanLo: number, invstd: number, sumDy: number, sumDyXc: number,
-    dgamma: number, dbeta: number, ka: number, kb: number, kc: number): void;
-  backwardApply(x: number, dy: number, dx: number, N: number, C: number, S: number, center: number, alpha: number,
-    shift: number, ka: number, kb: number, kc: number, relu: number): void;
-  mergeStats(C: number, nA: number, meanA: number, m2A: number, nB: number, meanB: number, m2B: number): void;
-  addF64(dst: number, src: number, n: number): void;
-  normalize(x: number, y: number, N: number, C: number, S: number, center: number, scale: number,
-    bias: number, relu: number): void;
-}
 
 /** Where the Wasm comes from: the bytes shipped in the package by default. */
 export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+/** The kernels and the compiled module they came from (threads send the module to workers). */
+export interface LoadedKernels {
+  readonly module: WebAssembly.Module;
+  readonly instance: WebAssembly.Instance;
+  readonly kernels: KernelExports;
+}
+
+// 16 pages = 1 MiB to start; the heap grows the memory on demand.
+export const INITIAL_PAGES = 16;
+
+// A shared memory must declare its maximum up front; 4 GiB (the wasm32 limit) where the
+// platform reserves that much address space, less where it does not (32-bit browsers).
+const SHARED_MAXIMA = [65536, 16384, 4096];
 
 // A one-function module using a SIMD instruction (i32.const 0; i8x16.splat): it validates
 // exactly where Wasm SIMD is supported.
@@ -57,8 +49,30 @@ export function embeddedBytes(): Uint8Array {
   return bytes;
 }
 
-function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+/** The kernels' memory: plain, or shared (for threads) with the largest maximum the platform grants. */
+export function createMemory(shared = false): WebAssembly.Memory {
+  if (!shared) return new WebAssembly.Memory({ initial: INITIAL_PAGES });
+  for (const maximum of SHARED_MAXIMA) {
+    try {
+      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
+    } catch (error) {
+      if (maximum === SHARED_MAXIMA[SHARED_MAXIMA.length - 1]) throw error;
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/** The module's only import: the memory. Self-contained: the worker's program embeds its source. */
+export function kernelImports(memory: WebAssembly.Memory): { env: { memory: WebAssembly.Memory } } {
   return { env: { memory } };
+}
+
+/**
+ * How a worker thread instantiates the module it is sent, over the shared memory. Self-contained
+ * but for kernelImports: the worker's program embeds the source of both (src/threads/worker-source.ts).
+ */
+export function instantiateInWorker(module: WebAssembly.Module, memory: WebAssembly.Memory): WebAssembly.Exports {
+  return new WebAssembly.Instance(module, kernelImports(memory)).exports;
 }
 
 function asBytes(source: ArrayBuffer | ArrayBufferView): BufferSource {
@@ -71,40 +85,47 @@ async function fetchOk(url: string | URL): Promise<Response> {
   return response;
 }
 
-async function fetchModule(url: string | URL): Promise<WebAssembly.Module> {
-  const response = await fetchOk(url);
-  const type = response.headers.get('content-type') ?? '';
-  // compileStreaming requires application/wasm; fall back to bytes for other servers.
-  if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
-    return WebAssembly.compileStreaming(response);
-  }
-  return WebAssembly.compile(await response.arrayBuffer());
-}
-
-export async function compileKernels(source?: WasmSource): Promise<WebAssembly.Module> {
-  if (source === undefined) return WebAssembly.compile(embeddedBytes() as BufferSource);
+// The loader's form of a source: a Response compiles while streaming, which needs the
+// application/wasm type; from other servers the bytes are read first.
+async function loaderSource(source: WasmSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
+  if (source === undefined) return embeddedBytes() as BufferSource;
   if (source instanceof WebAssembly.Module) return source;
-  if (typeof source === 'string' || source instanceof URL) return fetchModule(source);
-  return WebAssembly.compile(asBytes(source));
+  if (typeof source === 'string' || source instanceof URL) {
+    const response = await fetchOk(source);
+    const type = response.headers.get('content-type') ?? '';
+    return typeof WebAssembly.instantiateStreaming === 'function' && type.startsWith('application/wasm') ? response : response.arrayBuffer();
+  }
+  return asBytes(source);
 }
 
-/** The kernels' bytes (for threads, which compile a shared-memory variant of them). */
-export async function kernelBytes(source?: WasmSource): Promise<Uint8Array> {
-  if (source === undefined) return embeddedBytes();
+function loaded(result: { module: WebAssembly.Module; instance: WebAssembly.Instance }): LoadedKernels {
+  // The instance's own exports: the loader's demangled wrappers add a rest-argument call per kernel.
+  return { module: result.module, instance: result.instance, kernels: result.instance.exports as unknown as KernelExports };
+}
+
+/** Compiles (or takes) the module and instantiates it over memory. */
+export async function instantiateKernels(source: WasmSource | undefined, memory: WebAssembly.Memory): Promise<LoadedKernels> {
+  return loaded(await instantiate(loaderSource(source), kernelImports(memory)));
+}
+
+/** instantiateKernels done synchronously: bytes or a compiled module, not a URL. */
+export function instantiateKernelsSync(source: Exclude<WasmSource, string | URL> | undefined, memory: WebAssembly.Memory): LoadedKernels {
+  const from = source === undefined ? embeddedBytes() as BufferSource : source instanceof WebAssembly.Module ? source : asBytes(source);
+  return loaded(instantiateSync(from, kernelImports(memory)));
+}
+
+/**
+ * The kernels over a shared memory (threads): the module's memory import must say "shared",
+ * so the bytes are rewritten (shared-module.ts) before compiling; a compiled Module cannot be.
+ */
+export async function instantiateSharedKernels(source: WasmSource | undefined, memory: WebAssembly.Memory): Promise<LoadedKernels> {
   if (source instanceof WebAssembly.Module) {
     throw new TypeError('init(options): with options.threads, options.wasm must be a URL or bytes, not a compiled WebAssembly.Module (threads recompile it for shared memory)');
   }
-  if (typeof source === 'string' || source instanceof URL) return new Uint8Array(await (await fetchOk(source)).arrayBuffer());
-  return new Uint8Array(asBytes(source) as ArrayBuffer | Uint8Array);
-}
-
-export function compileKernelsSync(source?: Exclude<WasmSource, string | URL>): WebAssembly.Module {
-  if (source === undefined) return new WebAssembly.Module(embeddedBytes() as BufferSource);
-  if (source instanceof WebAssembly.Module) return source;
-  return new WebAssembly.Module(asBytes(source));
-}
-
-export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-  const instance = new WebAssembly.Instance(module, imports(memory));
-  return instance.exports as unknown as KernelExports;
+  const bytes = source === undefined ? embeddedBytes()
+    : typeof source === 'string' || source instanceof URL ? new Uint8Array(await (await fetchOk(source)).arrayBuffer())
+      : new Uint8Array(asBytes(source) as ArrayBuffer);
+  const { withSharedMemory } = await import('./shared-module.js'); // only threads need it
+  // An import declaring the largest maximum accepts a memory of any smaller one.
+  return loaded(await instantiate(withSharedMemory(bytes, SHARED_MAXIMA[0]) as BufferSource, kernelImports(memory)));
 }

@@ -1,26 +1,29 @@
-// The loaded Wasm runtime: one memory, its heap, and the kernel instance over it; with
-// threads, the memory is shared and a pool of workers runs the same kernels over it.
-// Every Wasm layer created while it is current shares it.
-import type { ParallelKernels } from '../threads/parallel.js';
+// The loaded Wasm runtime: one memory, its heap, the kernel instance over it, and the runner
+// of row steps (inline, or threads that plug in through the StepRunner interface). Every
+// Wasm layer created while it is current shares it.
+import type { StepRunner } from '../types.js';
+import type { KernelExports } from './abi.js';
 import { WasmHeap } from './heap.js';
-import { instantiateKernels, type KernelExports } from './instantiate.js';
+import { InlineRunner } from './inline-runner.js';
 
-// 16 pages = 1 MiB to start; the heap grows the memory on demand.
-export const INITIAL_PAGES = 16;
+/** What threads add to a runtime: a runner that splits steps, and a way to end the workers. */
+export interface ThreadedRunner extends StepRunner {
+  /** Ends the worker threads now; the next split step starts them again. */
+  shutdown(): void;
+}
 
 export interface WasmRuntime {
   readonly heap: WasmHeap; // and, through it, the memory
   readonly kernels: KernelExports;
-  /** The threaded kernels, when init({ threads }) made this runtime. */
-  readonly parallel: ParallelKernels | null;
+  readonly runner: StepRunner;
+  /** The runner when it has worker threads (init({ threads })), else null. */
+  readonly threads: ThreadedRunner | null;
   /** Live Wasm layers: when the last is disposed, the worker threads end. */
   liveLayers: number;
 }
 
-export function createRuntime(module: WebAssembly.Module): WasmRuntime {
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES });
-  const kernels = instantiateKernels(module, memory);
-  return { heap: new WasmHeap(memory), kernels, parallel: null, liveLayers: 0 };
+export function createRuntime(memory: WebAssembly.Memory, kernels: KernelExports, threads: ThreadedRunner | null = null, heap = new WasmHeap(memory)): WasmRuntime {
+  return { heap, kernels, runner: threads ?? new InlineRunner(kernels), threads, liveLayers: 0 };
 }
 
 export function layerCreated(rt: WasmRuntime): void {
@@ -28,5 +31,5 @@ export function layerCreated(rt: WasmRuntime): void {
 }
 
 export function layerReleased(rt: WasmRuntime): void {
-  if (--rt.liveLayers === 0) rt.parallel?.pool.shutdown();
+  if (--rt.liveLayers === 0) rt.threads?.shutdown();
 }

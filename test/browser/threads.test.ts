@@ -4,6 +4,7 @@
 // project the page is not cross-origin isolated, so init() warns once and stays on one.
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { currentRuntime } from '../../src/init.js';
+import type { ThreadedRunner } from '../../src/threads/threaded-runner.js';
 import { allocTensor, BatchNormalization, init, shutdown } from '../../src/index.js';
 import { scaledDistance } from '../helpers/compare.js';
 import { seeded } from '../helpers/seeded.js';
@@ -33,7 +34,7 @@ if (inject('isolatedPage')) {
       const dy = { data: seeded(N * D, 2), shape };
       const make = (backend?: 'js') => new BatchNormalization(seeded(D, 3, 1), seeded(D, 4), 0.9, null, null, { backend });
       const [threaded, single, js] = [make(), make(), make('js')];
-      const pool = currentRuntime()!.parallel!.pool;
+      const pool = (currentRuntime()!.threads as ThreadedRunner).pool;
       // A page's main thread may not block: the sync calls of `single` run on it alone.
       expect(pool.canBlock).toBe(false);
       const runAsync = vi.spyOn(pool, 'runAsync');
@@ -74,7 +75,7 @@ if (inject('isolatedPage')) {
       expect(warn).toHaveBeenCalledTimes(1);
       expect(String(warn.mock.calls[0][0])).toMatch(WARNING);
       warn.mockRestore();
-      expect(currentRuntime()!.parallel).toBeFalsy();
+      expect(currentRuntime()!.threads).toBeFalsy();
       // forwardAsync still works, on this thread.
       const bn = new BatchNormalization(seeded(D, 3, 1), seeded(D, 4));
       const x = { data: seeded(N * D, 1, 2, 3), shape: [N, D] };

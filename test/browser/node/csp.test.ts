@@ -1,6 +1,8 @@
 // The package under a Content-Security-Policy. Chromium treats every Wasm compilation
 // (bytes or streaming from a URL) as eval: a page must allow 'wasm-unsafe-eval' in
 // script-src for the Wasm backend; under a stricter policy init({ backend: 'js' }) works.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -9,9 +11,15 @@ import { openPage } from './open-page.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+// The page's import map (it maps the package's dependency @assemblyscript/loader) is an inline
+// script: a CSP allows it by its hash, as a real page without a bundler would.
+const page = readFileSync(resolve(root, 'test/browser/node/csp-page/index.html'), 'utf8');
+const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page)![1];
+const IMPORT_MAP = `'sha256-${createHash('sha256').update(importMap).digest('base64')}'`;
+
 async function run(csp: string, mode: 'embedded' | 'url' | 'js') {
   const server = await startStaticServer({
-    root, headers: { 'content-security-policy': csp }, only: ['/test/browser/node/csp-page/', '/dist/', '/build/'],
+    root, headers: { 'content-security-policy': csp }, only: ['/test/browser/node/csp-page/', '/dist/', '/build/', '/node_modules/@assemblyscript/loader/'],
   });
   try {
     const opened = await openPage(`${server.url}/test/browser/node/csp-page/?mode=${mode}`, 15_000);
@@ -23,8 +31,8 @@ async function run(csp: string, mode: 'embedded' | 'url' | 'js') {
   }
 }
 
-const ALLOWS_WASM = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
-const STRICT = "default-src 'self'; script-src 'self'";
+const ALLOWS_WASM = `default-src 'self'; script-src 'self' ${IMPORT_MAP} 'wasm-unsafe-eval'`;
+const STRICT = `default-src 'self'; script-src 'self' ${IMPORT_MAP}`;
 const Y = [-1, -1, 1, 1].map((v) => v / Math.sqrt(1 + 1e-6));
 
 it.each(['embedded', 'url'] as const)("with 'wasm-unsafe-eval', the %s Wasm loads and runs", async (mode) => {

@@ -1,11 +1,11 @@
-// The Wasm backend's per-layer state: the layer's buffers live in linear memory (carved
-// from the shared heap). A call copies x in once and y out once; with Wasm tensors as
-// input and out it copies nothing. Buffers are reused across calls and grow only when a
-// larger batch arrives.
-import type { Engine, Geometry, LayerParams, Output } from '../engine.js';
-import { drive, driveAsync, type Steps } from '../threads/drive.js';
-import type { Range } from '../threads/parallel.js';
-import type { TensorLike } from '../validate.js';
+// The Wasm backend's per-layer state and its operations. The layer's buffers live in linear
+// memory (carved from the shared heap). A call copies x in once and y out once; with Wasm
+// tensors as input and out it copies nothing. Buffers are reused across calls and grow only
+// when a larger batch arrives. Each operation prepares its buffers (everything that can
+// throw) and returns its steps (types.ts: Operation): the row kernels it yields run on one
+// thread or split over threads, as the runtime's runner decides.
+import type { Engine, Geometry, LayerParams, Operation, Output, StepRunner, TensorLike } from '../types.js';
+import { partialBytes, secondPartial, shareOf } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { WasmTensor } from './tensor.js';
@@ -37,11 +37,12 @@ interface Buffer {
 
 export class WasmEngine implements Engine {
   readonly backend = 'wasm' as const;
+  readonly runner: StepRunner;
   private readonly rt: WasmRuntime;
   private readonly holdings: Holdings;
   private readonly at: Record<ChannelArray, number>; // byte offsets
   private readonly coef: number; // 3*C f32: ka, kb, kc
-  private readonly acc: number; // 2*C f64
+  private readonly acc: number; // partial results (abi.ts), one share per thread the runner may use
   private readonly xBuf: Buffer = { ptr: 0, capacity: 0 }; // a copied training input, kept for backward
   private readonly ioBuf: Buffer = { ptr: 0, capacity: 0 }; // input/output of the current call
   // What backward differentiates: the training input's offset, and the Wasm tensor it is
@@ -49,16 +50,13 @@ export class WasmEngine implements Engine {
   private savedPtr = 0;
   private savedTensor: WasmTensor | null = null;
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
-  private readonly C: number;
-  private threadAcc = 0; // per-thread partial sums: threads x 2*C f64
-  private threadAccFor = 0; // how many threads threadAcc holds
 
   constructor(rt: WasmRuntime, C: number) {
     this.rt = rt;
-    this.C = C;
+    this.runner = rt.runner;
     this.holdings = { rt, heap: rt.heap, ptrs: new Set() };
     const padded = Math.ceil(C / 4) * 4 * 4;
-    const base = this.alloc(padded * CHANNEL_ARRAYS.length + padded * 3 + C * 16);
+    const base = this.alloc(padded * CHANNEL_ARRAYS.length + padded * 3 + rt.runner.maxShares * partialBytes(C));
     layerCreated(rt); // after the allocation that may throw: dispose() counts it down
     this.at = Object.fromEntries(CHANNEL_ARRAYS.map((name, i) => [name, base + i * padded])) as Record<ChannelArray, number>;
     this.coef = base + padded * CHANNEL_ARRAYS.length;
@@ -133,39 +131,7 @@ export class WasmEngine implements Engine {
     into.set(this.rt.heap.f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
   }
 
-  // How this call splits over threads: null runs the one-call kernels on this thread.
-  private split(g: Geometry, willAwait: boolean): Range[] | null {
-    return this.rt.parallel?.split(g, willAwait) ?? null;
-  }
-
-  // Per-thread scratch for partial statistics and sums (grown to the thread count).
-  private partials(threads: number): number {
-    if (threads > this.threadAccFor) {
-      const ptr = this.alloc(threads * this.C * 16);
-      if (this.threadAcc) this.release(this.threadAcc);
-      this.threadAcc = ptr;
-      this.threadAccFor = threads;
-    }
-    return this.threadAcc;
-  }
-
-  private run(steps: Steps | null, willAwait: boolean, finish: () => Float32Array): Float32Array | Promise<Float32Array> {
-    if (!steps) return finish();
-    const pool = this.rt.parallel!.pool;
-    if (willAwait) return driveAsync(pool, steps).then(finish);
-    drive(pool, steps);
-    return finish();
-  }
-
-  trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
-    return this.train(x, g, p, out, false) as Float32Array;
-  }
-
-  trainForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array> {
-    return Promise.resolve(this.train(x, g, p, out, true));
-  }
-
-  private train(x: TensorLike, g: Geometry, p: LayerParams, out: Output, willAwait: boolean): Float32Array | Promise<Float32Array> {
+    trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation {
     // Allocate first: an allocation that throws must leave backward's saved input alone.
     const yp = this.target(out, g.count);
     const byReference = this.resident(x) && out !== x; // kept by reference for backward: no copy
@@ -179,39 +145,31 @@ export class WasmEngine implements Engine {
     this.savedTensor = byReference ? x : null;
     this.savedPtr = xp;
     this.writeParams(p, true);
+    return this.trainSteps(xp, yp, g, p, out);
+  }
+
+  private *trainSteps(xp: number, yp: number, g: Geometry, p: LayerParams, out: Output): Operation {
     const a = this.at;
     const k = this.rt.kernels;
-    const finish = () => {
-      this.read(a.runMean, p.runningMean);
-      this.read(a.runVar, p.runningVar);
-      return this.deliver(out, yp, g.count);
-    };
-    const ranges = this.split(g, willAwait);
-    if (!ranges) {
-      k.trainForward(xp, yp, g.N, g.C, g.S, a.gamma, a.beta, a.runMean, a.runVar,
-        p.momentum, p.eps, p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift, this.acc, p.relu ? 1 : 0);
-      return finish();
+    const { C } = g;
+    const acc = this.acc;
+    const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C)] };
+    // Chan's merge of the shares' partial statistics into share 0, in row order.
+    for (let t = 1, n = shareOf(g.N, shares, 0).rows * g.S; t < shares; t++) {
+      const part = acc + t * partialBytes(C);
+      const nt = shareOf(g.N, shares, t).rows * g.S;
+      k.mergeStats(C, n, acc, secondPartial(acc, C), nt, part, secondPartial(part, C));
+      n += nt;
     }
-    const par = this.rt.parallel!;
-    const acc = this.partials(ranges.length);
-    function* steps(): Steps {
-      yield* par.stats(xp, g, ranges!, acc);
-      k.trainFinalize(g.C, g.N * g.S, acc, acc + g.C * 8, a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
-        p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift);
-      yield* par.normalize(xp, yp, g, ranges!, a.meanHi, a.alpha, a.shift, p.relu ? 1 : 0);
-    }
-    return this.run(steps(), willAwait, finish);
+    k.trainFinalize(C, g.N * g.S, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
+      p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift);
+    yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, a.meanHi, a.alpha, a.shift, p.activation] };
+    this.read(a.runMean, p.runningMean);
+    this.read(a.runVar, p.runningVar);
+    return this.deliver(out, yp, g.count);
   }
 
-  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
-    return this.infer(x, g, p, out, false) as Float32Array;
-  }
-
-  inferForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array> {
-    return Promise.resolve(this.infer(x, g, p, out, true));
-  }
-
-  private infer(x: TensorLike, g: Geometry, p: LayerParams, out: Output, willAwait: boolean): Float32Array | Promise<Float32Array> {
+  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation {
     const a = this.at;
     if (this.foldedVersion !== p.version) {
       this.writeParams(p, true);
@@ -220,55 +178,40 @@ export class WasmEngine implements Engine {
     }
     const yp = this.target(out, g.count);
     const xp = this.place(x, this.ioBuf, g.count); // a copied x is normalised in place
-    const relu = p.relu ? 1 : 0;
-    const ranges = this.split(g, willAwait);
-    if (!ranges) this.rt.kernels.normalize(xp, yp, g.N, g.C, g.S, a.runMean, a.scale, a.beta, relu);
-    const steps = ranges && this.rt.parallel!.normalize(xp, yp, g, ranges, a.runMean, a.scale, a.beta, relu);
-    return this.run(steps, willAwait, () => this.deliver(out, yp, g.count));
+    return this.inferSteps(xp, yp, g, p, out);
   }
 
-  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
-    return this.back(dy, g, p, out, dgamma, dbeta, false) as Float32Array;
+  private *inferSteps(xp: number, yp: number, g: Geometry, p: LayerParams, out: Output): Operation {
+    const a = this.at;
+    yield { op: 'normalize', args: [xp, yp, g.N, g.C, g.S, a.runMean, a.scale, a.beta, p.activation] };
+    return this.deliver(out, yp, g.count);
   }
 
-  backwardAsync(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Promise<Float32Array> {
-    return Promise.resolve(this.back(dy, g, p, out, dgamma, dbeta, true));
-  }
-
-  private back(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array,
-    willAwait: boolean): Float32Array | Promise<Float32Array> {
+  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Operation {
     if (this.savedTensor?.disposed) {
       throw new TypeError('BatchNormalization.backward: the Wasm tensor given to the training forward was disposed; backward needs it');
     }
     const dyp = this.place(dy, this.ioBuf, g.count);
     const dxp = this.target(out, g.count);
     this.writeParams(p, false);
+    return this.backwardSteps(dyp, dxp, g, p, out, dgamma, dbeta);
+  }
+
+  private *backwardSteps(dyp: number, dxp: number, g: Geometry, p: LayerParams, out: Output,
+    dgamma: Float32Array, dbeta: Float32Array): Operation {
     const a = this.at;
     const k = this.rt.kernels;
+    const { C } = g;
+    const acc = this.acc;
     const xp = this.savedPtr;
-    const relu = p.relu ? 1 : 0;
-    const finish = () => {
-      this.read(a.dgamma, dgamma);
-      this.read(a.dbeta, dbeta);
-      return this.deliver(out, dxp, g.count);
-    };
-    const ranges = this.split(g, willAwait);
-    if (!ranges) {
-      k.backward(xp, dyp, dxp, g.N, g.C, g.S, a.gamma, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift,
-        a.dgamma, a.dbeta, this.coef, this.acc, relu);
-      return finish();
-    }
-    const par = this.rt.parallel!;
-    const acc = this.partials(ranges.length);
-    const coef = this.coef;
-    const kb = coef + g.C * 4;
-    const kc = kb + g.C * 4;
-    function* steps(): Steps {
-      yield* par.backwardReduce(xp, dyp, g, ranges!, acc, a.meanHi, a.alpha, a.shift, relu);
-      k.backwardFinalize(g.C, g.N * g.S, a.gamma, a.meanLo, a.invstd, acc, acc + g.C * 8, a.dgamma, a.dbeta, coef, kb, kc);
-      yield* par.backwardApply(xp, dyp, dxp, g, ranges!, a.meanHi, a.alpha, a.shift, coef, kb, kc, relu);
-    }
-    return this.run(steps(), willAwait, finish);
+    const [ka, kb, kc] = [this.coef, this.coef + C * 4, this.coef + C * 8];
+    const shares = yield { op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, a.meanHi, a.alpha, a.shift, acc, secondPartial(acc, C), p.activation] };
+    for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
+    k.backwardFinalize(C, g.N * g.S, a.gamma, a.meanLo, a.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
+    yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, a.meanHi, a.alpha, a.shift, ka, kb, kc, p.activation] };
+    this.read(a.dgamma, dgamma);
+    this.read(a.dbeta, dbeta);
+    return this.deliver(out, dxp, g.count);
   }
 
   dispose(): void {

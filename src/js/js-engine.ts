@@ -1,7 +1,13 @@
 // The JS backend's per-layer state: typed arrays on the JS heap and the reference kernels.
-import type { Engine, Geometry, LayerParams, Output } from '../engine.js';
-import type { TensorLike } from '../validate.js';
+// Its operations run whole when first stepped: they yield no row steps (no threads here).
+import type { Engine, Geometry, LayerParams, Operation, Output, Step, StepRunner, TensorLike } from '../types.js';
 import * as k from './kernels.js';
+
+function noStep(step: Step): never {
+  throw new Error(`batchnorm-wasm: the JS backend runs no Wasm step; got ${step.op}`);
+}
+
+const NO_STEPS: StepRunner = { maxShares: 1, run: noStep, runAsync: noStep };
 
 function asFloat32(data: ArrayLike<number>): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
@@ -9,6 +15,7 @@ function asFloat32(data: ArrayLike<number>): Float32Array {
 
 export class JsEngine implements Engine {
   readonly backend = 'js' as const;
+  readonly runner = NO_STEPS;
   private saved = new Float32Array(0); // the last training input (capacity >= its size)
   // Saved by the training forward for backward (see trainFinalize).
   private readonly meanHi: Float32Array;
@@ -32,7 +39,7 @@ export class JsEngine implements Engine {
     this.acc2 = new Float64Array(C);
   }
 
-  trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
+  *trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation {
     if (this.saved.length < g.count) this.saved = new Float32Array(g.count);
     const xs = this.saved.subarray(0, g.count);
     xs.set(x.data); // a copy: backward must see this input even if the caller reuses its array
@@ -40,41 +47,28 @@ export class JsEngine implements Engine {
     k.trainFinalize(g.C, g.N * g.S, this.acc1, this.acc2, p.gamma, p.beta, p.runningMean, p.runningVar,
       p.momentum, p.eps, p.unbiased, this.meanHi, this.meanLo, this.invstd, this.alpha, this.shift);
     const y = out ? out.data : new Float32Array(g.count);
-    k.normalize(xs, y, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, p.relu);
+    k.normalize(xs, y, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, p.activation);
     return y;
   }
 
-  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Float32Array {
+  *inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation {
     if (this.foldedVersion !== p.version) {
       k.fold(g.C, p.gamma, p.runningVar, p.eps, this.scale);
       this.foldedVersion = p.version;
     }
     const y = out ? out.data : new Float32Array(g.count);
-    k.normalize(asFloat32(x.data), y, g.N, g.C, g.S, p.runningMean, this.scale, p.beta, p.relu);
+    k.normalize(asFloat32(x.data), y, g.N, g.C, g.S, p.runningMean, this.scale, p.beta, p.activation);
     return y;
   }
 
-  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Float32Array {
+  *backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Operation {
     const xs = this.saved.subarray(0, g.count);
     const d = asFloat32(dy.data);
-    k.backwardReduce(xs, d, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.acc1, this.acc2, p.relu);
+    k.backwardReduce(xs, d, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.acc1, this.acc2, p.activation);
     k.backwardFinalize(g.C, g.N * g.S, p.gamma, this.meanLo, this.invstd, this.acc1, this.acc2, dgamma, dbeta, this.ka, this.kb, this.kc);
     const dx = out ? out.data : new Float32Array(g.count);
-    k.backwardApply(xs, d, dx, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.ka, this.kb, this.kc, p.relu);
+    k.backwardApply(xs, d, dx, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.ka, this.kb, this.kc, p.activation);
     return dx;
-  }
-
-  // No threads here: the async forms run the same code.
-  async trainForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array> {
-    return this.trainForward(x, g, p, out);
-  }
-
-  async inferForwardAsync(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Promise<Float32Array> {
-    return this.inferForward(x, g, p, out);
-  }
-
-  async backwardAsync(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Promise<Float32Array> {
-    return this.backward(dy, g, p, out, dgamma, dbeta);
   }
 
   dispose(): void {

@@ -1,0 +1,79 @@
+// The types the layer, the backends and the thread runtime share. A leaf: it imports nothing,
+// so that every other module can depend on it without forming a cycle.
+
+export type BackendName = 'wasm' | 'js';
+
+/** The axis option: 1 channels first; -1, 2 or 3 channels last; undefined the book's per-feature statistics. */
+export type Axis = 1 | -1 | 2 | 3;
+
+/** A row-major [N, C, S] view with statistics per C; count = N*C*S elements (see geometry.ts). */
+export interface Geometry {
+  readonly N: number;
+  readonly C: number;
+  readonly S: number;
+  readonly count: number;
+}
+
+/** What a backend is given at every call, so that in-place edits of gamma and beta take effect, as with the book's numpy arrays. */
+export interface LayerParams {
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
+  /** Updated in place by trainForward. */
+  readonly runningMean: Float32Array;
+  readonly runningVar: Float32Array;
+  readonly momentum: number;
+  readonly eps: number;
+  /** The fused activation's code (src/activation.ts). */
+  readonly activation: number;
+  /** Feed the running variance with the unbiased batch variance (PyTorch). */
+  readonly unbiased: boolean;
+  /** Changes whenever gamma, beta or the running statistics may have: the key of cached inference scales. */
+  readonly version: number;
+}
+
+/** A tensor as the API takes it: flat row-major data and its shape. */
+export interface TensorLike {
+  readonly data: ArrayLike<number>;
+  readonly shape: readonly number[];
+}
+
+/** Where an operation writes: a given tensor's data (a Wasm tensor's memory included), or a new array. */
+export type Output = { readonly data: Float32Array } | null;
+
+/** One step of an operation that runs over a block of rows: a row kernel of the Wasm module
+ *  (src/wasm/abi.ts) with its arguments for the whole batch; a runner may split it by rows. */
+export interface Step {
+  readonly op: string;
+  readonly args: readonly number[];
+}
+
+/**
+ * An operation of a backend: a generator that yields its row steps, is answered for each with
+ * the number of shares (row blocks) the step ran in, and returns the result. The same
+ * operation runs blocking or awaiting: that is how the caller drives it (src/drive.ts).
+ */
+export type Operation = Generator<Step, Float32Array, number>;
+
+/** Runs steps: inline as one share, or split over threads. */
+export interface StepRunner {
+  /** Most shares a step may run in: partial-result scratch is sized for it. */
+  readonly maxShares: number;
+  /** Runs the step to its end, blocking; returns how many shares it ran in. */
+  run(step: Step): number;
+  /** The same, awaiting instead of blocking. */
+  runAsync(step: Step): Promise<number>;
+}
+
+/** What a layer asks of a backend: the three operations over an [N, C, S] view. */
+export interface Engine {
+  readonly backend: BackendName;
+  readonly runner: StepRunner;
+  /** Batch statistics, running-stat update, the normalised x (into out when given); keeps x for backward. */
+  trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation;
+  /** x normalised with the running statistics (into out when given; out may be x). */
+  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation;
+  /** dx for the last trainForward (whose geometry g is), into out when given; fills dgamma and dbeta. */
+  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Operation;
+  /** Releases what the engine holds; no call may follow. */
+  dispose(): void;
+}

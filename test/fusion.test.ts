@@ -117,6 +117,76 @@ describe.each(['wasm', 'js'] as const)('fused ReLU on %s', (backend) => {
   });
 });
 
+// ReLU6 (MobileNet's): min(max(y, 0), 6) forward, the gradient passed where 0 < y < 6.
+describe.each(['wasm', 'js'] as const)('fused ReLU6 on %s', (backend) => {
+  const relu6 = (v: number) => Math.min(Math.max(v, 0), 6);
+  for (const [axis, shape] of [[undefined, [6, 7]], [1, [4, 3, 5]], [-1, [3, 2, 2, 5]]] as const) {
+    it(`forward is min(max(BN(x), 0), 6) and backward masks the gradient outside (0, 6) (axis ${axis})`, () => {
+      const C = axis === -1 ? shape[shape.length - 1] : axis === 1 ? shape[1] : shape.slice(1).reduce((a, b) => a * b, 1);
+      const count = shape.reduce((a, b) => a * b, 1);
+      const gamma = seeded(C, 1, 4, 4); // wide enough that some outputs pass 6
+      const beta = seeded(C, 2, 1, 4);
+      const x = seeded(count, 3, 0, 4);
+      const dy = seeded(count, 4);
+      const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis, activation: 'relu6' });
+      const plain = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis });
+      const y = bn.forward({ data: x, shape: [...shape] }).data;
+      const z = plain.forward({ data: x, shape: [...shape] }).data;
+      expect(Array.from(y)).toEqual(Array.from(z, relu6));
+      expect(y.some((v) => v === 0) && y.some((v) => v === 6) && y.some((v) => v > 0 && v < 6)).toBe(true);
+      const dx = bn.backward({ data: dy, shape: [...shape] }).data;
+      const masked = dy.map((g, i) => (z[i] > 0 && z[i] < 6 ? g : 0));
+      const dxExpected = plain.backward({ data: masked, shape: [...shape] }).data;
+      expect(scaledDistance(dx, dxExpected)).toBeLessThan(1e-6);
+      expect(scaledDistance(bn.dgamma!, plain.dgamma!)).toBeLessThan(1e-6);
+      expect(scaledDistance(bn.dbeta!, plain.dbeta!)).toBeLessThan(1e-6);
+      const yi = bn.forward({ data: x, shape: [...shape] }, false).data;
+      const zi = plain.forward({ data: x, shape: [...shape] }, false).data;
+      expect(Array.from(yi)).toEqual(Array.from(zi, relu6));
+    });
+  }
+
+  it('passes a gradient check against finite differences (book semantics, float64 reference forward)', () => {
+    const N = 6, D = 4;
+    const gamma = seeded(D, 11, 5, 2);
+    const beta = seeded(D, 12, 2, 4);
+    const x = seeded(N * D, 13, 0, 4);
+    const w = seeded(N * D, 14);
+    const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, activation: 'relu6' });
+    bn.forward({ data: x, shape: [N, D] });
+    const dx = bn.backward({ data: w, shape: [N, D] }).data;
+    const state = { runningMean: new Float64Array(D), runningVar: new Float64Array(D) };
+    const y = refForward(x, N, D, gamma, beta, state, 0.9, true);
+    expect(y.some((v) => v > 6) && y.some((v) => v < 0)).toBe(true); // both kinks are crossed
+    const loss = (xs: ArrayLike<number>) => {
+      const s = { runningMean: new Float64Array(D), runningVar: new Float64Array(D) };
+      return refForward(xs, N, D, gamma, beta, s, 0.9, true).reduce((sum, v, i) => sum + w[i] * relu6(v), 0);
+    };
+    const h = 1e-5;
+    const xs = Float64Array.from(x);
+    for (let i = 0; i < N * D; i++) {
+      const keep = xs[i];
+      xs[i] = keep + h;
+      const up = loss(xs);
+      xs[i] = keep - h;
+      const down = loss(xs);
+      xs[i] = keep;
+      expect(Math.abs(dx[i] - (up - down) / (2 * h))).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(dx[i])));
+    }
+  });
+
+  it('state() and fromState() carry it; foldInto refuses it', () => {
+    const bn = new BatchNormalization([1, 2], [0, 1], 0.9, null, null, { backend, activation: 'relu6' });
+    const state = JSON.parse(JSON.stringify(bn.state()));
+    expect(state.activation).toBe('relu6');
+    const back = BatchNormalization.fromState(state, { backend });
+    expect(back.activation).toBe('relu6');
+    const x = { data: new Float32Array([-3, 9, 1, 2]), shape: [2, 2] };
+    expect(Array.from(back.forward(x).data)).toEqual(Array.from(bn.forward(x).data));
+    expect(() => bn.foldInto({ data: new Float32Array(6), shape: [3, 2] })).toThrow(/fuses ReLU6 \(activation 'relu6'\)/);
+  });
+});
+
 describe.each(['wasm', 'js'] as const)('foldInto on %s', (backend) => {
   it('affine x @ W + b then BN inference equals the folded affine', () => {
     const N = 6, IN = 7, OUT = 5;

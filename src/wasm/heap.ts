@@ -34,12 +34,12 @@ export class WasmHeap {
     this.top = memory.buffer.byteLength;
   }
 
-  /** A Float32Array over the whole memory, re-derived when memory.grow replaced the buffer. */
+  /**
+   * A Float32Array over the whole memory, re-derived when this heap grows the memory (nothing
+   * else does: the kernels allocate nothing). Kept rather than checked against memory.buffer
+   * on every use: that getter alone cost a tenth of a small inference call.
+   */
   get f32(): Float32Array {
-    const buffer = this.memory.buffer;
-    if (this.f32View.buffer !== buffer || this.f32View.byteLength !== buffer.byteLength) {
-      this.f32View = new Float32Array(buffer);
-    }
     return this.f32View;
   }
 
@@ -98,6 +98,7 @@ export class WasmHeap {
       }
     }
     const after = this.memory.buffer.byteLength;
+    this.f32View = new Float32Array(this.memory.buffer);
     this.addFree(before, after - before);
     this.top = after;
   }

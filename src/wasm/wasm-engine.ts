@@ -50,6 +50,7 @@ export class WasmEngine implements Engine {
   private savedPtr = 0;
   private savedTensor: WasmTensor | null = null;
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
+  private lastView: Float32Array | null = null;
 
   constructor(rt: WasmRuntime, C: number) {
     this.rt = rt;
@@ -104,11 +105,18 @@ export class WasmEngine implements Engine {
     return this.resident(out) ? out.ptr : this.reserve(this.ioBuf, count);
   }
 
+  // A view of count floats at ptr; the last one is reused (a small call then allocates none).
+  private view(ptr: number, count: number): Float32Array {
+    const f32 = this.rt.heap.f32;
+    const last = this.lastView;
+    if (last && last.buffer === f32.buffer && last.byteOffset === ptr && last.length === count) return last;
+    return (this.lastView = f32.subarray(ptr >>> 2, (ptr >>> 2) + count));
+  }
+
   // The result: out (already written, or filled from the io buffer), or a new array.
   private deliver(out: Output, ptr: number, count: number): Float32Array {
-    const f32 = this.rt.heap.f32;
     if (this.resident(out)) return out.data;
-    const view = f32.subarray(ptr >>> 2, (ptr >>> 2) + count);
+    const view = this.view(ptr, count);
     if (out) {
       out.data.set(view);
       return out.data;

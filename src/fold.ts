@@ -5,7 +5,8 @@
 // [outC, inC, kh, kw]. Computed in f64, stored as f32.
 import { ACTIVATIONS, activationCode, type Activation } from './activation.js';
 import type { TensorLike } from './types.js';
-import { checkLength, checkTensor, describe, formatShape, isArrayLike } from './validate.js';
+import { readTensor } from './intake.js';
+import { arrayLength, describe, formatShape, toFloat32 } from './validate.js';
 
 export interface FoldableLayer {
   readonly gamma: Float32Array;
@@ -27,16 +28,19 @@ export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: Array
     const { label } = ACTIVATIONS[activationCode(layer.activation)];
     throw new TypeError(`${who}: the layer fuses ${label} (activation '${layer.activation}'), which no linear layer can absorb; expected activation null`);
   }
-  const w = checkTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
+  const w = readTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
   const C = layer.gamma.length;
   const conv = w.shape.length === 4;
   const outs = conv ? w.shape[0] : w.shape[1];
   if (outs !== C) {
     throw new RangeError(`${who}: weights.shape ${formatShape(w.shape)} has ${outs} output ${conv ? 'channels' : 'features'}; expected ${C} (the length of gamma)`);
   }
+  let b: Float32Array | null = null;
   if (bias != null) {
-    if (!isArrayLike(bias)) throw new TypeError(`${who}: bias must be an array-like of numbers or null; got ${describe(bias)}`);
-    checkLength(bias, C, 'bias', who, 'the output count');
+    const length = arrayLength(bias);
+    if (length < 0) throw new TypeError(`${who}: bias must be an array-like of numbers or null; got ${describe(bias)}`);
+    if (length !== C) throw new RangeError(`${who}: bias.length must be ${C} (the output count); got ${length}`);
+    b = toFloat32(bias, C, 'bias', who);
   }
   const scale = new Float64Array(C);
   const outBias = new Float32Array(C);
@@ -44,9 +48,9 @@ export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: Array
     const mean = layer.runningMean?.[c] ?? 0; // the book's running statistics start at zero
     const variance = layer.runningVar?.[c] ?? 0;
     scale[c] = layer.gamma[c] / Math.sqrt(variance + layer.eps);
-    outBias[c] = (bias?.[c] ?? 0) * scale[c] + (layer.beta[c] - mean * scale[c]);
+    outBias[c] = (b?.[c] ?? 0) * scale[c] + (layer.beta[c] - mean * scale[c]);
   }
-  const data = Float32Array.from(w.data);
+  const data = w.data.slice(); // a copy even when w.data is the caller's
   if (conv) {
     const per = data.length / C; // inC * kh * kw weights per output channel
     for (let i = 0; i < data.length; i++) data[i] *= scale[Math.floor(i / per)];

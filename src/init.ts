@@ -1,6 +1,7 @@
 // Backend selection: loads the Wasm kernels once and remembers which backend new
 // layers use by default.
 import type { BackendName } from './types.js';
+import { checkKeys } from './options.js';
 import { createMemory, hasWasmSimd, instantiateKernels, instantiateKernelsSync, type WasmSource } from './wasm/instantiate.js';
 import { createRuntime, type WasmRuntime } from './wasm/runtime.js';
 
@@ -44,7 +45,8 @@ function checkOptions(options: unknown, fn: string): InitOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${fn}(options): options must be an object; got ${options === null ? 'null' : typeof options}`);
   }
-  const { backend, threads } = options as InitOptions;
+  checkKeys(options, ['backend', 'wasm', 'threads'], `${fn}(options)`);
+  const { backend, threads, wasm } = options as InitOptions; // each read once
   if (backend !== undefined && backend !== 'wasm' && backend !== 'js') {
     throw new RangeError(`${fn}(options): options.backend must be 'wasm' or 'js'; got ${JSON.stringify(backend)}`);
   }
@@ -54,7 +56,7 @@ function checkOptions(options: unknown, fn: string): InitOptions {
   if (threads !== undefined && fn === 'initSync') {
     throw new TypeError('initSync(options): options.threads needs the async init() (starting workers is asynchronous)');
   }
-  return options as InitOptions;
+  return { backend, threads, wasm };
 }
 
 function selectJs(): InitInfo {

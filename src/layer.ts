@@ -6,13 +6,16 @@ import { runAsync, runSync } from './drive.js';
 import { foldInto, type Folded } from './fold.js';
 import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
 import { currentDefaultBackend, requireRuntime } from './init.js';
+import { readTarget, readTensor, type Target } from './intake.js';
 import {
   checkState, fromPyTorchArgs, stateOf, toPyTorchFields, type BatchNormState, type PyTorchBatchNorm, type PyTorchExport,
 } from './interop.js';
 import { JsEngine } from './js/js-engine.js';
-import { checkMomentum, layerOptions, type BatchNormalizationOptions } from './options.js';
-import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, TensorLike } from './types.js';
-import { checkBoolean, checkLength, checkOut, checkTensor, float32Param, formatShape, sameShape } from './validate.js';
+import { checkMomentum, definedOptions, layerOptions, type BatchNormalizationOptions } from './options.js';
+import type { Axis, BackendName, Engine, Geometry, Input, LayerParams, Operation, TensorLike } from './types.js';
+import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
+import { WasmMemoryError } from './wasm/heap.js';
+import { noteWrite } from './wasm/saved-inputs.js';
 import { WasmEngine } from './wasm/wasm-engine.js';
 
 export type { BatchNormalizationOptions };
@@ -29,10 +32,22 @@ function createEngine(backend: BackendName, C: number): Engine {
   return backend === 'js' ? new JsEngine(C) : new WasmEngine(requireRuntime('new BatchNormalization'), C);
 }
 
-// A call prepared (checked, buffers ready) with what to do once its steps ran.
+// A call prepared (checked, buffers ready): its steps, the array it writes into when the
+// caller gave an out, and what to commit once the steps ran (nothing before can change the layer).
 interface Call<T> {
   op: Operation;
+  target: Target | null;
   done(data: Float32Array): T;
+}
+
+// An engine's preparation, with a full Wasm memory named by the call and the shape it was for.
+function named(prepare: () => Operation, who: string, name: string, shape: readonly number[]): Operation {
+  try {
+    return prepare();
+  } catch (error) {
+    if (error instanceof WasmMemoryError) throw new RangeError(`${who}: ${error.message} (for ${name}.shape ${formatShape(shape)})`);
+    throw error;
+  }
 }
 
 export class BatchNormalization {
@@ -103,16 +118,19 @@ export class BatchNormalization {
 
   /** A layer from a PyTorch BatchNorm's state_dict fields; per channel (axis 1) and unbiased running variance unless options say otherwise. */
   static fromPyTorch(sd: PyTorchBatchNorm, options: BatchNormalizationOptions = {}): BatchNormalization {
-    const a = fromPyTorchArgs(sd, 'BatchNormalization.fromPyTorch');
+    const who = 'BatchNormalization.fromPyTorch';
+    const a = fromPyTorchArgs(sd, who);
+    // Options left undefined keep these defaults (an explicit undefined is no choice).
     return new BatchNormalization(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar,
-      { axis: 1, runningVarUnbiased: true, eps: a.eps, ...options });
+      { axis: 1, runningVarUnbiased: true, eps: a.eps, ...definedOptions(options, who) });
   }
 
   /** A layer from state(); options may choose the backend. */
   static fromState(state: BatchNormState, options: Pick<BatchNormalizationOptions, 'backend'> = {}): BatchNormalization {
-    const s = checkState(state, 'BatchNormalization.fromState');
+    const who = 'BatchNormalization.fromState';
+    const s = checkState(state, who);
     return new BatchNormalization(s.gamma, s.beta, s.momentum, s.runningMean, s.runningVar, {
-      eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased, ...options,
+      eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased, ...definedOptions(options, who, ['backend']),
     });
   }
 
@@ -194,27 +212,27 @@ export class BatchNormalization {
   private params(): LayerParams {
     const cached = this.paramsCache;
     if (cached && cached.version === this.version && cached.gamma === this._gamma && cached.beta === this._beta) return cached;
-    // The book starts the running statistics at zeros on the first forward.
+    // The book starts the running statistics at zeros on the first forward; the layer takes
+    // these arrays as its own when that forward commits (finish), so a failed one leaves null.
     const D = this._gamma.length;
-    this._runningMean ??= new Float32Array(D);
-    this._runningVar ??= new Float32Array(D);
     this.paramsCache = {
-      gamma: this._gamma, beta: this._beta, runningMean: this._runningMean, runningVar: this._runningVar,
+      gamma: this._gamma, beta: this._beta,
+      runningMean: this._runningMean ?? new Float32Array(D), runningVar: this._runningVar ?? new Float32Array(D),
       momentum: this._momentum, eps: this._eps, activation: activationCode(this._activation), unbiased: this._unbiased,
       version: this.version,
     };
     return this.paramsCache;
   }
 
-  // The [N, C, S] view of a checked tensor's shape, and that shape frozen for the result.
-  private geometry(t: TensorLike, name: string, who: string): Geometry {
+  // The [N, C, S] view of a checked input's (frozen) shape.
+  private geometry(t: Input, name: string, who: string): Geometry {
     if (this.lastShape && sameShape(t.shape, this.lastShape)) return this.lastGeometry!;
     const g = geometryOf(t.shape, this._axis, name, who);
     if (g.C !== this._gamma.length) {
       const what = this._axis === undefined ? 'features per sample' : 'channels';
       throw new RangeError(`${who}: ${name}.shape ${formatShape(t.shape)} has ${g.C} ${what}; expected ${this._gamma.length} (the length of gamma)`);
     }
-    this.lastShape = Object.freeze([...t.shape]);
+    this.lastShape = t.shape;
     this.lastGeometry = g;
     return g;
   }
@@ -227,7 +245,7 @@ export class BatchNormalization {
   forward<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): T {
     const engine = this.live('forward');
     const call = this.forwardCall<T>(engine, x, trainFlg, out, 'BatchNormalization.forward');
-    return call.done(runSync(call.op, engine.runner));
+    return call.done(this.run(call, () => runSync(call.op, engine.runner)) as Float32Array);
   }
 
   /**
@@ -243,12 +261,22 @@ export class BatchNormalization {
   backward<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): T {
     const engine = this.live('backward');
     const call = this.backwardCall<T>(engine, dout, out, 'BatchNormalization.backward');
-    return call.done(runSync(call.op, engine.runner));
+    return call.done(this.run(call, () => runSync(call.op, engine.runner)) as Float32Array);
   }
 
   /** backward() that awaits worker threads instead of blocking (see forwardAsync). */
   backwardAsync<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): Promise<T> {
     return this.settle('backwardAsync', (engine) => this.backwardCall<T>(engine, dout, out, 'BatchNormalization.backwardAsync'), dout, out);
+  }
+
+  // Runs a prepared call's steps. Its writes into the caller's out are reported once they may
+  // have happened, succeeded or not, so that a layer that kept that memory for backward knows.
+  private run<R>(call: Call<unknown>, steps: () => R): R {
+    try {
+      return steps();
+    } finally {
+      if (call.target) noteWrite(call.target.data);
+    }
   }
 
   // An async call in flight owns the layer's buffers until it settles. Its tensors are
@@ -259,7 +287,8 @@ export class BatchNormalization {
     this.inFlight = true;
     try {
       const call = prepare(engine);
-      return call.done(await runAsync(call.op, engine.runner));
+      const data = await this.run(call, () => runAsync(call.op, engine.runner));
+      return call.done(data);
     } finally {
       this.inFlight = false;
       tensors.length = 0;
@@ -267,39 +296,51 @@ export class BatchNormalization {
   }
 
   private forwardCall<T extends Tensor>(engine: Engine, x: TensorLike, trainFlg: boolean, out: T | null | undefined, who: string): Call<T> {
-    const t = checkTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis));
+    const t = readTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis), engine.maxElements());
     const g = this.geometry(t, 'x', who);
-    const shape = this.lastShape!;
+    const shape = t.shape;
     checkBoolean(trainFlg, 'trainFlg', who);
-    if (out != null) checkOut(out, shape, 'x', who);
+    const target = out != null ? readTarget(out, shape, 'x', who) : null;
+    const p = this.params();
     const wrap = (data: Float32Array) => (out ?? { data, shape }) as T;
-    if (!trainFlg) return { op: engine.inferForward(t, g, this.params(), out ?? null), done: wrap };
+    if (!trainFlg) {
+      return { op: named(() => engine.inferForward(t, g, p, target), who, 'x', shape), target, done: (data) => this.adoptRunning(p, wrap(data)) };
+    }
     return {
-      op: engine.trainForward(t, g, this.params(), out ?? null),
+      op: named(() => engine.trainForward(t, g, p, target), who, 'x', shape),
+      target,
       done: (data) => {
         this.version++; // the running statistics moved
         this.trainShape = shape;
         this.trainGeometry = g;
-        return wrap(data);
+        return this.adoptRunning(p, wrap(data));
       },
     };
   }
 
+  // The running statistics' arrays a first forward started from zeros become the layer's.
+  private adoptRunning<R>(p: LayerParams, result: R): R {
+    this._runningMean ??= p.runningMean;
+    this._runningVar ??= p.runningVar;
+    return result;
+  }
+
   private backwardCall<T extends Tensor>(engine: Engine, dout: TensorLike, out: T | null | undefined, who: string): Call<T> {
-    const t = checkTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis));
+    const t = readTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis), engine.maxElements());
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
     }
     if (!sameShape(t.shape, this.trainShape)) {
       throw new RangeError(`${who}: dout.shape must be the last training input's shape ${formatShape(this.trainShape)}; got ${formatShape(t.shape)}`);
     }
-    if (out != null) checkOut(out, this.trainShape, 'dout', who);
+    const target = out != null ? readTarget(out, this.trainShape, 'dout', who) : null;
     const g = this.trainGeometry;
     const shape = this.trainShape;
     const dgamma = new Float32Array(g.C);
     const dbeta = new Float32Array(g.C);
     return {
-      op: engine.backward(t, g, this.params(), out ?? null, dgamma, dbeta),
+      op: named(() => engine.backward(t, g, this.params(), target, dgamma, dbeta), who, 'dout', shape),
+      target,
       done: (data) => {
         this._dgamma = dgamma;
         this._dbeta = dbeta;

@@ -32,6 +32,62 @@ export interface LayerOptions {
 
 export const DEFAULT_EPS = 1e-6;
 
+/** The keys the constructor's options take. */
+export const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased'] as const;
+
+// Other frameworks' names for the same options.
+const ALIASES: Record<string, string> = { epsilon: 'eps', variance_epsilon: 'eps', unbiased: 'runningVarUnbiased' };
+
+// The known key a mistyped one most likely meant: another framework's name, the same letters
+// in another case, one that starts the other, or one a couple of edits away.
+function closest(key: string, known: readonly string[]): string | null {
+  const lower = key.toLowerCase();
+  const alias = ALIASES[key] ?? ALIASES[lower];
+  if (alias && known.includes(alias)) return alias;
+  const byCase = known.find((k) => k.toLowerCase() === lower);
+  if (byCase) return byCase;
+  const byPrefix = known.find((k) => k.length >= 3 && (lower.startsWith(k.toLowerCase()) || k.toLowerCase().startsWith(lower)));
+  if (byPrefix) return byPrefix;
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** A RangeError for the first key of an options object that is not one of `known`, else nothing. */
+export function checkKeys(options: object, known: readonly string[], who: string, name = 'options'): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const hint = closest(key, known);
+    throw new RangeError(`${who}: ${name} has no key ${JSON.stringify(key)}${hint ? `; did you mean ${hint}?` : ''} (${name} takes ${known.join(', ')})`);
+  }
+}
+
+/**
+ * An options object's keys that have a value, checked against the known keys: what a caller's
+ * options put over defaults (an explicit undefined keeps the default).
+ */
+export function definedOptions<T extends object>(options: T, who: string, known: readonly string[] = OPTION_KEYS): Partial<T> {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${who}: options must be an object; got ${describe(options)}`);
+  }
+  checkKeys(options, known, who);
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export function checkMomentum(momentum: unknown, who: string): number {
   if (typeof momentum !== 'number') throw new TypeError(`${who}: momentum must be a number in [0, 1]; got ${describe(momentum)}`);
   if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`${who}: momentum must be a finite number in [0, 1]; got ${momentum}`);
@@ -69,12 +125,14 @@ export function layerOptions(options: unknown, who: string): LayerOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${who}: options must be an object; got ${describe(options)}`);
   }
-  const o = options as BatchNormalizationOptions;
+  checkKeys(options, OPTION_KEYS, who);
+  // Each option read once.
+  const { eps, axis, activation, runningVarUnbiased, backend } = options as BatchNormalizationOptions;
   return {
-    eps: o.eps === undefined ? DEFAULT_EPS : checkEps(o.eps, who),
-    axis: checkAxis(o.axis, who),
-    activation: checkActivation(o.activation, who),
-    unbiased: o.runningVarUnbiased === undefined ? false : checkBoolean(o.runningVarUnbiased, 'options.runningVarUnbiased', who),
-    backend: checkBackend(o.backend, who),
+    eps: eps === undefined ? DEFAULT_EPS : checkEps(eps, who),
+    axis: checkAxis(axis, who),
+    activation: checkActivation(activation, who),
+    unbiased: runningVarUnbiased === undefined ? false : checkBoolean(runningVarUnbiased, 'options.runningVarUnbiased', who),
+    backend: checkBackend(backend, who),
   };
 }

@@ -37,8 +37,29 @@ export interface TensorLike {
   readonly shape: readonly number[];
 }
 
-/** Where an operation writes: a given tensor's data (a Wasm tensor's memory included), or a new array. */
-export type Output = { readonly data: Float32Array } | null;
+/** A tensor in Wasm memory, as the backends see one (src/wasm/tensor.ts). */
+export interface ResidentTensor {
+  /** Byte offset in its heap's memory; 0 once disposed. */
+  readonly ptr: number;
+  readonly disposed: boolean;
+  livesIn(heap: object): boolean;
+}
+
+/** A caller's input, read once and checked (src/intake.ts). */
+export interface Input {
+  /** Contiguous row-major data: the caller's own Float32Array where it is one, else a copy. */
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  readonly count: number;
+  /** The Wasm tensor the data is in, when it was given one. */
+  readonly tensor: ResidentTensor | null;
+}
+
+/** Where a result goes: the caller's out, read once and checked (src/intake.ts). */
+export interface Target {
+  readonly data: Float32Array;
+  readonly tensor: ResidentTensor | null;
+}
 
 /** One step of an operation that runs over a block of rows: a row kernel of the Wasm module
  *  (src/wasm/abi.ts) with its arguments for the whole batch; a runner may split it by rows. */
@@ -68,12 +89,17 @@ export interface StepRunner {
 export interface Engine {
   readonly backend: BackendName;
   readonly runner: StepRunner;
-  /** Batch statistics, running-stat update, the normalised x (into out when given); keeps x for backward. */
-  trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation;
+  /** The most elements an input may have for the memory still free (Infinity where no limit is known). */
+  maxElements(): number;
+  /**
+   * Batch statistics, the normalised x (into out when given); keeps x for backward. Commits
+   * last: the new running statistics are written into p's arrays only once y is delivered.
+   */
+  trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation;
   /** x normalised with the running statistics (into out when given; out may be x). */
-  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation;
+  inferForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation;
   /** dx for the last trainForward (whose geometry g is), into out when given; fills dgamma and dbeta. */
-  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Operation;
+  backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: Float32Array, dbeta: Float32Array): Operation;
   /** Releases what the engine holds; no call may follow. */
   dispose(): void;
 }

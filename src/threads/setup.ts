@@ -1,7 +1,7 @@
 // Making a threaded runtime: a shared memory, the kernels instantiated over it, a pool of
 // workers and the runner that splits steps over them. Loaded by init({ threads }) with a
 // dynamic import, so that bundles without threads leave this code out.
-import { createMemory, instantiateSharedKernels, type WasmSource } from '../wasm/instantiate.js';
+import { createMemory, instantiateSharedKernels, maxBytesOf, type WasmSource } from '../wasm/instantiate.js';
 import { WasmHeap } from '../wasm/heap.js';
 import { createRuntime, type WasmRuntime } from '../wasm/runtime.js';
 import { ThreadPool } from './pool.js';
@@ -25,7 +25,7 @@ export function threadCount(requested: number | 'auto'): number {
 export async function createThreadedRuntime(source: WasmSource | undefined, threads: number): Promise<WasmRuntime> {
   const memory = createMemory(true);
   const { module, kernels } = await instantiateSharedKernels(source, memory);
-  const heap = new WasmHeap(memory);
+  const heap = new WasmHeap(memory, maxBytesOf(memory));
   const pool = new ThreadPool(module, memory, heap, kernels, threads, hardwareThreads());
   return createRuntime(memory, kernels, new ThreadedRunner(pool, kernels), heap);
 }

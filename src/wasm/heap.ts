@@ -15,6 +15,9 @@ const SKEW = 65536 + 4096 + 320;
 // Offset 0 stays unused so that 0 can never be a live pointer.
 const FIRST = ALIGN;
 
+/** Wasm memory could not hold an allocation: the layer names the call and the shape it was for. */
+export class WasmMemoryError extends RangeError {}
+
 interface Block {
   ptr: number;
   size: number;
@@ -26,9 +29,12 @@ export class WasmHeap {
   private used = new Map<number, number>();
   private f32View: Float32Array;
   private top = FIRST; // end of the region handed to the free list so far
+  /** The most bytes the memory can grow to (its declared maximum, or wasm32's 4 GiB). */
+  readonly maxBytes: number;
 
-  constructor(memory: WebAssembly.Memory) {
+  constructor(memory: WebAssembly.Memory, maxBytes = 2 ** 32) {
     this.memory = memory;
+    this.maxBytes = maxBytes;
     this.f32View = new Float32Array(memory.buffer);
     this.addFree(FIRST, memory.buffer.byteLength - FIRST);
     this.top = memory.buffer.byteLength;
@@ -94,7 +100,7 @@ export class WasmHeap {
       try {
         before = this.memory.grow(Math.ceil(need / PAGE)) * PAGE; // near the limit: just enough
       } catch {
-        throw new RangeError(`batchnorm-wasm: out of Wasm memory: needed ${size} more bytes, have ${this.top}`);
+        throw new WasmMemoryError(`out of Wasm memory: needed ${size} more bytes, have ${this.top} of at most ${this.maxBytes}`);
       }
     }
     const after = this.memory.buffer.byteLength;

@@ -49,12 +49,22 @@ export function embeddedBytes(): Uint8Array {
   return bytes;
 }
 
+// The maximum each shared memory was made with (a Memory does not say).
+const maxima = new WeakMap<WebAssembly.Memory, number>();
+
+/** The most bytes a memory from createMemory can grow to. */
+export function maxBytesOf(memory: WebAssembly.Memory): number {
+  return (maxima.get(memory) ?? SHARED_MAXIMA[0]) * 65536;
+}
+
 /** The kernels' memory: plain, or shared (for threads) with the largest maximum the platform grants. */
 export function createMemory(shared = false): WebAssembly.Memory {
   if (!shared) return new WebAssembly.Memory({ initial: INITIAL_PAGES });
   for (const maximum of SHARED_MAXIMA) {
     try {
-      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
+      const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
+      maxima.set(memory, maximum);
+      return memory;
     } catch (error) {
       if (maximum === SHARED_MAXIMA[SHARED_MAXIMA.length - 1]) throw error;
     }

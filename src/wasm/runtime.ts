@@ -5,6 +5,7 @@ import type { StepRunner } from '../types.js';
 import type { KernelExports } from './abi.js';
 import { WasmHeap } from './heap.js';
 import { InlineRunner } from './inline-runner.js';
+import { maxBytesOf } from './instantiate.js';
 
 /** What threads add to a runtime: a runner that splits steps, and a way to end the workers. */
 export interface ThreadedRunner extends StepRunner {
@@ -22,7 +23,7 @@ export interface WasmRuntime {
   liveLayers: number;
 }
 
-export function createRuntime(memory: WebAssembly.Memory, kernels: KernelExports, threads: ThreadedRunner | null = null, heap = new WasmHeap(memory)): WasmRuntime {
+export function createRuntime(memory: WebAssembly.Memory, kernels: KernelExports, threads: ThreadedRunner | null = null, heap = new WasmHeap(memory, maxBytesOf(memory))): WasmRuntime {
   return { heap, kernels, runner: threads ?? new InlineRunner(kernels), threads, liveLayers: 0 };
 }
 

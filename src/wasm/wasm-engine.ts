@@ -1,29 +1,41 @@
 // The Wasm backend's per-layer state and its operations. The layer's buffers live in linear
 // memory (carved from the shared heap). A call copies x in once and y out once; with Wasm
-// tensors as input and out it copies nothing. Buffers are reused across calls and grow only
-// when a larger batch arrives. Each operation prepares its buffers (everything that can
-// throw) and returns its steps (types.ts: Operation): the row kernels it yields run on one
-// thread or split over threads, as the runtime's runner decides.
-import type { Engine, Geometry, LayerParams, Operation, Output, StepRunner, TensorLike } from '../types.js';
+// tensors (or views of Wasm memory) as input and out it copies nothing. Buffers are reused
+// across calls and grow only when a larger batch arrives. Each operation prepares its
+// buffers (everything that can throw) and returns its steps (types.ts: Operation): the row
+// kernels it yields run on one thread or split over threads, as the runtime's runner decides.
+//
+// State is committed last. A training forward writes its copy of x and its statistics into
+// the spare one of two sets, and delivers y, before it makes that set the one backward uses
+// and hands the new running statistics to the layer: a call that fails at any point leaves
+// the layer as it was, its last training input and statistics included.
+import type { Input, Target } from '../intake.js';
+import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunner } from '../types.js';
 import { partialBytes, secondPartial, shareOf } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
-import { WasmTensor } from './tensor.js';
+import { keepInput, overlaps, releaseInput, type SavedInput } from './saved-inputs.js';
 
-// Per-channel f32 arrays, each padded to a multiple of 4 floats (16 bytes).
-const CHANNEL_ARRAYS = ['gamma', 'beta', 'runMean', 'runVar', 'meanHi', 'meanLo', 'invstd', 'alpha', 'shift', 'scale', 'dgamma', 'dbeta'] as const;
+// Per-channel f32 arrays, each padded to a multiple of 4 floats (16 bytes): the parameters
+// and scratch, then two sets of what a training forward saves for backward.
+const CHANNEL_ARRAYS = ['gamma', 'beta', 'runMean', 'runVar', 'scale', 'dgamma', 'dbeta'] as const;
+const SAVED_ARRAYS = ['meanHi', 'meanLo', 'invstd', 'alpha', 'shift'] as const;
 type ChannelArray = (typeof CHANNEL_ARRAYS)[number];
+type SavedArray = (typeof SAVED_ARRAYS)[number];
 
 // What a dropped layer's engine still holds, for the FinalizationRegistry to free.
 interface Holdings {
   rt: WasmRuntime;
   heap: WasmHeap;
   ptrs: Set<number>;
+  saved: SavedInput | null;
 }
 
 function releaseAll(h: Holdings): void {
   for (const ptr of h.ptrs) h.heap.release(ptr);
   h.ptrs.clear();
+  releaseInput(h.saved);
+  h.saved = null;
   layerReleased(h.rt);
 }
 
@@ -35,34 +47,58 @@ interface Buffer {
   capacity: number; // elements
 }
 
+// One set of what a training forward saves: the copy of x (unless kept by reference) and
+// the per-channel statistics.
+interface SavedSet {
+  readonly x: Buffer;
+  readonly at: Record<SavedArray, number>;
+}
+
+// What backward differentiates: where the input is, and the Wasm tensor it is in when the
+// layer kept a reference instead of a copy.
+interface Saved {
+  readonly set: SavedSet;
+  readonly ptr: number;
+  readonly tensor: ResidentTensor | null;
+  readonly input: SavedInput | null;
+}
+
 export class WasmEngine implements Engine {
   readonly backend = 'wasm' as const;
   readonly runner: StepRunner;
   private readonly rt: WasmRuntime;
   private readonly holdings: Holdings;
   private readonly at: Record<ChannelArray, number>; // byte offsets
+  private readonly sets: readonly [SavedSet, SavedSet];
   private readonly coef: number; // 3*C f32: ka, kb, kc
   private readonly acc: number; // partial results (abi.ts), one share per thread the runner may use
-  private readonly xBuf: Buffer = { ptr: 0, capacity: 0 }; // a copied training input, kept for backward
   private readonly ioBuf: Buffer = { ptr: 0, capacity: 0 }; // input/output of the current call
-  // What backward differentiates: the training input's offset, and the Wasm tensor it is
-  // in when the layer kept a reference instead of a copy.
-  private savedPtr = 0;
-  private savedTensor: WasmTensor | null = null;
+  private saved: Saved | null = null;
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
   private lastView: Float32Array | null = null;
 
   constructor(rt: WasmRuntime, C: number) {
     this.rt = rt;
     this.runner = rt.runner;
-    this.holdings = { rt, heap: rt.heap, ptrs: new Set() };
+    this.holdings = { rt, heap: rt.heap, ptrs: new Set(), saved: null };
     const padded = Math.ceil(C / 4) * 4 * 4;
-    const base = this.alloc(padded * CHANNEL_ARRAYS.length + padded * 3 + rt.runner.maxShares * partialBytes(C));
+    const arrays = CHANNEL_ARRAYS.length + 2 * SAVED_ARRAYS.length;
+    const base = this.alloc(padded * arrays + padded * 3 + rt.runner.maxShares * partialBytes(C));
     layerCreated(rt); // after the allocation that may throw: dispose() counts it down
     this.at = Object.fromEntries(CHANNEL_ARRAYS.map((name, i) => [name, base + i * padded])) as Record<ChannelArray, number>;
-    this.coef = base + padded * CHANNEL_ARRAYS.length;
+    const set = (k: number): SavedSet => ({
+      x: { ptr: 0, capacity: 0 },
+      at: Object.fromEntries(SAVED_ARRAYS.map((name, i) => [name, base + (CHANNEL_ARRAYS.length + k * SAVED_ARRAYS.length + i) * padded])) as Record<SavedArray, number>,
+    });
+    this.sets = [set(0), set(1)];
+    this.coef = base + padded * arrays;
     this.acc = this.coef + padded * 3;
     registry.register(this, this.holdings, this);
+  }
+
+  maxElements(): number {
+    const heap = this.rt.heap;
+    return Math.floor((heap.maxBytes - heap.bytesInUse) / 4);
   }
 
   private alloc(bytes: number): number {
@@ -77,8 +113,8 @@ export class WasmEngine implements Engine {
   }
 
   // Grows a buffer to count elements (no allocation when it holds them). Contents are not
-  // kept: xBuf grows only when a training forward is about to overwrite it, and ioBuf holds
-  // nothing between calls.
+  // kept: a saved set's x grows only when a training forward is about to overwrite that
+  // (spare) set, and ioBuf holds nothing between calls.
   private reserve(buf: Buffer, count: number): number {
     if (count <= buf.capacity) return buf.ptr;
     const ptr = this.alloc(count * 4); // first: if it throws, buf still owns its old block
@@ -88,21 +124,30 @@ export class WasmEngine implements Engine {
     return ptr;
   }
 
-  private resident(t: unknown): t is WasmTensor {
-    return t instanceof WasmTensor && t.livesIn(this.rt.heap);
-  }
-
-  // Where an input is in Wasm memory: the tensor itself, or a copy in buf.
-  private place(t: TensorLike, buf: Buffer, count: number): number {
-    if (this.resident(t)) return t.ptr;
-    const ptr = this.reserve(buf, count);
-    this.rt.heap.f32.set(t.data, ptr >>> 2);
+  // The spare set's copy of x; the other set's too while it holds no input backward needs
+  // (the first training forward, or one kept by reference), so that steady calls allocate nothing.
+  private reserveSaved(set: SavedSet, count: number): number {
+    const other = set === this.sets[0] ? this.sets[1] : this.sets[0];
+    const ptr = this.reserve(set.x, count);
+    if (!this.saved || this.saved.set !== other || this.saved.tensor) this.reserve(other.x, count);
     return ptr;
   }
 
-  // Where the kernel writes: the out tensor itself, or the io buffer (copied out after).
-  private target(out: Output, count: number): number {
-    return this.resident(out) ? out.ptr : this.reserve(this.ioBuf, count);
+  // Where a caller's array already is in this heap's memory (a Wasm tensor, or a view of
+  // Wasm memory), else 0. Taken before anything can grow the memory: the address stays
+  // valid when a grow detaches the caller's view.
+  private addressOf(t: { readonly data: Float32Array; readonly tensor: ResidentTensor | null }): number {
+    if (t.tensor) return t.tensor.livesIn(this.rt.heap) ? t.tensor.ptr : 0;
+    const f32 = this.rt.heap.f32;
+    return t.data.buffer === f32.buffer && t.data.length > 0 ? t.data.byteOffset : 0;
+  }
+
+  // Where an input is in Wasm memory: where it already is, or a copy in buf.
+  private place(t: Input, at: number, buf: Buffer): number {
+    if (at) return at;
+    const ptr = this.reserve(buf, t.count);
+    this.rt.heap.f32.set(t.data, ptr >>> 2);
+    return ptr;
   }
 
   // A view of count floats at ptr; the last one is reused (a small call then allocates none).
@@ -113,9 +158,9 @@ export class WasmEngine implements Engine {
     return (this.lastView = f32.subarray(ptr >>> 2, (ptr >>> 2) + count));
   }
 
-  // The result: out (already written, or filled from the io buffer), or a new array.
-  private deliver(out: Output, ptr: number, count: number): Float32Array {
-    if (this.resident(out)) return out.data;
+  // The result: out (written in place when outAt, else filled from the io buffer), or a new array.
+  private deliver(out: Target | null, outAt: number, ptr: number, count: number): Float32Array {
+    if (outAt) return out!.data;
     const view = this.view(ptr, count);
     if (out) {
       out.data.set(view);
@@ -139,25 +184,29 @@ export class WasmEngine implements Engine {
     into.set(this.rt.heap.f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
   }
 
-    trainForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation {
-    // Allocate first: an allocation that throws must leave backward's saved input alone.
-    const yp = this.target(out, g.count);
-    const byReference = this.resident(x) && out !== x; // kept by reference for backward: no copy
-    const xp = byReference ? x.ptr : this.reserve(this.xBuf, g.count);
-    if (!byReference) {
-      // A copy, also when out is x: training in place would overwrite what backward needs.
+    trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
+    const xAt = this.addressOf(x);
+    const outAt = out ? this.addressOf(out) : 0;
+    const set = this.sets[this.saved?.set === this.sets[0] ? 1 : 0]; // the spare set
+    // A Wasm tensor of this heap is kept by reference for backward, unless y would overwrite it.
+    const tensor = x.tensor && xAt && !(out && overlaps(x.data, out.data)) ? x.tensor : null;
+    // Allocate first: an allocation that throws leaves everything as it was.
+    const yp = outAt || this.reserve(this.ioBuf, g.count);
+    const xp = tensor ? xAt : this.reserveSaved(set, g.count);
+    if (!tensor) {
       const f32 = this.rt.heap.f32;
-      if (this.resident(x)) f32.copyWithin(xp >>> 2, x.ptr >>> 2, (x.ptr >>> 2) + g.count);
+      if (xAt) f32.copyWithin(xp >>> 2, xAt >>> 2, (xAt >>> 2) + g.count);
       else f32.set(x.data, xp >>> 2);
     }
-    this.savedTensor = byReference ? x : null;
-    this.savedPtr = xp;
+    this.foldedVersion = -1; // the running statistics in memory are about to change
     this.writeParams(p, true);
-    return this.trainSteps(xp, yp, g, p, out);
+    return this.trainSteps(set, xp, tensor, yp, outAt, g, p, out);
   }
 
-  private *trainSteps(xp: number, yp: number, g: Geometry, p: LayerParams, out: Output): Operation {
+  private *trainSteps(set: SavedSet, xp: number, tensor: ResidentTensor | null, yp: number, outAt: number,
+    g: Geometry, p: LayerParams, out: Target | null): Operation {
     const a = this.at;
+    const s = set.at;
     const k = this.rt.kernels;
     const { C } = g;
     const acc = this.acc;
@@ -170,63 +219,78 @@ export class WasmEngine implements Engine {
       n += nt;
     }
     k.trainFinalize(C, g.N * g.S, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
-      p.unbiased ? 1 : 0, a.meanHi, a.meanLo, a.invstd, a.alpha, a.shift);
-    yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, a.meanHi, a.alpha, a.shift, p.activation] };
+      p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift);
+    yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation] };
+    const y = this.deliver(out, outAt, yp, g.count);
+    // Commit: nothing below can throw.
     this.read(a.runMean, p.runningMean);
     this.read(a.runVar, p.runningVar);
-    return this.deliver(out, yp, g.count);
+    releaseInput(this.saved?.input ?? null);
+    const input = tensor ? keepInput(this.rt.heap, xp, g.count * 4) : null;
+    this.saved = { set, ptr: xp, tensor, input };
+    this.holdings.saved = input;
+    return y;
   }
 
-  inferForward(x: TensorLike, g: Geometry, p: LayerParams, out: Output): Operation {
+  inferForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
     const a = this.at;
+    const xAt = this.addressOf(x);
+    const outAt = out ? this.addressOf(out) : 0;
     if (this.foldedVersion !== p.version) {
       this.writeParams(p, true);
       this.rt.kernels.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
       this.foldedVersion = p.version;
     }
-    const yp = this.target(out, g.count);
-    const xp = this.place(x, this.ioBuf, g.count); // a copied x is normalised in place
-    return this.inferSteps(xp, yp, g, p, out);
+    const yp = outAt || this.reserve(this.ioBuf, g.count);
+    const xp = this.place(x, xAt, this.ioBuf); // a copied x is normalised in place
+    return this.inferSteps(xp, yp, outAt, g, p, out);
   }
 
-  private *inferSteps(xp: number, yp: number, g: Geometry, p: LayerParams, out: Output): Operation {
+  private *inferSteps(xp: number, yp: number, outAt: number, g: Geometry, p: LayerParams, out: Target | null): Operation {
     const a = this.at;
     yield { op: 'normalize', args: [xp, yp, g.N, g.C, g.S, a.runMean, a.scale, a.beta, p.activation] };
-    return this.deliver(out, yp, g.count);
+    return this.deliver(out, outAt, yp, g.count);
   }
 
-  backward(dy: TensorLike, g: Geometry, p: LayerParams, out: Output, dgamma: Float32Array, dbeta: Float32Array): Operation {
-    if (this.savedTensor?.disposed) {
+  backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: Float32Array, dbeta: Float32Array): Operation {
+    const saved = this.saved;
+    if (!saved) throw new TypeError('BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
+    if (saved.tensor?.disposed) {
       throw new TypeError('BatchNormalization.backward: the Wasm tensor given to the training forward was disposed; backward needs it');
     }
-    const dyp = this.place(dy, this.ioBuf, g.count);
-    const dxp = this.target(out, g.count);
+    if (saved.input?.overwritten) {
+      throw new TypeError('BatchNormalization.backward: the Wasm tensor given to the training forward was written since (as the out of a later call, or in place); backward needs the input as it was: call backward first, or give the training forward a tensor that stays unchanged');
+    }
+    const dyAt = this.addressOf(dy);
+    const outAt = out ? this.addressOf(out) : 0;
+    const dxp = outAt || this.reserve(this.ioBuf, g.count);
+    const dyp = this.place(dy, dyAt, this.ioBuf); // a copied dy is turned into dx in place
     this.writeParams(p, false);
-    return this.backwardSteps(dyp, dxp, g, p, out, dgamma, dbeta);
+    return this.backwardSteps(saved, dyp, dxp, outAt, g, p, out, dgamma, dbeta);
   }
 
-  private *backwardSteps(dyp: number, dxp: number, g: Geometry, p: LayerParams, out: Output,
+  private *backwardSteps(saved: Saved, dyp: number, dxp: number, outAt: number, g: Geometry, p: LayerParams, out: Target | null,
     dgamma: Float32Array, dbeta: Float32Array): Operation {
     const a = this.at;
+    const s = saved.set.at;
     const k = this.rt.kernels;
     const { C } = g;
     const acc = this.acc;
-    const xp = this.savedPtr;
-    const [ka, kb, kc] = [this.coef, this.coef + C * 4, this.coef + C * 8];
-    const shares = yield { op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, a.meanHi, a.alpha, a.shift, acc, secondPartial(acc, C), p.activation] };
+    const xp = saved.ptr;
+    const ka = this.coef, kb = ka + C * 4, kc = kb + C * 4;
+    const shares = yield { op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), p.activation] };
     for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
-    k.backwardFinalize(C, g.N * g.S, a.gamma, a.meanLo, a.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
-    yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, a.meanHi, a.alpha, a.shift, ka, kb, kc, p.activation] };
+    k.backwardFinalize(C, g.N * g.S, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
+    yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation] };
     this.read(a.dgamma, dgamma);
     this.read(a.dbeta, dbeta);
-    return this.deliver(out, dxp, g.count);
+    return this.deliver(out, outAt, dxp, g.count);
   }
 
   dispose(): void {
     if (!registry.unregister(this)) return; // already released
     releaseAll(this.holdings);
-    this.xBuf.ptr = this.ioBuf.ptr = this.xBuf.capacity = this.ioBuf.capacity = 0;
-    this.savedPtr = 0;
-    this.savedTensor = null;
+    for (const b of [this.ioBuf, this.sets[0].x, this.sets[1].x]) b.ptr = b.capacity = 0;
+    this.saved = null;
   }
 }

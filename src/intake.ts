@@ -1,0 +1,222 @@
+// Reading a caller's tensor: each property is read exactly once, into locals, and only the
+// locals are checked and used, so that a getter that answers differently the second time
+// cannot pass the checks with one value and be used with another. What comes out is a
+// contiguous Float32Array (the caller's own where it already is one) with a frozen shape.
+//   { data, shape }               the API's form; data any array-like of numbers (converted)
+//   an onnxruntime Tensor         { data, dims, type }: used as it is when type is 'float32'
+//   an ndarray view               { data, shape, stride, offset }: gathered into one copy unless
+//                                 it is contiguous row-major (then a subarray: no copy)
+//   a Wasm tensor (allocTensor)   its memory, where the layer's kernels can read it in place
+// An object that declares a type or dtype other than float32 or float64 is refused: its data
+// is not numbers of that kind (an ort 'float16' tensor's data is a Uint16Array of bits).
+import type { Input, Target } from './types.js';
+import { arrayLength, describe, formatShape, isArrayLike, toFloat32 } from './validate.js';
+import { WasmTensor } from './wasm/tensor.js';
+
+export type { Input, Target };
+
+interface RawTensor {
+  data?: unknown;
+  shape?: unknown;
+  dims?: unknown;
+  stride?: unknown;
+  offset?: unknown;
+  type?: unknown;
+  dtype?: unknown;
+  disposed?: unknown;
+  dataSync?: unknown;
+}
+
+// The properties of a tensor-like object, each read once.
+function readProps(value: object): RawTensor {
+  const v = value as RawTensor;
+  const { data, shape, dims, stride, offset, type, dtype, disposed, dataSync } = v;
+  return { data, shape, dims, stride, offset, type, dtype, disposed, dataSync };
+}
+
+// The common mistakes get a message that shows the fix.
+function notATensor(value: unknown, name: string, who: string, form: string): TypeError {
+  if (isArrayLike(value)) {
+    return new TypeError(`${who}: ${name} must be a tensor ${form}, not its data alone; got ${describe(value)}: pass { data: ${name}, shape: [N, D] }`);
+  }
+  return new TypeError(`${who}: ${name} must be an object ${form}; got ${describe(value)}`);
+}
+
+function tfjsTensor(name: string, who: string): TypeError {
+  return new TypeError(`${who}: ${name} is a TensorFlow.js tensor, whose data lives in its backend; pass { data: ${name}.dataSync(), shape: ${name}.shape }`);
+}
+
+function checkDeclaredType(raw: RawTensor, name: string, who: string, allowed: readonly string[]): void {
+  for (const key of ['type', 'dtype'] as const) {
+    const declared = raw[key];
+    if (declared === undefined) continue;
+    if (!allowed.includes(declared as string)) {
+      throw new TypeError(`${who}: ${name}.${key} must be ${allowed.map((t) => `'${t}'`).join(' or ')} (the layer computes in float32); got ${describe(declared)}: convert the tensor to float32 first`);
+    }
+  }
+}
+
+// The shape: `shape`, or an onnxruntime tensor's `dims`; its entries read once into a new array.
+function readShape(raw: RawTensor, name: string, who: string): number[] {
+  const given = raw.shape !== undefined ? raw.shape : raw.dims;
+  if (!Array.isArray(given)) {
+    throw new TypeError(`${who}: ${name}.shape must be an array [N, D] or [N, C, H, W]; got ${describe(given)}`);
+  }
+  const shape = Array.from(given as unknown[]);
+  if (raw.shape !== undefined && raw.dims !== undefined) {
+    const dims = Array.isArray(raw.dims) ? Array.from(raw.dims as unknown[]) : raw.dims;
+    if (!Array.isArray(dims) || dims.length !== shape.length || dims.some((d, i) => d !== shape[i])) {
+      throw new RangeError(`${who}: ${name}.shape and ${name}.dims must agree; got shape ${formatShape(shape)} and dims ${Array.isArray(dims) ? formatShape(dims) : describe(dims)}`);
+    }
+  }
+  return shape as number[];
+}
+
+function checkDims(shape: readonly unknown[], name: string, who: string): number {
+  let count = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
+      throw new RangeError(`${who}: ${name}.shape[${i}] must be a positive integer; got ${describe(d)} in ${formatShape(shape)}`);
+    }
+    count *= d;
+  }
+  return count;
+}
+
+// Row-major strides of a shape.
+function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  for (let i = shape.length - 1, s = 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+// An ndarray-style view: its stride and offset checked against the data's length; the
+// flat index of each element in row-major order.
+function readView(raw: RawTensor, shape: readonly number[], length: number, name: string, who: string): ((i: number) => number) | number {
+  const rank = shape.length;
+  const offset = raw.offset === undefined ? 0 : raw.offset;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+    throw new RangeError(`${who}: ${name}.offset must be a non-negative integer; got ${describe(offset)}`);
+  }
+  const given = raw.stride === undefined ? contiguousStrides(shape) : raw.stride;
+  const stride = Array.isArray(given) ? Array.from(given as unknown[]) : null;
+  if (!stride || stride.length !== rank || stride.some((s) => typeof s !== 'number' || !Number.isSafeInteger(s))) {
+    throw new RangeError(`${who}: ${name}.stride must be an array of ${rank} integers (one per dimension of ${name}.shape ${formatShape(shape)}); got ${Array.isArray(given) ? formatShape(given as unknown[]) : describe(given)}`);
+  }
+  const strides = stride as number[];
+  let lo = offset, hi = offset;
+  for (let d = 0; d < rank; d++) {
+    const span = (shape[d] - 1) * strides[d];
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  if (lo < 0 || hi >= length) {
+    throw new RangeError(`${who}: ${name}.shape ${formatShape(shape)} with stride ${formatShape(strides)} and offset ${offset} reaches elements ${lo} to ${hi} of ${name}.data; it has ${length}`);
+  }
+  const contiguous = contiguousStrides(shape);
+  if (strides.every((s, d) => s === contiguous[d] || shape[d] === 1)) return offset; // a plain block of data
+  return (i: number) => {
+    let at = offset;
+    for (let d = rank - 1, rest = i; d >= 0; d--) {
+      at += (rest % shape[d]) * strides[d];
+      rest = Math.floor(rest / shape[d]);
+    }
+    return at;
+  };
+}
+
+/**
+ * A tensor argument checked and read once: a shape of one of the allowed ranks (described for
+ * the message), positive integer dimensions, and data that fills it.
+ */
+export function readTensor(value: unknown, name: string, who: string, ranks: readonly number[], rankText: string,
+  maxCount = Infinity): Input {
+  if (value instanceof WasmTensor) {
+    if (value.disposed) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
+    const shape = value.shape;
+    checkRank(shape, name, who, ranks, rankText);
+    return { data: value.data, shape, count: value.length, tensor: value };
+  }
+  if (value === null || typeof value !== 'object' || isArrayLike(value)) throw notATensor(value, name, who, '{ data, shape }');
+  const raw = readProps(value);
+  if (raw.disposed === true) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
+  if (typeof raw.dataSync === 'function') throw tfjsTensor(name, who);
+  checkDeclaredType(raw, name, who, ['float32', 'float64']);
+  const { data } = raw;
+  const length = arrayLength(data); // read once: the checks and the copy use this one
+  if (length < 0) {
+    throw new TypeError(`${who}: ${name}.data must be a Float32Array or an array-like of numbers; got ${describe(data)}`);
+  }
+  const shape = readShape(raw, name, who);
+  checkRank(shape, name, who, ranks, rankText);
+  const count = checkDims(shape, name, who);
+  // Before anything is converted: an input the backend's memory cannot hold is refused at once.
+  if (count > maxCount) {
+    throw new RangeError(`${who}: out of Wasm memory: ${name}.shape ${formatShape(shape)} needs ${count * 4} bytes, more than the ${maxCount * 4} it can still hold`);
+  }
+  const frozen = Object.freeze(shape);
+  if (raw.stride === undefined && raw.offset === undefined) {
+    if (length !== count) {
+      throw new RangeError(`${who}: ${name}.data.length must be the product of ${name}.shape ${formatShape(shape)} = ${count}; got ${length}`);
+    }
+    const f32 = data instanceof Float32Array ? data : toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who);
+    return { data: f32, shape: frozen, count, tensor: null };
+  }
+  const view = readView(raw, shape, length, name, who);
+  if (typeof view === 'number') { // contiguous from an offset: no gather
+    const f32 = data instanceof Float32Array ? data.subarray(view, view + count) : toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who, (i) => view + i);
+    return { data: f32, shape: frozen, count, tensor: null };
+  }
+  return { data: toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who, view), shape: frozen, count, tensor: null };
+}
+
+function checkRank(shape: readonly unknown[], name: string, who: string, ranks: readonly number[], rankText: string): void {
+  if (!ranks.includes(shape.length)) throw new RangeError(`${who}: ${name}.shape must have ${rankText}; got ${formatShape(shape)}`);
+}
+
+/** An out argument checked and read once: a Float32Array of the result's shape, contiguous. */
+export function readTarget(value: unknown, shape: readonly number[], of: string, who: string): Target {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (value instanceof WasmTensor) {
+    if (value.disposed) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
+    checkShape(value.shape, shape, of, who);
+    return { data: value.data, tensor: value };
+  }
+  if (typeof value !== 'object' || value === null || isArrayLike(value)) {
+    throw isArrayLike(value)
+      ? new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null, not its data alone; got ${describe(value)}: pass { data: out, shape: ${formatShape(shape)} }`)
+      : new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null; got ${describe(value)}`);
+  }
+  const raw = readProps(value);
+  if (raw.disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
+  if (typeof raw.dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new Float32Array(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
+  checkDeclaredType(raw, 'out', who, ['float32']);
+  const { data } = raw;
+  if (!(data instanceof Float32Array)) throw new TypeError(`${who}: out.data must be a Float32Array; got ${describe(data)}`);
+  const outShape = raw.shape !== undefined ? raw.shape : raw.dims;
+  checkShape(Array.isArray(outShape) ? Array.from(outShape as unknown[]) : outShape, shape, of, who);
+  const length = data.length; // a Float32Array's own length: no getter of the caller's
+  if (length !== count) throw new RangeError(`${who}: out.data.length must be ${count}; got ${length}`);
+  if (raw.offset !== undefined && raw.offset !== 0) {
+    throw new RangeError(`${who}: out.offset must be 0 (the layer writes out.data from its start); got ${describe(raw.offset)}: pass a contiguous out of its own`);
+  }
+  if (raw.stride !== undefined) {
+    const contiguous = contiguousStrides(shape);
+    const given = Array.isArray(raw.stride) ? Array.from(raw.stride as unknown[]) : raw.stride;
+    if (!Array.isArray(given) || given.length !== shape.length || given.some((s, d) => s !== contiguous[d] && shape[d] !== 1)) {
+      throw new RangeError(`${who}: out.stride must be the row-major strides ${formatShape(contiguous)} of ${formatShape(shape)} (the layer writes contiguously); got ${Array.isArray(given) ? formatShape(given) : describe(given)}: pass a contiguous out of its own`);
+    }
+  }
+  return { data, tensor: null };
+}
+
+function checkShape(outShape: unknown, shape: readonly number[], of: string, who: string): void {
+  const same = Array.isArray(outShape) && outShape.length === shape.length && outShape.every((d, i) => d === shape[i]);
+  if (!same) {
+    throw new RangeError(`${who}: out.shape must be ${of}'s shape ${formatShape(shape)}; got ${Array.isArray(outShape) ? formatShape(outShape) : describe(outShape)}`);
+  }
+}

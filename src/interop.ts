@@ -86,13 +86,18 @@ export function fromPyTorchArgs(sd: unknown, who: string): PyTorchArgs {
   if (typeof momentum !== 'number') throw new TypeError(`${who}: momentum must be a number in [0, 1] or null; got ${describe(momentum)}`);
   if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`${who}: momentum must be a finite number in [0, 1]; got ${describe(momentum)}`);
   const pick = (v: unknown, name: string) => (v == null ? null : float32Param(v, name, who));
-  const runningMean = pick(s.running_mean, 'running_mean');
-  const runningVar = pick(s.running_var, 'running_var');
-  let gamma = pick(s.weight, 'weight');
-  let beta = pick(s.bias, 'bias');
+  const fields = { weight: pick(s.weight, 'weight'), bias: pick(s.bias, 'bias'), running_mean: pick(s.running_mean, 'running_mean'), running_var: pick(s.running_var, 'running_var') };
+  // Lengths checked here, so that a message names PyTorch's field, not the constructor's argument.
+  const given = Object.entries(fields).filter(([, v]) => v !== null) as Array<[string, Float32Array]>;
+  if (given.length === 0) throw new TypeError(`${who}: at least one of weight, bias, running_mean, running_var must be an array; got none`);
+  const [first, firstArray] = given[0];
+  const C = firstArray.length;
+  for (const [name, array] of given.slice(1)) {
+    if (array.length !== C) throw new RangeError(`${who}: ${name}.length must be ${C} (the length of ${first}); got ${array.length}`);
+  }
+  const { running_mean: runningMean, running_var: runningVar } = fields;
+  let { weight: gamma, bias: beta } = fields;
   // affine=False modules have no weight and bias: they act as gamma = 1, beta = 0.
-  const C = gamma?.length ?? beta?.length ?? runningMean?.length ?? runningVar?.length;
-  if (C === undefined) throw new TypeError(`${who}: at least one of weight, bias, running_mean, running_var must be an array; got none`);
   gamma ??= new Float32Array(C).fill(1);
   beta ??= new Float32Array(C);
   return { gamma, beta, runningMean, runningVar, momentum: complementMomentum(momentum), eps: s.eps ?? 1e-5 };

@@ -6,6 +6,7 @@ import { BatchNormalization, init, type BackendName } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
 import { refBackward, refForward } from './helpers/reference.js';
 import { seeded } from './helpers/seeded.js';
+import { propertyOptions } from './helpers/property.js';
 
 beforeAll(async () => {
   await init();
@@ -79,7 +80,7 @@ describe('Wasm and JS backends', () => {
         const j = run('js', shape, seed);
         for (const f of fields) expect(distance(f, w[f], j[f], shape, seed), f).toBeLessThanOrEqual(1e-5);
       }),
-      { numRuns: 150 },
+      propertyOptions(150),
     );
   });
 
@@ -92,7 +93,7 @@ describe('Wasm and JS backends', () => {
           for (const f of fields) expect(distance(f, r[f], ref[f], shape, seed), `${backend} ${f}`).toBeLessThanOrEqual(2e-5);
         }
       }),
-      { numRuns: 100 },
+      propertyOptions(100),
     );
   });
 });

@@ -5,6 +5,7 @@ import { BatchNormalization, init } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
 import { refChannelInfer, refChannelTrain, toChannelsLast } from './helpers/channel-reference.js';
 import { seeded } from './helpers/seeded.js';
+import { propertyOptions } from './helpers/property.js';
 
 beforeAll(async () => {
   await init();
@@ -127,7 +128,7 @@ describe('Wasm and JS agree per channel on random shapes', () => {
         const tol = count / C <= 2 ? 1e-3 : 1e-5;
         results[0].forEach((a, i) => expect(scaledDistance(a, results[1][i]), `output ${i}`).toBeLessThanOrEqual(i === 1 ? tol : 1e-5));
       }),
-      { numRuns: 150 },
+      propertyOptions(150),
     );
   });
 });

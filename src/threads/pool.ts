@@ -5,9 +5,9 @@
 import type { KernelExports } from '../wasm/abi.js';
 import type { WasmHeap } from '../wasm/heap.js';
 import {
-  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXIT, GEN, jobHeader, MSG_CHARS, MSG_LEN, MSG_OFFSET, PENDING, type OpName,
+  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXIT, EXITED, GEN, jobHeader, MSG_CHARS, MSG_LEN, MSG_OFFSET, PENDING, READY, type OpName,
 } from './protocol.js';
-import { spawnWorker, type WorkerHandle } from './spawn.js';
+import { spawnWorker, workersStartWhileBlocked, type WorkerHandle } from './spawn.js';
 
 /** One thread's share of a step: a kernel and its arguments, or null for nothing. */
 export type Job = { op: OpName; args: number[] } | null;
@@ -15,6 +15,30 @@ export type Job = { op: OpName; args: number[] } | null;
 // How long a wait may last before the pool gives up on its workers (a worker that died
 // outside its job loop never answers).
 const STALL_MS = 60_000;
+// How long starting the workers may take: a worker whose script is refused never reports.
+const START_MS = 15_000;
+// How long a shutdown waits for the workers to leave their jobs before it terminates them.
+const EXIT_MS = 5_000;
+
+type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown };
+
+// Waits until slot `at` of i32 holds `value`, yielding to the event loop; false past the deadline.
+async function waitFor(i32: Int32Array, at: number, value: number, deadline: number, failed: () => boolean): Promise<boolean> {
+  const waitAsync = (Atomics as { waitAsync?: WaitAsync }).waitAsync;
+  // A pending waitAsync does not keep Node's event loop alive (the workers are unref'd): a timer does.
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    for (let v = Atomics.load(i32, at); v !== value; v = Atomics.load(i32, at)) {
+      if (Date.now() > deadline || failed()) return false;
+      const w = waitAsync?.(i32, at, v, 100);
+      if (w?.async) await w.value;
+      else if (!w) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    return true;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
 // How long a waiting thread polls before it sleeps in Atomics.wait: waking from the sleep
 // took ~50 us per step here (bench/threads.mjs), polling a few. Only where every thread has
 // a core of its own: with more threads than cores, spinning steals time from the work.
@@ -34,6 +58,12 @@ export class ThreadPool {
   readonly size: number;
   /** Whether this thread may block in Atomics.wait (false on a browser's main thread). */
   readonly canBlock: boolean;
+  /**
+   * Whether new workers start while this thread blocks (Node's do). A browser Worker's own
+   * workers do not: blocking before they report ready would wait for ever, so blocking
+   * calls run on this thread alone until they have.
+   */
+  readonly startsWhileBlocked: boolean;
   private readonly module: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
   private readonly kernels: KernelExports;
@@ -42,6 +72,7 @@ export class ThreadPool {
   private workers: WorkerHandle[] = [];
   private crash: unknown = null;
   private inFlight = false;
+  private ending = false; // shutdown() came while an async step was in flight
 
   private readonly spinMs: number;
 
@@ -55,10 +86,25 @@ export class ThreadPool {
     this.i32 = new Int32Array(memory.buffer, this.ctl, 8); // the block never moves, and a grow keeps this view valid
     this.i32.fill(0);
     this.canBlock = canBlockHere(this.i32);
+    this.startsWhileBlocked = workersStartWhileBlocked();
   }
 
   get running(): boolean {
     return this.workers.length > 0;
+  }
+
+  /** Every worker has instantiated the kernels and waits for jobs. */
+  get ready(): boolean {
+    return this.running && Atomics.load(this.i32, READY) === this.size - 1;
+  }
+
+  /** Starts the workers (when they are not running) and resolves once they are ready. */
+  async whenReady(): Promise<void> {
+    this.start();
+    if (await waitFor(this.i32, READY, this.size - 1, Date.now() + START_MS, () => this.crash !== null)) return;
+    const why = this.crash ? `a worker failed: ${String(this.crash)}` : `they did not start within ${START_MS / 1000} s`;
+    this.shutdown();
+    throw new Error(`batchnorm-wasm: the worker threads could not start (${why})`);
   }
 
   /** A step is in flight (an async call of some layer awaits the workers). */
@@ -66,8 +112,12 @@ export class ThreadPool {
     return this.inFlight;
   }
 
-  private start(): void {
+  /** Starts the workers if they are not running; they report ready on their own. */
+  start(): void {
+    if (this.running) return;
     Atomics.store(this.i32, EXIT, 0);
+    Atomics.store(this.i32, READY, 0);
+    Atomics.store(this.i32, EXITED, 0);
     const gen = Atomics.load(this.i32, GEN);
     for (let index = 1; index < this.size; index++) {
       const worker = spawnWorker((error) => { this.crash ??= error; });
@@ -133,23 +183,23 @@ export class ThreadPool {
     this.settle(own);
   }
 
-  /** run() for threads that may not block: the wait yields to the event loop. */
+  /**
+   * run() for threads that may not block: the wait yields to the event loop. A shutdown()
+   * meanwhile ends the call as soon as the workers have left their jobs: it rejects then.
+   */
   async runAsync(jobs: readonly Job[]): Promise<void> {
     const own = this.runOwn(this.dispatch(jobs));
     const deadline = Date.now() + STALL_MS;
-    const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }).waitAsync;
-    // A pending waitAsync does not keep Node's event loop alive (the workers are unref'd): a timer does.
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      for (let p = Atomics.load(this.i32, PENDING); p !== 0; p = Atomics.load(this.i32, PENDING)) {
-        if (Date.now() > deadline) this.stalled();
-        const w = waitAsync?.(this.i32, PENDING, p, 1000);
-        if (w?.async) await w.value;
-        else if (!w) await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-    } finally {
-      clearInterval(keepAlive);
+    const done = await waitFor(this.i32, PENDING, 0, deadline, () => this.ending);
+    if (this.ending) {
+      // The workers finish the job they are in, then leave; once all have, none writes any more.
+      await waitFor(this.i32, EXITED, this.workers.length, Date.now() + EXIT_MS, () => false);
+      this.inFlight = false;
+      this.ending = false;
+      this.shutdown();
+      throw new Error('batchnorm-wasm: shutdown() ended this call before the worker threads finished it; the layer is unchanged, and a new call starts the workers again');
     }
+    if (!done) this.stalled();
     this.settle(own);
   }
 
@@ -159,12 +209,17 @@ export class ThreadPool {
     throw new Error(`batchnorm-wasm: worker threads did not finish within ${STALL_MS / 1000} s; the pool was shut down`);
   }
 
-  /** Ends the workers; the next run starts new ones. */
+  /** Ends the workers; the next run starts new ones. An async step in flight is ended (see runAsync). */
   shutdown(): void {
     if (!this.running) return;
     Atomics.store(this.i32, EXIT, 1);
     Atomics.add(this.i32, GEN, 1);
     Atomics.notify(this.i32, GEN);
+    if (this.inFlight) {
+      this.ending = true; // the waiting runAsync terminates the workers once they have left
+      Atomics.notify(this.i32, PENDING);
+      return;
+    }
     for (const w of this.workers) w.terminate();
     this.workers = [];
     this.crash = null;

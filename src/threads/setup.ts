@@ -27,5 +27,8 @@ export async function createThreadedRuntime(source: WasmSource | undefined, thre
   const { module, kernels } = await instantiateSharedKernels(source, memory);
   const heap = new WasmHeap(memory, maxBytesOf(memory));
   const pool = new ThreadPool(module, memory, heap, kernels, threads, hardwareThreads());
+  // Started now and awaited: the first blocking call then finds its workers ready, also in
+  // a browser Worker, whose own workers cannot start while it blocks.
+  await pool.whenReady();
   return createRuntime(memory, kernels, new ThreadedRunner(pool, kernels), heap);
 }

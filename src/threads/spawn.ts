@@ -34,6 +34,11 @@ export function spawnWorker(onError: (error: unknown) => void): WorkerHandle {
   return worker;
 }
 
+/** Whether a worker started here runs while this thread blocks: Node's do (their own event loops). */
+export function workersStartWhileBlocked(): boolean {
+  return nodeWorkerThreads() !== null;
+}
+
 /** Worker threads are startable here: Node, or a cross-origin isolated browser context. */
 export function canSpawnWorkers(): boolean {
   if (nodeWorkerThreads()) return true;

@@ -47,16 +47,28 @@ export class ThreadedRunner implements ThreadedRunnerApi {
     });
   }
 
-  /** Blocking: split where this thread may block (not a browser's main thread), else inline. */
+  /**
+   * Blocking: split where this thread may block (not a browser's main thread) and the
+   * workers can take the jobs; while workers that cannot start under a blocked thread (a
+   * browser Worker's) are still starting, inline.
+   */
   run(step: Step): number {
-    const shares = this.pool.canBlock ? this.shares(step) : 1;
+    let shares = this.pool.canBlock ? this.shares(step) : 1;
+    if (shares > 1 && !this.pool.ready && !this.pool.startsWhileBlocked) {
+      this.pool.start();
+      shares = 1;
+    }
     if (shares === 1) runInline(this.kernels, step);
     else this.pool.run(this.jobs(step, shares));
     return shares;
   }
 
   async runAsync(step: Step): Promise<number> {
-    const shares = this.shares(step);
+    let shares = this.shares(step);
+    if (shares > 1 && !this.pool.ready) {
+      await this.pool.whenReady();
+      shares = this.shares(step); // another call may hold the workers by now
+    }
     if (shares === 1) runInline(this.kernels, step);
     else await this.pool.runAsync(this.jobs(step, shares));
     return shares;

@@ -6,7 +6,7 @@
 // would otherwise decide the cost of every small threaded call. It instantiates with the
 // functions of src/wasm/instantiate.ts, embedded as source text: the same import object.
 import { instantiateInWorker, kernelImports } from '../wasm/instantiate.js';
-import { ARGS_OFFSET, ARGS_SLOTS, ERROR, EXIT, GEN, MSG_CHARS, MSG_LEN, MSG_OFFSET, OPS, PENDING } from './protocol.js';
+import { ARGS_OFFSET, ARGS_SLOTS, ERROR, EXIT, EXITED, GEN, MSG_CHARS, MSG_LEN, MSG_OFFSET, OPS, PENDING, READY } from './protocol.js';
 
 export const workerSource = `'use strict';
 ${kernelImports.toString()}
@@ -31,6 +31,8 @@ receive(({ module, memory, ctl, index, gen, spinMs }) => {
   } catch (e) {
     fail(e); // every job then reports the failure
   }
+  Atomics.add(i32, ${READY}, 1);
+  Atomics.notify(i32, ${READY});
   let seen = gen;
   for (;;) {
     for (const t0 = performance.now(); Atomics.load(i32, ${GEN}) === seen && performance.now() - t0 < spinMs;);
@@ -47,6 +49,9 @@ receive(({ module, memory, ctl, index, gen, spinMs }) => {
     }
     if (Atomics.sub(i32, ${PENDING}, 1) === 1) Atomics.notify(i32, ${PENDING});
   }
+  // After shutdown: no job of this worker touches memory any more.
+  Atomics.add(i32, ${EXITED}, 1);
+  Atomics.notify(i32, ${EXITED});
   if (nodePort) nodePort.close(); else self.close();
 });
 `;

@@ -35,6 +35,7 @@ export default defineConfig({
           name: 'chromium',
           sequence: { groupOrder: 0 }, // before browser-e2e: the demo's timings need the cores
           include: ['test/fixtures.test.ts', 'test/parity.test.ts', 'test/browser/*.test.ts'],
+          exclude: ['test/browser/worker-threads.test.ts'], // needs the isolated page
           testTimeout: 60_000,
           isolate: true, // a fresh iframe per file: no-simd.test.ts stubs WebAssembly before init()
           provide: { isolatedPage: false },
@@ -47,7 +48,7 @@ export default defineConfig({
         test: {
           name: 'chromium-isolated',
           sequence: { groupOrder: 0 },
-          include: ['test/browser/threads.test.ts'],
+          include: ['test/browser/threads.test.ts', 'test/browser/worker-threads.test.ts'],
           testTimeout: 60_000,
           provide: { isolatedPage: true },
           browser: browser(),

@@ -34,6 +34,12 @@ function readProps(value: object): RawTensor {
   return { data, shape, dims, stride, offset, type, dtype, disposed, dataSync };
 }
 
+// An array or typed array passed where a tensor goes (a tensor with a length, such as a Wasm
+// tensor of another copy of this library, has a shape too).
+function bareData(value: object): boolean {
+  return isArrayLike(value) && !('shape' in value) && !('dims' in value);
+}
+
 // The common mistakes get a message that shows the fix.
 function notATensor(value: unknown, name: string, who: string, form: string): TypeError {
   if (isArrayLike(value)) {
@@ -141,7 +147,7 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
     checkRank(shape, name, who, ranks, rankText);
     return { data: value.data, shape, count: value.length, tensor: value };
   }
-  if (value === null || typeof value !== 'object' || isArrayLike(value)) throw notATensor(value, name, who, '{ data, shape }');
+  if (value === null || typeof value !== 'object' || bareData(value)) throw notATensor(value, name, who, '{ data, shape }');
   const raw = readProps(value);
   if (raw.disposed === true) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
   if (typeof raw.dataSync === 'function') throw tfjsTensor(name, who);
@@ -186,7 +192,7 @@ export function readTarget(value: unknown, shape: readonly number[], of: string,
     checkShape(value.shape, shape, of, who);
     return { data: value.data, tensor: value };
   }
-  if (typeof value !== 'object' || value === null || isArrayLike(value)) {
+  if (typeof value !== 'object' || value === null || bareData(value)) {
     throw isArrayLike(value)
       ? new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null, not its data alone; got ${describe(value)}: pass { data: out, shape: ${formatShape(shape)} }`)
       : new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null; got ${describe(value)}`);

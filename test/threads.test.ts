@@ -115,6 +115,104 @@ describe('two threads against one', () => {
   });
 });
 
+describe('threads and the seams', () => {
+  it('an odd N splits into unequal shares: the merge weights and the remainder row are right', () => {
+    const run = vi.spyOn(pool(), 'run');
+    for (const N of [257, 129]) {
+      const shape = [N, 1024];
+      const x = { data: seeded(N * 1024, 11, 3, 5), shape };
+      const dy = { data: seeded(N * 1024, 12), shape };
+      const two = new BatchNormalization(seeded(1024, 13, 1), seeded(1024, 14));
+      const one = new single.BatchNormalization(seeded(1024, 13, 1), seeded(1024, 14));
+      expect(scaledDistance(two.forward(x).data, one.forward(x).data)).toBeLessThanOrEqual(1e-6);
+      expect(scaledDistance(two.runningVar!, one.runningVar!)).toBeLessThanOrEqual(1e-6);
+      expect(scaledDistance(two.runningMean!, one.runningMean!)).toBeLessThanOrEqual(1e-6);
+      expect(scaledDistance(two.backward(dy).data, one.backward(dy).data)).toBeLessThanOrEqual(1e-6);
+      expect(scaledDistance(two.dgamma!, one.dgamma!)).toBeLessThanOrEqual(1e-6);
+      two.dispose();
+      one.dispose();
+    }
+    expect(run).toHaveBeenCalled(); // they did split
+    run.mockRestore();
+  });
+
+  it('three threads (more than this machine may have cores): the merge of the third share', async () => {
+    vi.resetModules();
+    const three: Lib = await import('../src/index.js');
+    expect(await three.init({ threads: 3 })).toMatchObject({ threads: 3 });
+    const N = 385; // 129 + 128 + 128 rows
+    const shape = [N, 1024];
+    const x = { data: seeded(N * 1024, 24, -2, 6), shape };
+    const dy = { data: seeded(N * 1024, 25), shape };
+    const a = new three.BatchNormalization(seeded(1024, 26, 1), seeded(1024, 27));
+    const b = new single.BatchNormalization(seeded(1024, 26, 1), seeded(1024, 27));
+    expect(scaledDistance(a.forward(x).data, b.forward(x).data)).toBeLessThanOrEqual(1e-6);
+    expect(scaledDistance(a.runningVar!, b.runningVar!)).toBeLessThanOrEqual(1e-6);
+    expect(scaledDistance(a.backward(dy).data, b.backward(dy).data)).toBeLessThanOrEqual(1e-6);
+    expect(scaledDistance(a.dgamma!, b.dgamma!)).toBeLessThanOrEqual(1e-6);
+    for (const t of [a, b]) t.dispose();
+    three.shutdown();
+  });
+
+  it('a Wasm tensor of another copy of the library is copied, with the same results', () => {
+    const shape = [256, 1024];
+    const values = seeded(256 * 1024, 15, 1, 2);
+    const old = single.allocTensor(shape); // the other module instance's memory
+    old.data.set(values);
+    const fresh = allocTensor(shape); // this runtime's
+    fresh.data.set(values);
+    const a = new BatchNormalization(seeded(1024, 16, 1), seeded(1024, 17));
+    const b = new single.BatchNormalization(seeded(1024, 16, 1), seeded(1024, 17));
+    expect(scaledDistance(a.forward(old).data, b.forward(fresh).data)).toBeLessThanOrEqual(1e-6);
+    expect(scaledDistance(a.forward(old, false).data, b.forward(fresh, false).data)).toBeLessThanOrEqual(1e-6);
+    for (const t of [old, fresh, a, b]) t.dispose();
+  });
+
+  it('a tensor made before init({ threads }) is copied by the threaded runtime\'s layers, and the other way round', async () => {
+    vi.resetModules();
+    const lib: Lib = await import('../src/index.js');
+    await lib.init();
+    const shape = [256, 1024];
+    const values = seeded(256 * 1024, 21, 1, 2);
+    const before = lib.allocTensor(shape);
+    before.data.set(values);
+    const early = new lib.BatchNormalization(seeded(1024, 22, 1), seeded(1024, 23));
+    expect(await lib.init({ threads: 2 })).toMatchObject({ threads: 2 });
+    const after = lib.allocTensor(shape);
+    after.data.set(values);
+    const late = new lib.BatchNormalization(seeded(1024, 22, 1), seeded(1024, 23));
+    const reference = new lib.BatchNormalization(seeded(1024, 22, 1), seeded(1024, 23), 0.9, null, null, { backend: 'js' }).forward({ data: values, shape }).data;
+    expect(scaledDistance(late.forward(before).data, reference)).toBeLessThanOrEqual(1e-5);
+    expect(scaledDistance(early.forward(after).data, reference)).toBeLessThanOrEqual(1e-5);
+    expect(Array.from(before.data.subarray(0, 4))).toEqual(Array.from(values.subarray(0, 4))); // read, not written
+    for (const t of [before, after, early, late]) t.dispose();
+    lib.shutdown();
+  });
+
+  it('shutdown() while a forwardAsync is in flight rejects it at once, and the layer stays as it was', async () => {
+    const shape = [512, 1024];
+    const x = { data: seeded(512 * 1024, 18, 1, 2), shape };
+    const other = { data: seeded(512 * 1024, 28, -3, 5), shape };
+    const dy = { data: seeded(512 * 1024, 29), shape };
+    const bn = new BatchNormalization(seeded(1024, 19, 1), seeded(1024, 20));
+    const twin = new single.BatchNormalization(seeded(1024, 19, 1), seeded(1024, 20));
+    bn.forward(x, true);
+    twin.forward(x, true);
+    const runningMean = Array.from(bn.runningMean!);
+    const started = Date.now();
+    const pending = bn.forwardAsync(other, true); // copies `other` in, then its first step is in flight
+    shutdown();
+    await expect(pending).rejects.toThrow(/shutdown\(\) ended this call before the worker threads finished it/);
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 60 s stall guard
+    expect(Array.from(bn.runningMean!)).toEqual(runningMean); // nothing committed
+    // Backward still differentiates the last forward that completed, x, not `other`.
+    expect(scaledDistance(bn.backward(dy).data, twin.backward(dy).data)).toBeLessThanOrEqual(1e-6);
+    expect(scaledDistance(bn.forward(x, true).data, twin.forward(x, true).data)).toBeLessThanOrEqual(1e-6);
+    expect(scaledDistance((await bn.forwardAsync(x, true)).data, twin.forward(x, true).data)).toBeLessThanOrEqual(1e-6);
+    for (const t of [bn, twin]) t.dispose();
+  });
+});
+
 describe('worker lifecycle', () => {
   it('shutdown() ends the workers; the next threaded call starts them again', () => {
     const bn = new BatchNormalization(seeded(1024, 1, 1), seeded(1024, 2));

@@ -1,8 +1,7 @@
 // The JS backend's per-layer state: typed arrays on the JS heap and the reference kernels.
 // Its operations run whole when first stepped: they yield no row steps (no threads here).
-// As in the Wasm engine, state is committed last: a training forward computes into the
-// spare one of two saved sets and into scratch running statistics, delivers y, and only
-// then makes the set current and writes the running statistics into the layer's arrays.
+// A training forward allocates all it needs (y, a larger saved copy) before it writes any
+// state: after that nothing can fail, so the layer is never left half-updated.
 import type { Engine, Geometry, Input, LayerParams, Operation, Step, StepRunner, Target } from '../types.js';
 import * as k from './kernels.js';
 
@@ -11,21 +10,6 @@ function noStep(step: Step): never {
 }
 
 const NO_STEPS: StepRunner = { maxShares: 1, run: noStep, runAsync: noStep };
-
-// What a training forward saves for backward: its copy of x and the per-channel statistics.
-interface SavedSet {
-  x: Float32Array; // capacity >= the input's size
-  readonly meanHi: Float32Array;
-  readonly meanLo: Float32Array;
-  readonly invstd: Float32Array;
-  readonly alpha: Float32Array;
-  readonly shift: Float32Array;
-}
-
-function savedSet(C: number): SavedSet {
-  const [meanHi, meanLo, invstd, alpha, shift] = Array.from({ length: 5 }, () => new Float32Array(C));
-  return { x: new Float32Array(0), meanHi, meanLo, invstd, alpha, shift };
-}
 
 // Whether two arrays share memory without being the same elements: the kernels run in
 // place (y = x) but not over a shifted overlap.
@@ -37,12 +21,15 @@ function shiftedOverlap(a: Float32Array, b: Float32Array): boolean {
 export class JsEngine implements Engine {
   readonly backend = 'js' as const;
   readonly runner = NO_STEPS;
-  private readonly sets: readonly [SavedSet, SavedSet];
-  private saved: SavedSet | null = null; // what backward differentiates
-  private savedCount = 0;
+  private saved = new Float32Array(0); // the last training input (capacity >= its size)
+  private savedCount = 0; // its size; 0 before the first training forward
+  // Saved by the training forward for backward (see trainFinalize).
+  private readonly meanHi: Float32Array;
+  private readonly meanLo: Float32Array;
+  private readonly invstd: Float32Array;
+  private readonly alpha: Float32Array;
+  private readonly shift: Float32Array;
   // Scratch.
-  private readonly runMean: Float32Array;
-  private readonly runVar: Float32Array;
   private readonly scale: Float32Array;
   private readonly ka: Float32Array;
   private readonly kb: Float32Array;
@@ -56,29 +43,23 @@ export class JsEngine implements Engine {
   }
 
   constructor(C: number) {
-    this.sets = [savedSet(C), savedSet(C)];
-    [this.runMean, this.runVar, this.scale, this.ka, this.kb, this.kc] = Array.from({ length: 6 }, () => new Float32Array(C));
+    [this.meanHi, this.meanLo, this.invstd, this.alpha, this.shift, this.scale, this.ka, this.kb, this.kc] =
+      Array.from({ length: 9 }, () => new Float32Array(C));
     this.acc1 = new Float64Array(C);
     this.acc2 = new Float64Array(C);
   }
 
   *trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
-    const set = this.sets[this.saved === this.sets[0] ? 1 : 0]; // the spare set
-    if (set.x.length < g.count) set.x = new Float32Array(g.count);
-    const xs = set.x.subarray(0, g.count);
-    xs.set(x.data); // a copy: backward must see this input even if the caller reuses its array
-    k.stats(xs, g.N, g.C, g.S, this.acc1, this.acc2);
-    this.runMean.set(p.runningMean);
-    this.runVar.set(p.runningVar);
-    k.trainFinalize(g.C, g.N * g.S, this.acc1, this.acc2, p.gamma, p.beta, this.runMean, this.runVar,
-      p.momentum, p.eps, p.unbiased, set.meanHi, set.meanLo, set.invstd, set.alpha, set.shift);
     const y = out ? out.data : new Float32Array(g.count);
-    k.normalize(xs, y, g.N, g.C, g.S, set.meanHi, set.alpha, set.shift, p.activation);
-    // Commit: nothing below can throw.
-    p.runningMean.set(this.runMean);
-    p.runningVar.set(this.runVar);
-    this.saved = set;
+    if (this.saved.length < g.count) this.saved = new Float32Array(g.count); // the old input is not needed once this succeeds
+    // Nothing below can fail: the state is written from here on.
+    const xs = this.saved.subarray(0, g.count);
+    xs.set(x.data); // a copy: backward must see this input even if the caller reuses its array
     this.savedCount = g.count;
+    k.stats(xs, g.N, g.C, g.S, this.acc1, this.acc2);
+    k.trainFinalize(g.C, g.N * g.S, this.acc1, this.acc2, p.gamma, p.beta, p.runningMean, p.runningVar,
+      p.momentum, p.eps, p.unbiased, this.meanHi, this.meanLo, this.invstd, this.alpha, this.shift);
+    k.normalize(xs, y, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, p.activation);
     return y;
   }
 
@@ -94,19 +75,18 @@ export class JsEngine implements Engine {
   }
 
   *backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: Float32Array, dbeta: Float32Array): Operation {
-    const set = this.saved;
-    if (!set || this.savedCount !== g.count) throw new TypeError('BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
-    const xs = set.x.subarray(0, g.count);
+    if (this.savedCount !== g.count) throw new TypeError('BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
+    const xs = this.saved.subarray(0, g.count);
     const dx = out ? out.data : new Float32Array(g.count);
     const d = out && shiftedOverlap(dy.data, dx) ? dy.data.slice() : dy.data;
-    k.backwardReduce(xs, d, g.N, g.C, g.S, set.meanHi, set.alpha, set.shift, this.acc1, this.acc2, p.activation);
-    k.backwardFinalize(g.C, g.N * g.S, p.gamma, set.meanLo, set.invstd, this.acc1, this.acc2, dgamma, dbeta, this.ka, this.kb, this.kc);
-    k.backwardApply(xs, d, dx, g.N, g.C, g.S, set.meanHi, set.alpha, set.shift, this.ka, this.kb, this.kc, p.activation);
+    k.backwardReduce(xs, d, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.acc1, this.acc2, p.activation);
+    k.backwardFinalize(g.C, g.N * g.S, p.gamma, this.meanLo, this.invstd, this.acc1, this.acc2, dgamma, dbeta, this.ka, this.kb, this.kc);
+    k.backwardApply(xs, d, dx, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.ka, this.kb, this.kc, p.activation);
     return dx;
   }
 
   dispose(): void {
-    for (const set of this.sets) set.x = new Float32Array(0);
-    this.saved = null;
+    this.saved = new Float32Array(0);
+    this.savedCount = 0;
   }
 }

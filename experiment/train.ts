@@ -1,7 +1,7 @@
 // One training run of the book's batch_norm_test.py: SGD on random minibatches of the
 // training images, training accuracy recorded after every epoch.
 import type { BackendName } from '../src/index.js';
-import { IMAGE_SIZE } from './mnist.js';
+import { IMAGE_SIZE, type Dataset } from './mnist-bytes.js';
 import { MultiLayerNet } from './net.js';
 import { Rng, mixSeed } from './rng.js';
 
@@ -16,11 +16,7 @@ export function logspace(start: number, stop: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => pow10(start + ((stop - start) * i) / (n - 1)));
 }
 
-export interface Dataset {
-  x: Float32Array;
-  t: Uint8Array;
-  n: number;
-}
+export type { Dataset };
 
 export interface RunOptions {
   initStd: number;

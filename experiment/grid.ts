@@ -34,9 +34,26 @@ export interface GridEngine {
   simd: boolean;
 }
 
+/**
+ * The grid's result before training: the configuration and every scale, all curves empty.
+ * runGrid fills it; the page draws it as the epochs come in.
+ */
+export function emptyResult(images: number, config: GridConfig, engine: GridEngine): ExperimentResult {
+  const empty = () => ({ trainAcc: [], epochTo50: null });
+  return {
+    config: {
+      seed: config.seed, epochs: config.epochs, scales: config.scales, images, itersPerEpoch: itersPerEpoch(images),
+      hiddenSizes: [...HYPER.hiddenSizes], batchSize: HYPER.batchSize, learningRate: HYPER.learningRate,
+    },
+    backend: engine.backend,
+    simd: engine.simd,
+    runs: logspace(0, -4, config.scales).map((initStd) => ({ initStd, withBN: empty(), withoutBN: empty() })),
+  };
+}
+
 export function runGrid(data: Dataset, config: GridConfig, engine: GridEngine, hooks: GridHooks = {}): ExperimentResult {
-  const scales = logspace(0, -4, config.scales);
-  const total = 2 * scales.length;
+  const result = emptyResult(data.n, config, engine);
+  const total = 2 * result.runs.length;
   let index = 0;
   const curve = (initStd: number, scaleIndex: number, useBatchNorm: boolean): Curve => {
     const run: RunInfo = { index: index++, total, scaleIndex, initStd, useBatchNorm };
@@ -50,14 +67,9 @@ export function runGrid(data: Dataset, config: GridConfig, engine: GridEngine, h
     hooks.runEnd?.(run, done);
     return done;
   };
-  const runs = scales.map((initStd, i) => ({ initStd, withBN: curve(initStd, i, true), withoutBN: curve(initStd, i, false) }));
-  return {
-    config: {
-      seed: config.seed, epochs: config.epochs, scales: config.scales, images: data.n, itersPerEpoch: itersPerEpoch(data.n),
-      hiddenSizes: [...HYPER.hiddenSizes], batchSize: HYPER.batchSize, learningRate: HYPER.learningRate,
-    },
-    backend: engine.backend,
-    simd: engine.simd,
-    runs,
-  };
+  result.runs.forEach((r, i) => {
+    r.withBN = curve(r.initStd, i, true);
+    r.withoutBN = curve(r.initStd, i, false);
+  });
+  return result;
 }

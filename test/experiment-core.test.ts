@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 
 const experiment = resolve(dirname(fileURLToPath(import.meta.url)), '../experiment');
 // What web/ imports from experiment/.
-const CORE = ['grid.ts', 'mnist-bytes.ts', 'svg.ts', 'result.ts'];
+const CORE = ['grid.ts', 'mnist-bytes.ts', 'svg.ts', 'result.ts', 'defaults.ts'];
 
 /** Every import specifier of the experiment files reachable from `roots`, by importing file. */
 function importsFrom(roots: string[]): Map<string, string[]> {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from '../experiment/args.js';
 import { runExperiment } from '../experiment/experiment.js';
 import { Progress } from '../experiment/progress.js';
+import { renderSvg } from '../experiment/svg.js';
 import { logspace } from '../experiment/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bn-experiment-'));
@@ -82,6 +83,20 @@ describe('runExperiment (30 images, 2 epochs, 2 scales)', () => {
     expect(svg).toContain('>epochs<');
     expect(svg).toContain('>accuracy<');
     expect(svg).toContain('>Batch Normalization<');
+  });
+
+  it('draws the same panels centred in four panels\' width with minColumns: 4 (as the page does)', () => {
+    const result = JSON.parse(readFileSync(join(dir, 'a', 'bn-experiment.json'), 'utf8'));
+    const plain = renderSvg(result);
+    expect(plain).toBe(readFileSync(join(dir, 'a', 'bn-experiment.svg'), 'utf8'));
+    const wide = renderSvg(result, { minColumns: 4 });
+    checkTags(wide);
+    expect(plain).toMatch(/^<svg [^>]*width="440"/); // 2 panels of 210 and 2 x 10 of margin
+    expect(wide).toMatch(/^<svg [^>]*width="860"/);
+    const panels = (svg: string) => [...svg.matchAll(/<g class="panel" transform="translate\((\d+),(\d+)\)">([^]*?)<\/g>/g)];
+    expect(panels(plain).map((m) => m[1])).toEqual(['10', '220']);
+    expect(panels(wide).map((m) => m[1])).toEqual(['220', '430']); // (860 - 420) / 2 from the left
+    expect(panels(wide).map((m) => m[3])).toEqual(panels(plain).map((m) => m[3]));
   });
 
   it('gives identical results for the same seed', async () => {

@@ -108,15 +108,12 @@ describe('runExperiment (30 images, 2 epochs, 2 scales)', () => {
 });
 
 describe('logspace', () => {
-  it("gives numpy's logspace(0, -4, 16), the book's scales (to the last bit or one ulp)", () => {
+  it("gives numpy's logspace(0, -4, 16), the book's scales, to the last bit", () => {
     // np.logspace(0, -4, 16)
     const numpy = [1, 0.5411695265464637, 0.2928644564625237, 0.15848931924611134, 0.08576958985908942, 0.046415888336127795,
       0.025118864315095794, 0.013593563908785255, 0.007356422544596414, 0.003981071705534973, 0.0021544346900318843,
       0.0011659144011798323, 0.000630957344480193, 0.0003414548873833601, 0.00018478497974222906, 0.0001];
-    const ours = logspace(0, -4, 16);
-    expect(ours).toHaveLength(16);
-    ours.forEach((v, i) => expect(Math.abs(v - numpy[i])).toBeLessThanOrEqual(Number.EPSILON * numpy[i]));
-    expect([ours[0], ours[15]]).toEqual([1, 0.0001]);
+    expect(logspace(0, -4, 16)).toEqual(numpy);
     expect(logspace(0, -4, 1)).toEqual([1]);
   });
 });

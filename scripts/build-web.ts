@@ -1,7 +1,7 @@
 // `npm run build:web`: the experiment page as a static folder, out/web/, that any static host
 // serves. Vite bundles web/ with the experiment and the library from src/ (no import map);
-// the images come from the mnist package as bytes (experiment/mnist-bytes.ts), not the
-// package's 41 MB of JSON. Threads need COOP/COEP headers: _headers sets them on hosts
+// the images come from the mnist package as bytes (experiment/mnist-bytes.ts), not as the
+// 41 MB package. Threads need COOP/COEP headers: _headers sets them on hosts
 // that read it (Netlify, Cloudflare Pages); elsewhere see the README.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -52,7 +52,7 @@ function drawHistory(): void {
     const tr = document.createElement('tr');
     const cells = [
       String(i + 1),
-      r.backend === null ? r.settings.backend : r.settings.backend === 'threads' ? `wasm, ${r.threads} threads` : r.backend,
+      r.backend === null ? r.settings.backend : r.settings.backend === 'threads' ? `wasm, ${r.threads} thread${r.threads === 1 ? '' : 's'}` : r.backend,
       String(r.settings.seed),
       `${r.settings.scales} × ${r.settings.epochs}`,
       `${epochsDone(r)} / ${2 * r.settings.scales * r.settings.epochs}`,
@@ -137,13 +137,13 @@ function fail(message: string): void {
 }
 
 function start(): void {
-  if (worker) stop();
   const settings = readControls();
   if (typeof settings === 'string') {
-    $('status').textContent = settings;
+    $('status').textContent = settings; // a running run goes on
     return;
   }
   if (!images) return;
+  if (worker) stop();
   const r: Run = { settings, state: 'running', backend: null, threads: 1, epochMs: [], result: null, startedAt: performance.now(), endedAt: null };
   runs.push(r);
   current = r;

@@ -187,7 +187,7 @@ describe('the static build', () => {
     expect(readFileSync(join(web, 'mnist.bin')).equals(mnistBytes(1000))).toBe(true);
     const files = readdirSync(web, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
     const total = files.reduce((sum, f) => sum + statSync(join(f.parentPath, f.name)).size, 0);
-    expect(total).toBeLessThan(1_000_000); // the package's JSON is 41 MB
+    expect(total).toBeLessThan(1_000_000); // the mnist package is 41 MB
     expect(readFileSync(join(web, '_headers'), 'utf8')).toContain('Cross-Origin-Embedder-Policy: require-corp');
   });
 

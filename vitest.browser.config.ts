@@ -6,8 +6,10 @@
 //    COOP/COEP (cross-origin isolated), where init({ threads }) can start workers. The
 //    file reads which kind of page it should be in with inject('isolatedPage').
 //  - project "browser-e2e": test/browser/node/*.test.ts run in Node and drive Chromium
-//    with Playwright (the Vite example app, the demo page, CSP, dist and its size).
-// Needs `npm run build` first (the e2e tests load dist/) and examples/browser installed.
+//    with Playwright (the Vite example app, the experiment page, the demo page, CSP, dist and
+//    its size).
+// Needs `npm run build` and `npm run build:web` first (the e2e tests load dist/ and out/web/)
+// and examples/browser installed.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';

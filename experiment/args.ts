@@ -1,6 +1,7 @@
 // Command-line options of `npm start` (experiment/main.ts). Pure parsing: bad values throw
 // a UsageError with a message meant for the user; nothing here runs the experiment.
 import type { BackendName } from '../src/index.js';
+import { DEFAULT_SEED, FULL, LIMITS, SHORT } from './defaults.js';
 import { maxImages } from './mnist.js';
 
 export interface ExperimentConfig {
@@ -15,11 +16,7 @@ export interface ExperimentConfig {
   outDir: string;
 }
 
-/** The book's whole grid (batch_norm_test.py). */
-export const FULL: Omit<ExperimentConfig, 'backend' | 'seed' | 'outDir'> = { epochs: 20, scales: 16, images: 1000 };
-/** The default: same network and data, a smaller grid (about a minute on 2 cores). */
-export const SHORT: Omit<ExperimentConfig, 'backend' | 'seed' | 'outDir'> = { epochs: 16, scales: 8, images: 1000 };
-export const DEFAULT_SEED = 1;
+export { DEFAULT_SEED, FULL, SHORT };
 export const DEFAULT_OUT = 'out';
 
 export const USAGE = `Usage: npm start -- [options]   (or: npx tsx experiment/main.ts [options])
@@ -29,9 +26,9 @@ weight-initialisation scales, and writes <out>/bn-experiment.json and .svg.
 
   --full            the book's whole grid: ${FULL.scales} scales x ${FULL.epochs} epochs (default: ${SHORT.scales} x ${SHORT.epochs})
   --backend B       wasm | js (default: wasm, falling back to js where it cannot load)
-  --seed N          integer 0..4294967295 seeding weights and minibatches (default ${DEFAULT_SEED})
-  --epochs N        epochs per run, 1..1000 (10 iterations of batch 100 per 1,000 images)
-  --scales N        how many of logspace(0, -4, N) to use as weight init std, 1..64
+  --seed N          integer ${LIMITS.seed.min}..${LIMITS.seed.max} seeding weights and minibatches (default ${DEFAULT_SEED})
+  --epochs N        epochs per run, ${LIMITS.epochs.min}..${LIMITS.epochs.max} (10 iterations of batch 100 per 1,000 images)
+  --scales N        how many of logspace(0, -4, N) to use as weight init std, ${LIMITS.scales.min}..${LIMITS.scales.max}
   --images N        training images, 1..8630 (863 per digit, the most the mnist package
                     has of every digit) (default 1000, as in the book)
   --out DIR         output folder (default ${DEFAULT_OUT}/)
@@ -86,9 +83,9 @@ export function parseArgs(argv: readonly string[]): ExperimentConfig | null {
   if (outDir === '') throw new UsageError('--out must be a folder path; got an empty string');
   return {
     backend,
-    seed: opt('seed', 0, () => 0xffffffff, DEFAULT_SEED),
-    epochs: opt('epochs', 1, () => 1000, base.epochs),
-    scales: opt('scales', 1, () => 64, base.scales),
+    seed: opt('seed', LIMITS.seed.min, () => LIMITS.seed.max, DEFAULT_SEED),
+    epochs: opt('epochs', LIMITS.epochs.min, () => LIMITS.epochs.max, base.epochs),
+    scales: opt('scales', LIMITS.scales.min, () => LIMITS.scales.max, base.scales),
     images: opt('images', 1, maxImages, base.images),
     outDir,
   };

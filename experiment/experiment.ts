@@ -1,15 +1,16 @@
-// The whole experiment: for each initStd, one run with BN and one without; then the table,
-// out/bn-experiment.json and out/bn-experiment.svg. Exported so that tests run it in-process.
+// `npm start`'s experiment in Node: the grid (grid.ts) with a progress bar per run, then the
+// table, out/bn-experiment.json and out/bn-experiment.svg. Exported so that tests run it in-process.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { init } from '../src/index.js';
 import type { ExperimentConfig } from './args.js';
+import { runGrid } from './grid.js';
 import { loadImages } from './mnist.js';
 import { Progress, type Sink } from './progress.js';
 import { formatTable } from './report.js';
-import { firstEpochAtLeast, formatStd, type Curve, type ExperimentResult } from './result.js';
+import { formatStd, type ExperimentResult } from './result.js';
 import { renderSvg } from './svg.js';
-import { HYPER, itersPerEpoch, logspace, trainRun } from './train.js';
+import { HYPER, itersPerEpoch, logspace } from './train.js';
 
 export interface ExperimentOutput {
   result: ExperimentResult;
@@ -31,32 +32,17 @@ export async function runExperiment(config: ExperimentConfig, out: Sink = proces
   );
 
   const progress = new Progress(out);
-  const total = 2 * scales.length;
-  const width = String(total).length;
-  let count = 0;
-  const curve = (initStd: number, scaleIndex: number, useBatchNorm: boolean): Curve => {
-    count++;
-    progress.start(`[${String(count).padStart(width)}/${total}] initStd ${formatStd(initStd).padEnd(8)} ${useBatchNorm ? 'with BN   ' : 'without BN'}`, config.epochs);
-    const t0 = performance.now();
-    const trainAcc = trainRun(
-      data,
-      { initStd, useBatchNorm, epochs: config.epochs, seed: config.seed, scaleIndex, backend: info.backend },
-      (e, acc) => progress.epoch(e, acc),
-    );
-    progress.done(trainAcc, (performance.now() - t0) / 1000);
-    return { trainAcc, epochTo50: firstEpochAtLeast(trainAcc) };
-  };
-  const runs = scales.map((initStd, i) => ({ initStd, withBN: curve(initStd, i, true), withoutBN: curve(initStd, i, false) }));
-
-  const result: ExperimentResult = {
-    config: {
-      seed: config.seed, epochs: config.epochs, scales: config.scales, images: data.n, itersPerEpoch: iters,
-      hiddenSizes: [...HYPER.hiddenSizes], batchSize: HYPER.batchSize, learningRate: HYPER.learningRate,
+  const width = String(2 * scales.length).length;
+  let t0 = 0;
+  const result = runGrid(data, config, info, {
+    runStart: (run) => {
+      const label = `[${String(run.index + 1).padStart(width)}/${run.total}] initStd ${formatStd(run.initStd).padEnd(8)} ${run.useBatchNorm ? 'with BN   ' : 'without BN'}`;
+      progress.start(label, config.epochs);
+      t0 = performance.now();
     },
-    backend: info.backend,
-    simd: info.simd,
-    runs,
-  };
+    epoch: (_run, e, acc) => progress.epoch(e, acc),
+    runEnd: (_run, curve) => progress.done(curve.trainAcc, (performance.now() - t0) / 1000),
+  });
   mkdirSync(config.outDir, { recursive: true });
   const jsonPath = join(config.outDir, 'bn-experiment.json');
   const svgPath = join(config.outDir, 'bn-experiment.svg');

@@ -27,11 +27,17 @@ function curve(c: Curve, sx: (e: number) => number, sy: (a: number) => number, c
   return line + marks.join('');
 }
 
-export function renderSvg(result: ExperimentResult): string {
+export interface SvgOptions {
+  /** At least this many panels' width (the title needs about 4), panels centred. Default 0. */
+  minColumns?: number;
+}
+
+export function renderSvg(result: ExperimentResult, options: SvgOptions = {}): string {
   const n = result.runs.length;
   const cols = Math.min(4, n);
   const rows = Math.ceil(n / cols);
-  const width = cols * PANEL_W + 20;
+  const width = Math.max(cols, options.minColumns ?? 0) * PANEL_W + 20;
+  const panelsX = (width - cols * PANEL_W) / 2; // 10 without minColumns
   const height = HEADER + rows * PANEL_H + 10;
   const E = result.config.epochs;
   const plotW = PANEL_W - PAD.left - PAD.right;
@@ -55,7 +61,7 @@ export function renderSvg(result: ExperimentResult): string {
     const col = k % cols;
     const row = Math.floor(k / cols);
     const bottom = k + cols >= n; // no panel below: label the x axis
-    out.push(`<g class="panel" transform="translate(${10 + col * PANEL_W},${HEADER + row * PANEL_H})">`);
+    out.push(`<g class="panel" transform="translate(${panelsX + col * PANEL_W},${HEADER + row * PANEL_H})">`);
     out.push(text(PAD.left + plotW / 2, PAD.top - 7, `initStd = ${formatStd(run.initStd)}`, 'text-anchor="middle" font-size="11"'));
     out.push(`<rect x="${PAD.left}" y="${PAD.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#444"/>`);
     for (const a of [0, 0.5, 1]) {

@@ -1,8 +1,9 @@
 // One training run of the book's batch_norm_test.py: SGD on random minibatches of the
 // training images, training accuracy recorded after every epoch.
 import type { BackendName } from '../src/index.js';
-import { IMAGE_SIZE } from './mnist.js';
+import { IMAGE_SIZE, type Dataset } from './mnist-bytes.js';
 import { MultiLayerNet } from './net.js';
+import { pow10 } from './pow10.js';
 import { Rng, mixSeed } from './rng.js';
 
 /** The book's settings, fixed so that results compare with its figure. */
@@ -10,17 +11,12 @@ export const HYPER = Object.freeze({ hiddenSizes: [100, 100, 100, 100, 100], out
 
 /** numpy.logspace(start, stop, n): n values 10^e, e evenly spaced from start to stop. */
 export function logspace(start: number, stop: number, n: number): number[] {
-  // 1 / 10^-e: V8's 10 ** -4 is 0.00009999999999999999, 1 / 10 ** 4 is 0.0001 as in numpy.
-  const pow10 = (e: number) => (e < 0 ? 1 / 10 ** -e : 10 ** e);
+  // pow10, not 10 ** e: engines' ** differ in the last bit, and the page must match Node.
   if (n === 1) return [pow10(start)];
   return Array.from({ length: n }, (_, i) => pow10(start + ((stop - start) * i) / (n - 1)));
 }
 
-export interface Dataset {
-  x: Float32Array;
-  t: Uint8Array;
-  n: number;
-}
+export type { Dataset };
 
 export interface RunOptions {
   initStd: number;

@@ -20,13 +20,12 @@ const TYPES = {
 };
 
 /**
- * Serves `root` on 127.0.0.1. `port` 0 (the default) picks a free one. `only`, when
- * given, lists the URL path prefixes that may be served (the rest is 404).
- * Resolves with { url, port, close() }.
+ * A request handler serving `root`. `only`, when given, lists the URL path prefixes that
+ * may be served (the rest is 404).
  */
-export async function startStaticServer({ root, port = 0, headers = {}, index = 'index.html', only = null }) {
+export function staticHandler({ root, headers = {}, index = 'index.html', only = null }) {
   const base = resolve(root);
-  const server = createServer(async (req, res) => {
+  return async (req, res) => {
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
       res.end(body);
@@ -59,7 +58,17 @@ export async function startStaticServer({ root, port = 0, headers = {}, index = 
     } catch {
       send(404, 'not found');
     }
-  });
+  };
+}
+
+/** Serves `root` on 127.0.0.1 (see staticHandler). `port` 0 (the default) picks a free one. */
+export function startStaticServer({ port = 0, ...options }) {
+  return listen(staticHandler(options), port);
+}
+
+/** Serves `handler` on 127.0.0.1; resolves with { url, port, close() }. */
+export async function listen(handler, port = 0) {
+  const server = createServer(handler);
   await new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', ok);

@@ -2,18 +2,19 @@
 import { gzipSync } from 'node:zlib';
 
 /**
- * The gzipped JS plus Wasm a browser app pulls in for this package, built the way apps are
- * built (the Vite example app: bundled and minified, its lazy threads chunks included), must
- * stay under this (example-app.test.ts).
+ * The gzipped JS plus Wasm a browser app pulls in up front for this package, built the way
+ * apps are built (the Vite example app: bundled and minified), must stay under this
+ * (example-app.test.ts). The threads code, loaded on demand, has LAZY_BUDGET_GZIP_BYTES.
  */
 export const BUDGET_GZIP_BYTES = 25_000;
 
 /**
  * The same with no bundler (an import map, as the README shows): every file index.js loads
- * statically, @assemblyscript/loader's included, unminified and gzipped one by one (which
- * costs more than one minified bundle; package-dist.test.ts).
+ * statically, @assemblyscript/loader's included, unminified and gzipped one by one. That
+ * costs about two fifths more than one minified bundle, hence its own budget
+ * (package-dist.test.ts).
  */
-export const UNBUNDLED_BUDGET_GZIP_BYTES = 32_000;
+export const UNBUNDLED_BUDGET_GZIP_BYTES = 36_000;
 
 /** The threads code, which only init({ threads }) loads (a dynamic import), on top of that. */
 export const LAZY_BUDGET_GZIP_BYTES = 10_000;

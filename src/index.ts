@@ -11,4 +11,4 @@ export type { Folded, FoldableLayer } from './fold.js';
 export type { Activation } from './activation.js';
 export type { Axis, BackendName, TensorLike } from './types.js';
 export type { BatchNormState, PyTorchBatchNorm, PyTorchExport } from './interop.js';
-export type { WasmSource } from './wasm/instantiate.js';
+export type { CompiledWasmModule, WasmSource } from './wasm/wasm-source.js';

@@ -7,12 +7,13 @@
 //   --quick            a smoke run: one round, short samples
 // Each thread count runs in its own child process (this file with --child), since the
 // library's runtime is per module instance. Prints the machine line and markdown tables;
-// writes bench/results/threads.json.
+// with --save writes bench/results/threads.json.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MIN_ELEMENTS_PER_THREAD } from '../dist/threads/threaded-runner.js';
+import { save, startClock } from './lib/clock.mjs';
 import { machineLine, writeResults } from './lib/results.mjs';
-import { CROSSOVER_D, CROSSOVER_N, runChild } from './threads/child.mjs';
+import { childSeconds, CROSSOVER_D, CROSSOVER_N, runChild } from './threads/child.mjs';
 import { bytesMoved, median } from './lib/stats.mjs';
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -49,7 +50,9 @@ function child(threads, part) {
 
 const machine = machineLine();
 console.log(`machine: ${machine}`);
-console.log(`threads: ${counts.join(', ')}; ${rounds} round(s), interleaved${quick ? ' (quick run)' : ''}\n`);
+console.log(`threads: ${counts.join(', ')}; ${rounds} round(s), interleaved${quick ? ' (quick run)' : ''}`);
+const done = startClock(`bench:threads: ${rounds * 2 * counts.length} child runs`, rounds * counts.length * (childSeconds('main', quick) + childSeconds('crossover', quick)));
+console.log('');
 
 // runs.get(`${part}|${workload}|${op}|${threads}`) = one median per round.
 const runs = new Map();
@@ -78,11 +81,12 @@ const cell = (key, n) => {
   const xs = runs.get(`${key}|${n}`);
   return rounds > 1 ? `${ms(median(xs))} (${ms(Math.min(...xs))}–${ms(Math.max(...xs))})` : ms(xs[0]);
 };
-// Speed-up from the medians, and its range over the rounds' pairs (run i vs run i).
-const speedup = (key, n) => {
+// The time ratio 1 thread / N threads (above 1: N threads are faster) from the medians, and
+// its range over the rounds' pairs (run i vs run i).
+const ratio = (key, n) => {
   const one = runs.get(`${key}|1`), many = runs.get(`${key}|${n}`);
   const pairs = one.map((v, i) => v / many[i]);
-  const s = `${(median(one) / median(many)).toFixed(2)}x`;
+  const s = (median(one) / median(many)).toFixed(2);
   return rounds > 1 ? `${s} (${Math.min(...pairs).toFixed(2)}–${Math.max(...pairs).toFixed(2)})` : s;
 };
 const OPNAME = { train: 'training forward', infer: 'inference', backward: 'backward' };
@@ -91,12 +95,12 @@ const many = counts.filter((n) => n > 1);
 function table(part, first) {
   const keys = [...meta.keys()].filter((k) => meta.get(k).part === part);
   const lines = [
-    `| ${first.header} | op | ${counts.map((n) => `${label(n)} ms`).join(' | ')} | ${many.map((n) => (many.length === 1 ? 'speedup' : `speedup ${n}`)).join(' | ')} |`,
+    `| ${first.header} | op | ${counts.map((n) => `${label(n)} ms`).join(' | ')} | ${many.map((n) => `1 thread / ${n} threads`).join(' | ')} |`,
     `| ${first.align} | --- | ${counts.map(() => '---:').join(' | ')} | ${many.map(() => '---:').join(' | ')} |`,
   ];
   for (const key of keys) {
     const m = meta.get(key);
-    lines.push(`| ${first.cell(m)} | ${OPNAME[m.op]} | ${counts.map((n) => cell(key, n)).join(' | ')} | ${many.map((n) => speedup(key, n)).join(' | ')} |`);
+    lines.push(`| ${first.cell(m)} | ${OPNAME[m.op]} | ${counts.map((n) => cell(key, n)).join(' | ')} | ${many.map((n) => ratio(key, n)).join(' | ')} |`);
     for (const n of counts) {
       const xs = runs.get(`${key}|${n}`);
       const medianMs = median(xs);
@@ -109,7 +113,7 @@ function table(part, first) {
   console.log(lines.join('\n'));
 }
 
-console.log(`Resident tensors; ms per call: median of ${rounds} run(s)${rounds > 1 ? ' (min–max)' : ''}; speedup = 1 thread / N threads${rounds > 1 ? ' (range over runs)' : ''}.\n`);
+console.log(`Resident tensors; ms per call: median of ${rounds} run(s)${rounds > 1 ? ' (min–max)' : ''}; "1 thread / N threads" is the ratio of the times${rounds > 1 ? ' (range over runs)' : ''}: above 1, N threads are faster.\n`);
 table('main', { header: 'workload', align: '---', cell: (m) => m.workload });
 
 console.log(`\nCrossover on [N, ${CROSSOVER_D}]: every size split over the threads (a copy of dist with the threshold at 1 element per thread).`);
@@ -128,5 +132,5 @@ for (const n of many) {
   }
 }
 
-console.log(`\nwrote ${writeResults('threads', { machine, rows })}`);
-console.log(`total ${((Date.now() - started) / 1e3).toFixed(0)} s`);
+if (save) console.log(`\nwrote ${writeResults('threads', { machine, rows })}`);
+done();

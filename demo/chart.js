@@ -1,6 +1,6 @@
-// A grouped bar chart in plain SVG: one group per (pass, shape), one bar per backend.
+// A grouped bar chart in plain SVG: one group per (pass, shape), one bar per variant.
 const SVG = 'http://www.w3.org/2000/svg';
-const COLORS = { wasm: '#3b6fd8', js: '#e0913b' };
+export const COLORS = { wasm: '#9db7ec', 'wasm out': '#3b6fd8', 'wasm resident': '#17357a', js: '#e0913b' };
 
 function el(name, attrs, text) {
   const node = document.createElementNS(SVG, name);
@@ -9,11 +9,11 @@ function el(name, attrs, text) {
   return node;
 }
 
-/** groups: [{ label: [line1, line2], values: { wasm?: number, js?: number } }], values in Melem/s. */
+/** groups: [{ label: [line1, line2], values: { [variant]: number } }], values in Melem/s. */
 export function drawChart(container, groups) {
-  const backends = Object.keys(COLORS);
-  const barW = 22, gap = 26, left = 56, top = 28, plotH = 220, bottom = 44;
-  const width = left + groups.length * (backends.length * barW + gap) + gap;
+  const variants = Object.keys(COLORS);
+  const barW = 16, gap = 22, left = 56, top = 30, plotH = 220, bottom = 44;
+  const width = left + groups.length * (variants.length * barW + gap) + gap;
   const height = top + plotH + bottom;
   const max = Math.max(1e-9, ...groups.flatMap((g) => Object.values(g.values)));
   const svg = el('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'throughput chart' });
@@ -26,19 +26,19 @@ export function drawChart(container, groups) {
   }
   svg.append(el('text', { x: 14, y: top + plotH / 2, 'text-anchor': 'middle', transform: `rotate(-90 14 ${top + plotH / 2})` }, 'million elements / s'));
   groups.forEach((g, gi) => {
-    const x0 = left + gap + gi * (backends.length * barW + gap);
-    backends.forEach((b, bi) => {
+    const x0 = left + gap + gi * (variants.length * barW + gap);
+    variants.forEach((b, bi) => {
       const v = g.values[b];
       if (!(v > 0)) return;
       const h = (plotH * v) / max;
       svg.append(el('rect', { x: x0 + bi * barW, y: top + plotH - h, width: barW - 2, height: h, fill: COLORS[b] }));
     });
-    const cx = x0 + (backends.length * barW) / 2;
+    const cx = x0 + (variants.length * barW) / 2;
     g.label.forEach((line, i) => svg.append(el('text', { x: cx, y: top + plotH + 16 + 14 * i, 'text-anchor': 'middle' }, line)));
   });
-  backends.forEach((b, i) => {
-    svg.append(el('rect', { x: left + 10 + i * 70, y: 4, width: 12, height: 12, fill: COLORS[b] }));
-    svg.append(el('text', { x: left + 26 + i * 70, y: 14 }, b));
+  variants.forEach((b, i) => {
+    svg.append(el('rect', { x: left + 10 + i * 120, y: 4, width: 12, height: 12, fill: COLORS[b] }));
+    svg.append(el('text', { x: left + 26 + i * 120, y: 14 }, b));
   });
   container.replaceChildren(svg);
 }

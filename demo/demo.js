@@ -1,10 +1,13 @@
-// The demo page: reports what this browser offers, then benchmarks Wasm against JS and
-// draws the result. window.__bnDemo holds the numbers for the Playwright test.
+// The demo page: reports what this browser offers, then times Wasm (the plain API, into a
+// Float32Array out, and resident tensors) against JS, and draws the result. window.__bnDemo
+// holds the numbers for the Playwright test.
 import { init } from 'batchnorm-wasm';
-import { PASSES, benchLayer } from './bench.js';
+import { PASSES, VARIANTS, benchVariant } from './bench.js';
 import { drawChart } from './chart.js';
 
-const SIZES = [[64, 256], [256, 512], [512, 2048]];
+// A small call, where per-call overhead decides, and two large ones, where copying and
+// allocating the returned array do.
+const SIZES = [[64, 256], [256, 4096], [1024, 4096]];
 const $ = (id) => document.getElementById(id);
 
 function showEnv(info) {
@@ -30,28 +33,31 @@ function showEnv(info) {
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 0)); // let the page repaint
 
+// js time / wasm time for each Wasm variant: above 1, Wasm is faster.
+const ratios = (us) => VARIANTS.filter((v) => v.backend === 'wasm').map((v) => (us[v.key] ? (us.js / us[v.key]).toFixed(2) : '–')).join(' · ');
+
 async function main() {
   const info = await init();
   const env = showEnv(info);
-  const backends = info.backend === 'wasm' ? ['wasm', 'js'] : ['js'];
+  const variants = VARIANTS.filter((v) => info.backend === 'wasm' || v.backend === 'js');
   const results = [];
   for (const [N, D] of SIZES) {
-    const perBackend = {};
-    for (const b of backends) {
-      $('status').textContent = `Running ${b} on [${N}, ${D}]…`;
+    const perVariant = {};
+    for (const v of variants) {
+      $('status').textContent = `Running ${v.key} on [${N}, ${D}]…`;
       await pause();
-      perBackend[b] = benchLayer(b, N, D);
+      perVariant[v.key] = benchVariant(v, N, D);
     }
     for (const pass of PASSES) {
-      const us = Object.fromEntries(backends.map((b) => [b, perBackend[b][pass]]));
-      results.push({ pass, N, D, us, melemPerS: Object.fromEntries(backends.map((b) => [b, (N * D) / us[b]])) });
+      const us = Object.fromEntries(variants.map((v) => [v.key, perVariant[v.key][pass]]));
+      results.push({ pass, N, D, us, melemPerS: Object.fromEntries(variants.map((v) => [v.key, (N * D) / us[v.key]])) });
     }
   }
   const tbody = $('results').querySelector('tbody');
   for (const r of results) {
     const tr = document.createElement('tr');
-    const speed = r.us.wasm ? `${(r.us.js / r.us.wasm).toFixed(2)}×` : '–';
-    for (const v of [r.pass, `[${r.N}, ${r.D}]`, r.us.wasm?.toFixed(1) ?? '–', r.us.js.toFixed(1), speed]) {
+    const cells = [r.pass, `[${r.N}, ${r.D}]`, ...VARIANTS.map((v) => r.us[v.key]?.toFixed(1) ?? '–'), ratios(r.us)];
+    for (const v of cells) {
       const td = document.createElement('td');
       td.textContent = v;
       tr.append(td);
@@ -59,7 +65,7 @@ async function main() {
     tbody.append(tr);
   }
   drawChart($('chart'), results.map((r) => ({ label: [r.pass.replace('train forward', 'train'), `${r.N}×${r.D}`], values: r.melemPerS })));
-  $('status').textContent = `Done: ${results.length} measurements, best of 5 batches each.`;
+  $('status').textContent = `Done: ${results.length * variants.length} measurements, best of 5 batches each.`;
   window.__bnDemo = { env, results };
   document.body.dataset.state = 'done';
 }

@@ -9,6 +9,6 @@ export { foldInto } from './fold.js';
 export { allocTensor, WasmTensor } from './tensors.js';
 export type { Folded, FoldableLayer } from './fold.js';
 export type { Activation } from './activation.js';
-export type { Axis, BackendName, TensorLike } from './types.js';
+export type { Axis, BackendName, TensorInput, TensorLike } from './types.js';
 export type { BatchNormState, PyTorchBatchNorm, PyTorchExport } from './interop.js';
-export type { WasmSource } from './wasm/instantiate.js';
+export type { CompiledWasmModule, WasmSource } from './wasm/wasm-source.js';

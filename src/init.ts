@@ -2,7 +2,8 @@
 // layers use by default.
 import type { BackendName } from './types.js';
 import { checkKeys } from './options.js';
-import { createMemory, hasWasmSimd, instantiateKernels, instantiateKernelsSync, type WasmSource } from './wasm/instantiate.js';
+import { checkWasmSource, createMemory, hasWasmSimd, instantiateKernels, instantiateKernelsSync, type CheckedSource } from './wasm/instantiate.js';
+import type { WasmSource } from './wasm/wasm-source.js';
 import { createRuntime, type WasmRuntime } from './wasm/runtime.js';
 
 export type { BackendName };
@@ -40,7 +41,10 @@ let jsPromise: Promise<InitInfo> | null = null;
 let defaultBackend: BackendName | null = null;
 let threadsPromise: Promise<InitInfo> | null = null;
 
-function checkOptions(options: unknown, fn: string): InitOptions {
+// The options once checked: options.wasm is then one of the kinds it may be at run time.
+type CheckedOptions = Omit<InitOptions, 'wasm'> & { wasm?: CheckedSource };
+
+function checkOptions(options: unknown, fn: string): CheckedOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${fn}(options): options must be an object; got ${options === null ? 'null' : typeof options}`);
@@ -56,7 +60,7 @@ function checkOptions(options: unknown, fn: string): InitOptions {
   if (threads !== undefined && fn === 'initSync') {
     throw new TypeError('initSync(options): options.threads needs the async init() (starting workers is asynchronous)');
   }
-  return { backend, threads, wasm };
+  return { backend, threads, wasm: checkWasmSource(wasm, fn) };
 }
 
 function selectJs(): InitInfo {
@@ -119,7 +123,7 @@ export function init(options?: InitOptions): Promise<InitInfo> {
 
 // init({ threads }): a shared-memory runtime with a worker pool becomes the current one
 // (layers made before keep theirs). The first successful call wins, like the Wasm source.
-function initThreads(opts: InitOptions): Promise<InitInfo> {
+function initThreads(opts: CheckedOptions): Promise<InitInfo> {
   if (threadsPromise) {
     defaultBackend = 'wasm';
     return threadsPromise;
@@ -166,7 +170,7 @@ export function initSync(options?: InitOptionsSync): InitInfo {
   let info: InitInfo;
   if (hasWasmSimd()) {
     const memory = createMemory();
-    info = wasmLoaded(createRuntime(memory, instantiateKernelsSync(opts.wasm as InitOptionsSync['wasm'], memory).kernels));
+    info = wasmLoaded(createRuntime(memory, instantiateKernelsSync(opts.wasm, memory).kernels));
   } else {
     info = wasmMissing();
   }
@@ -174,12 +178,12 @@ export function initSync(options?: InitOptionsSync): InitInfo {
   return info;
 }
 
-/** The backend a new layer uses when its options name none. */
+/** The backend a new layer uses when its options name none. @internal */
 export function currentDefaultBackend(): BackendName | null {
   return defaultBackend;
 }
 
-/** The Wasm runtime, or an Error saying what to do when it is not there. */
+/** The Wasm runtime, or an Error saying what to do when it is not there. @internal */
 export function requireRuntime(who: string): WasmRuntime {
   if (runtime) return runtime;
   if (wasmInfo && wasmInfo.backend === 'js') {
@@ -188,7 +192,7 @@ export function requireRuntime(who: string): WasmRuntime {
   throw new Error(`${who}: the Wasm backend is not loaded yet; call \`await init()\` (or initSync()) first, or pass { backend: 'js' }`);
 }
 
-/** The current Wasm runtime (for the library's own tests and benches; not exported by index). */
+/** The current Wasm runtime (for the library's own tests and benches; not exported by index). @internal */
 export function currentRuntime(): WasmRuntime | null {
   return runtime;
 }

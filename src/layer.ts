@@ -12,7 +12,7 @@ import {
 } from './interop.js';
 import { JsEngine } from './js/js-engine.js';
 import { checkMomentum, definedOptions, layerOptions, type BatchNormalizationOptions } from './options.js';
-import type { Axis, BackendName, Engine, Geometry, Input, LayerParams, Operation, TensorLike } from './types.js';
+import type { Axis, BackendName, Engine, Geometry, Input, LayerParams, Operation, TensorInput, TensorLike } from './types.js';
 import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
 import { WasmMemoryError } from './wasm/heap.js';
 import { noteWrite } from './wasm/saved-inputs.js';
@@ -242,7 +242,7 @@ export class BatchNormalization {
    * With out (a tensor of x's shape, e.g. from allocTensor) the result is written there and
    * out is returned; out may be x for inference (in place).
    */
-  forward<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): T {
+  forward<T extends Tensor = Tensor>(x: TensorInput, trainFlg = true, out?: T | null): T {
     const engine = this.live('forward');
     const call = this.forwardCall<T>(engine, x, trainFlg, out, 'BatchNormalization.forward');
     return call.done(this.run(call, () => runSync(call.op, engine.runner)) as Float32Array);
@@ -253,19 +253,19 @@ export class BatchNormalization {
    * browser's main thread (which may not block) this is the threaded form. Do not call the
    * layer again before the promise settles.
    */
-  forwardAsync<T extends Tensor = Tensor>(x: TensorLike, trainFlg = true, out?: T | null): Promise<T> {
+  forwardAsync<T extends Tensor = Tensor>(x: TensorInput, trainFlg = true, out?: T | null): Promise<T> {
     return this.settle('forwardAsync', (engine) => this.forwardCall<T>(engine, x, trainFlg, out, 'BatchNormalization.forwardAsync'), x, out);
   }
 
   /** The book's backward: returns dx (written into out when given) and sets dgamma and dbeta, for the last training forward. */
-  backward<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): T {
+  backward<T extends Tensor = Tensor>(dout: TensorInput, out?: T | null): T {
     const engine = this.live('backward');
     const call = this.backwardCall<T>(engine, dout, out, 'BatchNormalization.backward');
     return call.done(this.run(call, () => runSync(call.op, engine.runner)) as Float32Array);
   }
 
   /** backward() that awaits worker threads instead of blocking (see forwardAsync). */
-  backwardAsync<T extends Tensor = Tensor>(dout: TensorLike, out?: T | null): Promise<T> {
+  backwardAsync<T extends Tensor = Tensor>(dout: TensorInput, out?: T | null): Promise<T> {
     return this.settle('backwardAsync', (engine) => this.backwardCall<T>(engine, dout, out, 'BatchNormalization.backwardAsync'), dout, out);
   }
 
@@ -295,7 +295,7 @@ export class BatchNormalization {
     }
   }
 
-  private forwardCall<T extends Tensor>(engine: Engine, x: TensorLike, trainFlg: boolean, out: T | null | undefined, who: string): Call<T> {
+  private forwardCall<T extends Tensor>(engine: Engine, x: TensorInput, trainFlg: boolean, out: T | null | undefined, who: string): Call<T> {
     const t = readTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis), engine.maxElements());
     const g = this.geometry(t, 'x', who);
     const shape = t.shape;
@@ -325,7 +325,7 @@ export class BatchNormalization {
     return result;
   }
 
-  private backwardCall<T extends Tensor>(engine: Engine, dout: TensorLike, out: T | null | undefined, who: string): Call<T> {
+  private backwardCall<T extends Tensor>(engine: Engine, dout: TensorInput, out: T | null | undefined, who: string): Call<T> {
     const t = readTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis), engine.maxElements());
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);

@@ -37,6 +37,12 @@ export interface TensorLike {
   readonly shape: readonly number[];
 }
 
+/**
+ * What forward and backward take (src/intake.ts reads it): { data, shape } (an ndarray view,
+ * with its stride and offset, is one), or an onnxruntime Tensor, whose shape is `dims`.
+ */
+export type TensorInput = TensorLike | { readonly data: ArrayLike<number>; readonly dims: readonly number[]; readonly type?: string };
+
 /** A tensor in Wasm memory, as the backends see one (src/wasm/tensor.ts). */
 export interface ResidentTensor {
   /** Byte offset in its heap's memory; 0 once disposed. */

@@ -107,6 +107,15 @@ describe('init', () => {
     expect(() => lib.init({ backend: 'webgpu' as never })).toThrow(/options\.backend must be 'wasm' or 'js'; got "webgpu"/);
     expect(() => lib.init(7 as never)).toThrow(TypeError);
   });
+
+  it('rejects an options.wasm of no accepted kind with a TypeError that says what came', async () => {
+    // The public type is `object` for a compiled module (so that it needs no DOM lib): the check is at run time.
+    const lib = await freshLibrary();
+    expect(() => lib.init({ wasm: { bytes: 1 } })).toThrow(/^init\(options\): options\.wasm must be a URL, bytes \(ArrayBuffer or a typed array\) or a compiled WebAssembly\.Module; got an object \(\[object Object\]\)$/);
+    expect(() => lib.initSync({ wasm: 42 as never })).toThrow(TypeError);
+    expect(() => lib.initSync({ wasm: 42 as never })).toThrow(/^initSync\(options\): options\.wasm .*; got number$/);
+    expect(lib.wasmMemoryInfo()).toBeNull(); // nothing was loaded
+  });
 });
 
 describe('initSync', () => {

@@ -8,3 +8,9 @@ export function median(xs) {
 
 /** Bytes an operation must move at least: x in and y out; backward reads x and dy, writes dx. */
 export const bytesMoved = (op, count) => (op === 'backward' ? 3 : 2) * count * 4;
+
+/** How a subject's time compares with another's, in words that cannot mislead: "2.31x faster", "1.14x slower". */
+export function versus(subjectMs, otherMs) {
+  if (!(subjectMs > 0 && otherMs > 0)) return '-';
+  return subjectMs <= otherMs ? `${(otherMs / subjectMs).toFixed(2)}x faster` : `${(subjectMs / otherMs).toFixed(2)}x slower`;
+}

@@ -1,9 +1,11 @@
 // Peer bench: ours vs tfjs (wasm, cpu) and onnxruntime (node, web) on the same BatchNormalization
 // workloads. Checks every output against ours (ours against a float64 reference), times the
-// median ms per call, prints a table, writes bench/results/peers.{json,svg}.
+// median ms per call, prints a table, and with --save writes bench/results/peers.{json,svg}.
 // Run from the repository root: npm run bench:peers (after npm run build); --expose-gc is optional.
 // Exit code 1 when an implementation disagrees or fails to load.
+import { save, startClock } from '../lib/clock.mjs';
 import { machineLine, writeChart, writeResults } from '../lib/results.mjs';
+import { versus } from '../lib/stats.mjs';
 import { assertAgrees } from './check.mjs';
 import * as ours from './impls/ours.mjs';
 import * as ort from './impls/ort.mjs';
@@ -42,7 +44,12 @@ for (const [key, create] of IMPLS.filter(([key]) => !only || only.includes(key))
     console.log(`! ${key}: failed to load: ${err.message}`);
   }
 }
-console.log(`implementations: ${adapters.map((a) => a.impl).join('; ')}\n`);
+console.log(`implementations: ${adapters.map((a) => a.impl).join('; ')}`);
+// From the timing budgets (timing.mjs: 0.25 s of warm-up and 1.2 s of samples a case, plus
+// loading), and tfjs-cpu's training calls, which take about 1-2 s each and at least 7 runs.
+const cases = adapters.length * WORKLOADS.length * OPS.length;
+const done = startClock(`bench:peers: ${cases} cases`, cases * 1.6 + (adapters.some((a) => a.key === 'tfjs-cpu') ? 20 : 0));
+console.log('');
 
 const rows = [];
 const oursMs = new Map(); // `${workload}|${op}` -> ours-wasm median ms
@@ -95,32 +102,36 @@ for (const workload of WORKLOADS) {
   }
 }
 
+// How ours compares with each peer: "12.30x faster" (or "slower": said as it is).
 const speedup = (r) => {
   const base = oursMs.get(`${r.workload}|${r.op}`);
   if (!base || rowKey.get(r) === 'ours-wasm') return '-';
-  return `${(r.medianMs / base).toFixed(2)}x`;
+  return versus(base, r.medianMs);
 };
 console.log(`\nmachine: ${machine}`);
 console.log(formatTable(rows, speedup));
 
 // The issue's targets, reported as measured.
-console.log('\ntargets on [1024, 4096] (ours-wasm speedup):');
+console.log('\ntargets on [1024, 4096] (ours-wasm at least this many times faster):');
 for (const [peer, goal] of TARGETS) {
   for (const op of OPS) {
     const r = rows.find((x) => x.workload === '[1024, 4096]' && x.op === op && rowKey.get(x) === peer);
-    const s = r && oursMs.get(`${r.workload}|${op}`) ? r.medianMs / oursMs.get(`${r.workload}|${op}`) : NaN;
-    console.log(`  >= ${goal}x ${peer}, ${op}: ${Number.isNaN(s) ? 'not measured' : `${s.toFixed(2)}x ${s >= goal ? 'MET' : 'NOT MET'}`}`);
+    const ours = r && oursMs.get(`${r.workload}|${op}`);
+    const s = ours ? r.medianMs / ours : NaN;
+    console.log(`  ${goal}x faster than ${peer}, ${op}: ${Number.isNaN(s) ? 'not measured' : `${versus(ours, r.medianMs)}: ${s >= goal ? 'MET' : 'NOT MET'}`}`);
   }
 }
 for (const n of notes) console.log(`note: ${n}`);
 
 if (failures.length) {
   console.error(`\nFAILED (${failures.length}); results not written:\n  ${failures.join('\n  ')}`);
+  done();
   process.exit(1);
 }
-if (only) {
+if (only && save) {
   console.log('\nBENCH_ONLY set: results files not written');
-} else {
+} else if (save) {
   console.log(`\nwrote ${writeResults('peers', { machine, rows })}`);
   console.log(`wrote ${writeChart('peers', rows)}`);
 }
+done();

@@ -61,15 +61,25 @@ function resident(lib, { shape, axis }) {
   };
 }
 
+// Each part's workloads, ops and sampling budget (ms per op).
+function partWorkloads(part, quick) {
+  return part === 'main'
+    ? MAIN.map((w) => ({ ...w, ops: ['train', 'infer', 'backward'], budget: quick ? 150 : 500, min: quick ? 5 : 15 }))
+    : CROSSOVER_N.map((N) => ({ name: `[${N}, ${CROSSOVER_D}]`, shape: [N, CROSSOVER_D], ops: ['train', 'infer'], budget: quick ? 80 : 250, min: 15 }));
+}
+
+/** About how long one child runs, in seconds: its budgets, 60 ms of warm-up an op, 1 s to start. */
+export function childSeconds(part, quick) {
+  return 1 + partWorkloads(part, quick).reduce((s, w) => s + w.ops.length * (w.budget + 60) / 1e3, 0);
+}
+
 /** Runs one part with `threads`; resolves with { info, results: [{ workload, count, op, medianMs, samples }] }. */
 export async function runChild({ threads, part, quick }) {
   // The crossover part splits every size (threshold 1 element per thread) through a
   // patched copy of dist, so that both sides of the library's threshold are measured.
   const lib = part === 'crossover' && threads > 1 ? await importPatchedDist(1) : await import('../../dist/index.js');
   const info = threads === 1 ? await lib.init() : await lib.init({ threads });
-  const workloads = part === 'main'
-    ? MAIN.map((w) => ({ ...w, ops: ['train', 'infer', 'backward'], budget: quick ? 150 : 500, min: quick ? 5 : 15 }))
-    : CROSSOVER_N.map((N) => ({ name: `[${N}, ${CROSSOVER_D}]`, shape: [N, CROSSOVER_D], ops: ['train', 'infer'], budget: quick ? 80 : 250, min: 15 }));
+  const workloads = partWorkloads(part, quick);
   // Disposing the last layer ends the workers; a small layer kept alive keeps them warm.
   const keeper = new lib.BatchNormalization([1], [0]);
   const results = [];

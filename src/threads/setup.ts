@@ -1,7 +1,7 @@
 // Making a threaded runtime: a shared memory, the kernels instantiated over it, a pool of
 // workers and the runner that splits steps over them. Loaded by init({ threads }) with a
 // dynamic import, so that bundles without threads leave this code out.
-import { createMemory, instantiateSharedKernels, maxBytesOf, type WasmSource } from '../wasm/instantiate.js';
+import { createMemory, instantiateSharedKernels, maxBytesOf, type CheckedSource } from '../wasm/instantiate.js';
 import { WasmHeap } from '../wasm/heap.js';
 import { createRuntime, type WasmRuntime } from '../wasm/runtime.js';
 import { ThreadPool } from './pool.js';
@@ -22,7 +22,7 @@ export function threadCount(requested: number | 'auto'): number {
   return requested === 'auto' ? Math.max(1, hardwareThreads()) : requested;
 }
 
-export async function createThreadedRuntime(source: WasmSource | undefined, threads: number): Promise<WasmRuntime> {
+export async function createThreadedRuntime(source: CheckedSource | undefined, threads: number): Promise<WasmRuntime> {
   const memory = createMemory(true);
   const { module, kernels } = await instantiateSharedKernels(source, memory);
   const heap = new WasmHeap(memory, maxBytesOf(memory));

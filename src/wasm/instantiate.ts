@@ -7,9 +7,20 @@
 import { instantiate, instantiateSync } from '@assemblyscript/loader';
 import type { KernelExports } from './abi.js';
 import { kernelBase64 } from './kernel-bytes.generated.js';
+import type { WasmSource } from './wasm-source.js';
 
-/** Where the Wasm comes from: the bytes shipped in the package by default. */
-export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+export type { WasmSource };
+
+/** What a WasmSource is at run time, once checked (the public type says `object` for a module). */
+export type CheckedSource = string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+/** options.wasm checked: undefined (the shipped bytes) or a CheckedSource, else a TypeError saying what came. */
+export function checkWasmSource(value: WasmSource | undefined, fn: string): CheckedSource | undefined {
+  if (value === undefined || typeof value === 'string' || value instanceof URL || value instanceof ArrayBuffer
+    || ArrayBuffer.isView(value) || value instanceof WebAssembly.Module) return value;
+  const got = value === null ? 'null' : typeof value === 'object' ? `an object (${Object.prototype.toString.call(value)})` : typeof value;
+  throw new TypeError(`${fn}(options): options.wasm must be a URL, bytes (ArrayBuffer or a typed array) or a compiled WebAssembly.Module; got ${got}`);
+}
 
 /** The kernels and the compiled module they came from (threads send the module to workers). */
 export interface LoadedKernels {
@@ -97,7 +108,7 @@ async function fetchOk(url: string | URL): Promise<Response> {
 
 // The loader's form of a source: a Response compiles while streaming, which needs the
 // application/wasm type; from other servers the bytes are read first.
-async function loaderSource(source: WasmSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
+async function loaderSource(source: CheckedSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
   if (source === undefined) return embeddedBytes() as BufferSource;
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) {
@@ -114,12 +125,12 @@ function loaded(result: { module: WebAssembly.Module; instance: WebAssembly.Inst
 }
 
 /** Compiles (or takes) the module and instantiates it over memory. */
-export async function instantiateKernels(source: WasmSource | undefined, memory: WebAssembly.Memory): Promise<LoadedKernels> {
+export async function instantiateKernels(source: CheckedSource | undefined, memory: WebAssembly.Memory): Promise<LoadedKernels> {
   return loaded(await instantiate(loaderSource(source), kernelImports(memory)));
 }
 
 /** instantiateKernels done synchronously: bytes or a compiled module, not a URL. */
-export function instantiateKernelsSync(source: Exclude<WasmSource, string | URL> | undefined, memory: WebAssembly.Memory): LoadedKernels {
+export function instantiateKernelsSync(source: Exclude<CheckedSource, string | URL> | undefined, memory: WebAssembly.Memory): LoadedKernels {
   const from = source === undefined ? embeddedBytes() as BufferSource : source instanceof WebAssembly.Module ? source : asBytes(source);
   return loaded(instantiateSync(from, kernelImports(memory)));
 }
@@ -128,7 +139,7 @@ export function instantiateKernelsSync(source: Exclude<WasmSource, string | URL>
  * The kernels over a shared memory (threads): the module's memory import must say "shared",
  * so the bytes are rewritten (shared-module.ts) before compiling; a compiled Module cannot be.
  */
-export async function instantiateSharedKernels(source: WasmSource | undefined, memory: WebAssembly.Memory): Promise<LoadedKernels> {
+export async function instantiateSharedKernels(source: CheckedSource | undefined, memory: WebAssembly.Memory): Promise<LoadedKernels> {
   if (source instanceof WebAssembly.Module) {
     throw new TypeError('init(options): with options.threads, options.wasm must be a URL or bytes, not a compiled WebAssembly.Module (threads recompile it for shared memory)');
   }

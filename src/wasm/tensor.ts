@@ -17,7 +17,7 @@ export class WasmTensor {
   #ptr: number;
   #view: Float32Array | null = null;
 
-  /** Use allocTensor(shape). */
+  /** Use allocTensor(shape). @internal */
   constructor(heap: WasmHeap, shape: readonly number[], length: number) {
     this.#heap = heap;
     this.shape = Object.freeze([...shape]);
@@ -45,7 +45,7 @@ export class WasmTensor {
     return this.#ptr === 0;
   }
 
-  /** True when this tensor lives in the given heap (the one a layer's kernels read). */
+  /** True when this tensor lives in the given heap (the one a layer's kernels read). @internal */
   livesIn(heap: WasmHeap): boolean {
     return this.#heap === heap && this.#ptr !== 0;
   }

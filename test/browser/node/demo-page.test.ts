@@ -1,6 +1,7 @@
 // The demo page (npm run demo:web) in headless Chromium: served with COOP/COEP it must be
-// cross-origin isolated, find SIMD, finish its benchmark with sensible numbers and draw
-// the chart. Timings are noisy, so no speed-up is asserted. The screenshot is kept in
+// cross-origin isolated, find SIMD, finish its benchmark (Wasm three ways: the plain API,
+// into a Float32Array out, resident tensors; and JS) with sensible numbers and draw the
+// chart and the table. Timings are noisy, so no speed-up is asserted. The screenshot is kept in
 // test-results/demo.png for a person to look at.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +22,8 @@ interface DemoResult {
 let demo: DemoResult;
 let errors: string[];
 let bars: number;
+let header: string[];
+let rows: string[][];
 
 beforeAll(async () => {
   const server = await startDemoServer();
@@ -29,6 +32,8 @@ beforeAll(async () => {
     errors = opened.errors;
     demo = (await opened.page.evaluate('window.__bnDemo')) as DemoResult;
     bars = await opened.page.locator('#chart svg rect').count();
+    header = await opened.page.locator('#results thead th').allTextContents();
+    rows = await opened.page.locator('#results tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
     mkdirSync(dirname(screenshot), { recursive: true });
     await opened.page.screenshot({ path: screenshot, fullPage: true });
     await opened.close();
@@ -46,17 +51,31 @@ it('is cross-origin isolated, so SharedArrayBuffer and threads are available, an
   expect(demo.env).toEqual({ backend: 'wasm', simd: true, crossOriginIsolated: true, sharedArrayBuffer: true, threads: true });
 });
 
-it('measured every pass on both backends with positive, finite times', () => {
-  expect(demo.results).toHaveLength(9); // 3 passes x 3 sizes
+const VARIANTS = ['wasm', 'wasm out', 'wasm resident', 'js'];
+const SIZES = [[64, 256], [256, 4096], [1024, 4096]];
+
+it('measured every pass, on every size, for the three Wasm paths and JS, with positive, finite times', () => {
+  expect(demo.results.map((r) => `${r.pass} ${r.N}x${r.D}`)).toEqual(
+    SIZES.flatMap(([N, D]) => ['train forward', 'inference', 'backward'].map((pass) => `${pass} ${N}x${D}`)));
   for (const r of demo.results) {
-    for (const backend of ['wasm', 'js']) {
-      expect(Number.isFinite(r.us[backend]) && r.us[backend] > 0, `${r.pass} ${r.N}x${r.D} ${backend}: ${r.us[backend]} µs`).toBe(true);
-      expect(r.melemPerS[backend]).toBeCloseTo((r.N * r.D) / r.us[backend]);
+    expect(Object.keys(r.us).sort()).toEqual([...VARIANTS].sort());
+    for (const variant of VARIANTS) {
+      expect(Number.isFinite(r.us[variant]) && r.us[variant] > 0, `${r.pass} ${r.N}x${r.D} ${variant}: ${r.us[variant]} µs`).toBe(true);
+      expect(r.melemPerS[variant]).toBeCloseTo((r.N * r.D) / r.us[variant]);
     }
   }
-  console.log(demo.results.map((r) => `${r.pass} [${r.N}, ${r.D}]: wasm ${r.us.wasm.toFixed(1)} µs, js ${r.us.js.toFixed(1)} µs`).join('\n'));
+  console.log(demo.results.map((r) => `${r.pass} [${r.N}, ${r.D}]: ${VARIANTS.map((v) => `${v} ${r.us[v].toFixed(1)} µs`).join(', ')}`).join('\n'));
+});
+
+it('shows each measurement in the table, with js / wasm time ratios', () => {
+  expect(header).toEqual(['pass', 'shape [N, D]', 'wasm µs/call', 'wasm out µs/call', 'wasm resident µs/call', 'js µs/call', 'js time / wasm time (plain · out · resident)']);
+  expect(rows).toHaveLength(demo.results.length);
+  demo.results.forEach((r, i) => {
+    const ratios = VARIANTS.slice(0, 3).map((v) => (r.us.js / r.us[v]).toFixed(2)).join(' · ');
+    expect(rows[i]).toEqual([r.pass, `[${r.N}, ${r.D}]`, ...VARIANTS.map((v) => r.us[v].toFixed(1)), ratios]);
+  });
 });
 
 it('drew one bar per measurement in the chart', () => {
-  expect(bars).toBeGreaterThanOrEqual(18 + 2); // 18 bars + 2 legend swatches
+  expect(bars).toBe(demo.results.length * VARIANTS.length + VARIANTS.length); // + the legend's swatches
 });

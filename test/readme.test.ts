@@ -1,0 +1,144 @@
+// The README's code as a user would paste it: every ```ts and ```js block runs as written, in a
+// fresh project that has the packed package in node_modules (so each imports it by name), with
+// Node; the ```ts blocks are type-checked first, together. Markers, HTML comments that GitHub
+// does not show, on the last non-blank line before a block:
+//   <!-- not run: REASON -->        the block is not run (e.g. it needs a browser); the test
+//                                   lists these blocks with their reasons
+//   <!-- output of the block above --> before a ```text block: what the run block before it
+//                                   prints, compared exactly
+// A ```js block that calls require() and has no import statement runs as CommonJS (.cjs);
+// every other block as an ES module. A block may import other packages: they are linked from
+// this repository's node_modules, so a recipe for another library runs once that library is a
+// devDependency (or is marked not run).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join } from 'node:path';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerProject, linkFromRepo, pack, root, type Packed } from './helpers/packed.js';
+
+interface Block {
+  lang: string;
+  line: number; // of the opening fence, 1-based
+  code: string;
+  notRun?: string;
+  output?: string;
+}
+
+const NOT_RUN = /^<!--\s*not run:\s*(.*?)\s*-->$/;
+const OUTPUT = /^<!--\s*output of the block above\s*-->$/;
+
+/** The fenced blocks of a markdown text, with the marker on the last non-blank line before each. */
+function codeBlocks(markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const blocks: Block[] = [];
+  let lastText = '';
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)/.exec(lines[i]);
+    if (!open) {
+      if (lines[i].trim() !== '') lastText = lines[i].trim();
+      continue;
+    }
+    const start = i;
+    const body: string[] = [];
+    while (++i < lines.length && !/^```\s*$/.test(lines[i])) body.push(lines[i]);
+    if (i === lines.length) throw new Error(`README line ${start + 1}: the block is never closed`);
+    const block: Block = { lang: open[1], line: start + 1, code: body.join('\n') + '\n' };
+    const notRun = NOT_RUN.exec(lastText);
+    if (notRun) block.notRun = notRun[1];
+    if (OUTPUT.test(lastText)) {
+      const before = blocks.at(-1);
+      if (!before || !['ts', 'js'].includes(before.lang)) throw new Error(`README line ${start + 1}: an output block must follow a run block`);
+      before.output = block.code;
+    }
+    blocks.push(block);
+    lastText = '';
+  }
+  return blocks;
+}
+
+/** The packages a block imports or requires, but for Node's own. */
+function packagesOf(code: string): string[] {
+  const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)(['"])([^'"]+)\1/gm)].map((m) => m[2]);
+  return [...new Set(specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !builtinModules.includes(s))
+    .map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')))];
+}
+
+const isCommonJs = (b: Block) => b.lang === 'js' && /\brequire\s*\(/.test(b.code) && !/^\s*import\b/m.test(b.code);
+
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const blocks = codeBlocks(readme);
+const code = blocks.filter((b) => b.lang === 'ts' || b.lang === 'js');
+const runnable = code.filter((b) => b.notRun === undefined);
+
+let packed: Packed;
+let project: string;
+beforeAll(() => {
+  packed = pack();
+  project = consumerProject(packed, { type: 'module' });
+  linkFromRepo(project, '@types/node');
+  for (const name of new Set(runnable.flatMap((b) => packagesOf(b.code)))) {
+    if (name === 'batchnorm-wasm') continue;
+    linkFromRepo(project, name);
+    // Its types, where they come apart from it (DefinitelyTyped: ndarray's are @types/ndarray).
+    const types = `@types/${name.replace(/^@([^/]+)\/(.+)$/, '$1__$2')}`;
+    if (existsSync(join(root, 'node_modules', types))) linkFromRepo(project, types);
+  }
+  mkdirSync(join(project, 'blocks'));
+});
+afterAll(() => {
+  for (const dir of [project, packed && dirname(packed.tarball)]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const fileOf = (b: Block, ext: string) => join(project, 'blocks', `line-${b.line}.${ext}`);
+
+it('the marker parser reads markers, outputs and fences', () => {
+  const parsed = codeBlocks(['<!-- not run: needs a browser -->', '```js', 'a()', '```', '', '```ts', 'b()', '```', 'It prints:',
+    '<!-- output of the block above -->', '```text', '1 2', '```'].join('\n'));
+  expect(parsed.map(({ lang, line, notRun, output }) => ({ lang, line, notRun, output }))).toEqual([
+    { lang: 'js', line: 2, notRun: 'needs a browser', output: undefined },
+    { lang: 'ts', line: 6, notRun: undefined, output: '1 2\n' },
+    { lang: 'text', line: 11, notRun: undefined, output: undefined },
+  ]);
+  expect(packagesOf("import { a } from 'batchnorm-wasm';\nimport * as ort from 'onnxruntime-common';\nimport '@scope/pkg/sub';\nimport fs from 'node:fs';\nconst p = require('path');"))
+    .toEqual(['batchnorm-wasm', 'onnxruntime-common', '@scope/pkg']);
+});
+
+it('lists the blocks that are not run, each with its reason', () => {
+  const skipped = code.filter((b) => b.notRun !== undefined);
+  console.log(`README: ${runnable.length} blocks run, ${runnable.filter((b) => b.output).length} of them with their output checked; not run:\n`
+    + skipped.map((b) => `  line ${b.line} (${b.lang}): ${b.notRun}`).join('\n'));
+  for (const b of skipped) expect(b.notRun, `line ${b.line}`).not.toBe('');
+  expect(runnable.length).toBeGreaterThan(skipped.length);
+  expect(runnable.some((b) => b.output), 'a block whose output the README shows').toBe(true);
+});
+
+it('every ```ts block type-checks (nodenext, @types/node, the DOM lib, strict)', () => {
+  const files = runnable.filter((b) => b.lang === 'ts').map((b) => {
+    writeFileSync(fileOf(b, 'mts'), b.code);
+    return fileOf(b, 'mts');
+  });
+  const p = ts.createProgram(files, {
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: ['node'], typeRoots: [join(project, 'node_modules/@types')],
+    strict: true, noEmit: true, skipLibCheck: true, moduleDetection: ts.ModuleDetectionKind.Force,
+  });
+  const diagnostics = ts.formatDiagnostics(ts.getPreEmitDiagnostics(p), {
+    getCanonicalFileName: (f) => f, getCurrentDirectory: () => project, getNewLine: () => '\n',
+  });
+  expect(diagnostics).toBe('');
+});
+
+describe.each(runnable.map((b) => [`line ${b.line} (${b.lang})`, b] as const))('the README block at %s', (_, block) => {
+  it(`runs${block.output ? ' and prints what the README shows' : ''}`, () => {
+    const ext = isCommonJs(block) ? 'cjs' : 'mjs';
+    const source = block.lang === 'ts'
+      ? ts.transpileModule(block.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText
+      : block.code;
+    writeFileSync(fileOf(block, ext), source);
+    const run = spawnSync(process.execPath, [fileOf(block, ext)], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, `exit status (signal ${run.signal}); stderr:\n${run.stderr}`).toBe(0);
+    if (block.output !== undefined) expect(run.stdout).toBe(block.output);
+  });
+});

@@ -5,19 +5,21 @@
 // dy' is dy masked by the fused activation's gradient (activation.ts) at the forward's
 // pre-activation value (x - center) * alpha + shift, recomputed with the forward's arithmetic.
 // dx may alias dy.
-import { Activation, passS, passV } from './activation';
+import { Activation, clampHigh, clampLow, highV, lowV, openV, passS, passV } from './activation';
+
+import { streamRows } from './stats';
 
 const ROW_BLOCK: i32 = 8; // rows per accumulator flush; 4 and 16 measured slower (bench, [1024, 4096])
 const RUN_CHUNK: i32 = 1024;
 
 @inline
-function maskV(dy: v128, xc: v128, a: v128, b: v128, act: i32): v128 {
-  return act == Activation.None ? dy : passV(dy, f32x4.add(f32x4.mul(xc, a), b), act);
+function maskV(dy: v128, xc: v128, a: v128, b: v128, clamp: bool, lo: v128, hi: v128, open: v128): v128 {
+  return clamp ? passV(dy, f32x4.add(f32x4.mul(xc, a), b), lo, hi, open) : dy;
 }
 
 @inline
-function maskS(dy: f32, xc: f32, a: f32, b: f32, act: i32): f32 {
-  return act == Activation.None ? dy : passS(dy, xc * a + b, act);
+function maskS(dy: f32, xc: f32, a: f32, b: f32, clamp: bool, lo: f32, hi: f32): f32 {
+  return clamp ? passS(dy, xc * a + b, lo, hi) : dy;
 }
 
 @inline
@@ -29,7 +31,8 @@ function addPromoted(acc: usize, c: i32, v: v128): void {
 }
 
 @inline
-function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32): void {
+function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32, clamp: bool): void {
+  const lo = lowV(act), hi = highV(act), open = openV(act);
   const rowBytes = <usize>C << 2;
   const C4 = C & ~3;
   for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
@@ -39,7 +42,7 @@ function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: u
       const o = <usize>c << 2;
       const m = v128.load(center + o);
       let a = f32x4.splat(0), b = f32x4.splat(0);
-      if (act != Activation.None) {
+      if (clamp) {
         a = v128.load(alpha + o);
         b = v128.load(shift + o);
       }
@@ -48,7 +51,7 @@ function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: u
       for (let i = 0; i < nb; i++) {
         const xc = f32x4.sub(v128.load(x + p), m);
         let g = v128.load(dy + p);
-        g = maskV(g, xc, a, b, act);
+        g = maskV(g, xc, a, b, clamp, lo, hi, open);
         s1 = f32x4.add(s1, g);
         s2 = f32x4.add(s2, f32x4.mul(g, xc));
         p += rowBytes;
@@ -56,30 +59,71 @@ function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: u
       addPromoted(sumDy, c, s1);
       addPromoted(sumDyXc, c, s2);
     }
-    for (let c = C4; c < C; c++) {
-      const o = <usize>c << 2;
-      const m = load<f32>(center + o);
-      let s1: f64 = 0, s2: f64 = 0;
-      let p = off0 + o;
-      for (let i = 0; i < nb; i++) {
-        const xc = load<f32>(x + p) - m;
-        let g = load<f32>(dy + p);
-        if (act != Activation.None) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(shift + o), act);
-        s1 += <f64>g;
-        s2 += <f64>(g * xc);
-        p += rowBytes;
+    for (let c = C4; c < C; c++) reduceTail(x, dy, off0, nb, rowBytes, c, center, alpha, shift, sumDy, sumDyXc, act, clamp);
+  }
+}
+
+// Feature c of C % 4 (the scalar tail) over nb rows from byte offset off0: f64 sums.
+@inline
+function reduceTail(x: usize, dy: usize, off0: usize, nb: i32, rowBytes: usize, c: i32, center: usize, alpha: usize, shift: usize,
+  sumDy: usize, sumDyXc: usize, act: i32, clamp: bool): void {
+  const loS = clampLow(act), hiS = clampHigh(act);
+  const o = <usize>c << 2;
+  const m = load<f32>(center + o);
+  let s1: f64 = 0, s2: f64 = 0;
+  let p = off0 + o;
+  for (let i = 0; i < nb; i++) {
+    const xc = load<f32>(x + p) - m;
+    let g = load<f32>(dy + p);
+    if (clamp) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(shift + o), clamp, loS, hiS);
+    s1 += <f64>g;
+    s2 += <f64>(g * xc);
+    p += rowBytes;
+  }
+  const q = <usize>c << 3;
+  store<f64>(sumDy + q, load<f64>(sumDy + q) + s1);
+  store<f64>(sumDyXc + q, load<f64>(sumDyXc + q) + s2);
+}
+
+// reduceRows for short rows (streamRows, see stats.ts): each block's rows one at a time,
+// in memory order, the block's f32 sums in scratch (two f32 arrays of C), flushed into f64 as
+// reduceRows flushes; the same sums in the same order.
+@inline
+function reduceRowsStream(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+  scratch: usize, act: i32, clamp: bool): void {
+  const lo = lowV(act), hi = highV(act), open = openV(act);
+  const rowBytes = <usize>C << 2;
+  const C4 = C & ~3;
+  const sums = scratch, products = scratch + rowBytes;
+  for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
+    const nb = min(ROW_BLOCK, N - r0);
+    const off0 = <usize>r0 * rowBytes;
+    memory.fill(sums, 0, rowBytes << 1); // sums and products
+    for (let i = 0; i < nb; i++) {
+      const off = off0 + <usize>i * rowBytes;
+      for (let c = 0; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        const xc = f32x4.sub(v128.load(x + off + o), v128.load(center + o));
+        let g = v128.load(dy + off + o);
+        if (clamp) g = maskV(g, xc, v128.load(alpha + o), v128.load(shift + o), clamp, lo, hi, open);
+        v128.store(sums + o, f32x4.add(v128.load(sums + o), g));
+        v128.store(products + o, f32x4.add(v128.load(products + o), f32x4.mul(g, xc)));
       }
-      const q = <usize>c << 3;
-      store<f64>(sumDy + q, load<f64>(sumDy + q) + s1);
-      store<f64>(sumDyXc + q, load<f64>(sumDyXc + q) + s2);
     }
+    for (let c = 0; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      addPromoted(sumDy, c, v128.load(sums + o));
+      addPromoted(sumDyXc, c, v128.load(products + o));
+    }
+    for (let c = C4; c < C; c++) reduceTail(x, dy, off0, nb, rowBytes, c, center, alpha, shift, sumDy, sumDyXc, act, clamp);
   }
 }
 
 // Samples outer, channels inner: consecutive runs are contiguous, so x and dy stream in
 // order (channel-outer order jumps C*S floats between runs and measured 1.7x slower).
 @inline
-function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32): void {
+function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32, clamp: bool): void {
+  const lo = lowV(act), hi = highV(act), open = openV(act), loS = clampLow(act), hiS = clampHigh(act);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const cb = <usize>c << 2;
@@ -102,8 +146,8 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
           const xd = f32x4.sub(v128.load(x + o, 16), m);
           let g = v128.load(dy + o);
           let h = v128.load(dy + o, 16);
-          g = maskV(g, xc, a, b, act);
-          h = maskV(h, xd, a, b, act);
+          g = maskV(g, xc, a, b, clamp, lo, hi, open);
+          h = maskV(h, xd, a, b, clamp, lo, hi, open);
           s1 = f32x4.add(s1, g);
           s2 = f32x4.add(s2, f32x4.mul(g, xc));
           u1 = f32x4.add(u1, h);
@@ -113,7 +157,7 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
           const o = run + (<usize>s << 2);
           const xc = f32x4.sub(v128.load(x + o), m);
           let g = v128.load(dy + o);
-          g = maskV(g, xc, a, b, act);
+          g = maskV(g, xc, a, b, clamp, lo, hi, open);
           s1 = f32x4.add(s1, g);
           s2 = f32x4.add(s2, f32x4.mul(g, xc));
         }
@@ -125,7 +169,7 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
           const o = run + (<usize>s << 2);
           const xc = load<f32>(x + o) - ms;
           let g = load<f32>(dy + o);
-          g = maskS(g, xc, as, bs, act);
+          g = maskS(g, xc, as, bs, clamp, loS, hiS);
           r1 += g;
           r2 += g * xc;
         }
@@ -140,27 +184,37 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
 }
 
 @inline
-function reduceWith(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32): void {
-  if (S == 1) reduceRows(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, act);
-  else reduceRuns(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, act);
+function reduceWith(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+  scratch: usize, act: i32, clamp: bool): void {
+  if (S > 1) reduceRuns(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, act, clamp);
+  else if (streamRows(N, C)) reduceRowsStream(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, scratch, act, clamp);
+  else reduceRows(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, act, clamp);
 }
 
-export function backwardReduce(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, activation: i32): void {
+// scratch: 2*C f32.
+export function backwardReduce(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+  scratch: usize, activation: i32): void {
   memory.fill(sumDy, 0, <usize>C << 3);
   memory.fill(sumDyXc, 0, <usize>C << 3);
-  // One case per activation, each with a constant code (see activation.ts).
-  switch (activation) {
-    case Activation.Relu: reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, Activation.Relu); break;
-    case Activation.Relu6: reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, Activation.Relu6); break;
-    default: reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, Activation.None);
-  }
+  // Two bodies, each a function of its own (see normalize.ts for why).
+  if (activation == Activation.None) reduceNone(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, scratch);
+  else reduceClamp(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, scratch, activation);
+}
+
+function reduceNone(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, scratch: usize): void {
+  reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, scratch, Activation.None, false);
+}
+function reduceClamp(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, scratch: usize,
+  act: i32): void {
+  reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, scratch, act, true);
 }
 
 // Four rows per iteration share the per-feature loads (centre and three coefficients:
 // 64 KiB of them for 4096 features, more than L1 holds, so loading them once per row cost
 // 1.6x here).
 @inline
-function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32): void {
+function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32, clamp: bool): void {
+  const lo = lowV(act), hi = highV(act), open = openV(act);
   const rowBytes = <usize>C << 2;
   const C4 = C & ~3;
   let r = 0;
@@ -173,7 +227,7 @@ function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize
       const k2 = v128.load(kb + o);
       const k3 = v128.load(kc + o);
       let a = f32x4.splat(0), b = f32x4.splat(0);
-      if (act != Activation.None) {
+      if (clamp) {
         a = v128.load(alpha + o);
         b = v128.load(shift + o);
       }
@@ -181,11 +235,11 @@ function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize
         const p = row + i * rowBytes + o;
         const xc = f32x4.sub(v128.load(x + p), m);
         let g = v128.load(dy + p);
-        g = maskV(g, xc, a, b, act);
+        g = maskV(g, xc, a, b, clamp, lo, hi, open);
         v128.store(dx + p, f32x4.add(f32x4.mul(f32x4.sub(g, k3), k1), f32x4.mul(xc, k2)));
       }
     }
-    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 4, rowBytes, c, center, alpha, shift, ka, kb, kc, act);
+    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 4, rowBytes, c, center, alpha, shift, ka, kb, kc, act, clamp);
   }
   for (; r < N; r++) {
     const row = <usize>r * rowBytes;
@@ -193,31 +247,33 @@ function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize
       const o = <usize>c << 2;
       const xc = f32x4.sub(v128.load(x + row + o), v128.load(center + o));
       let g = v128.load(dy + row + o);
-      if (act != Activation.None) g = maskV(g, xc, v128.load(alpha + o), v128.load(shift + o), act);
+      if (clamp) g = maskV(g, xc, v128.load(alpha + o), v128.load(shift + o), clamp, lo, hi, open);
       const v = f32x4.add(f32x4.mul(f32x4.sub(g, v128.load(kc + o)), v128.load(ka + o)), f32x4.mul(xc, v128.load(kb + o)));
       v128.store(dx + row + o, v);
     }
-    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 1, rowBytes, c, center, alpha, shift, ka, kb, kc, act);
+    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 1, rowBytes, c, center, alpha, shift, ka, kb, kc, act, clamp);
   }
 }
 
 // The scalar tail: feature c of `rows` rows from byte offset row.
 @inline
 function applyScalar(x: usize, dy: usize, dx: usize, row: usize, rows: usize, rowBytes: usize, c: i32,
-  center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32): void {
+  center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32, clamp: bool): void {
+  const loS = clampLow(act), hiS = clampHigh(act);
   const o = <usize>c << 2;
   const m = load<f32>(center + o), k1 = load<f32>(ka + o), k2 = load<f32>(kb + o), k3 = load<f32>(kc + o);
   for (let i: usize = 0; i < rows; i++) {
     const p = row + i * rowBytes + o;
     const xc = load<f32>(x + p) - m;
     let g = load<f32>(dy + p);
-    if (act != Activation.None) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(shift + o), act);
+    if (clamp) g = maskS(g, xc, load<f32>(alpha + o), load<f32>(shift + o), clamp, loS, hiS);
     store<f32>(dx + p, (g - k3) * k1 + xc * k2);
   }
 }
 
 @inline
-function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32): void {
+function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32, clamp: bool): void {
+  const lo = lowV(act), hi = highV(act), open = openV(act), loS = clampLow(act), hiS = clampHigh(act);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const cb = <usize>c << 2;
@@ -231,31 +287,58 @@ function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, cente
         const o = run + (<usize>s << 2);
         const xc = f32x4.sub(v128.load(x + o), m);
         let g = v128.load(dy + o);
-        g = maskV(g, xc, a, b, act);
+        g = maskV(g, xc, a, b, clamp, lo, hi, open);
         v128.store(dx + o, f32x4.add(f32x4.mul(f32x4.sub(g, vc), va), f32x4.mul(xc, vb)));
       }
       for (; s < S; s++) {
         const o = run + (<usize>s << 2);
         const xc = load<f32>(x + o) - ms;
         let g = load<f32>(dy + o);
-        g = maskS(g, xc, as, bs, act);
+        g = maskS(g, xc, as, bs, clamp, loS, hiS);
         store<f32>(dx + o, (g - kcs) * kas + xc * kbs);
       }
     }
   }
 }
 
+// applyRows for short rows (streamRows, see stats.ts): one row at a time, in memory order,
+// the per-feature coefficients loaded for each row (they stay in L1 at these widths).
 @inline
-function applyWith(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32): void {
-  if (S == 1) applyRows(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, act);
-  else applyRuns(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, act);
+function applyRowsStream(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32, clamp: bool): void {
+  const lo = lowV(act), hi = highV(act), open = openV(act);
+  const rowBytes = <usize>C << 2;
+  const C4 = C & ~3;
+  for (let r = 0; r < N; r++) {
+    const row = <usize>r * rowBytes;
+    for (let c = 0; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      const p = row + o;
+      const xc = f32x4.sub(v128.load(x + p), v128.load(center + o));
+      let g = v128.load(dy + p);
+      if (clamp) g = maskV(g, xc, v128.load(alpha + o), v128.load(shift + o), clamp, lo, hi, open);
+      v128.store(dx + p, f32x4.add(f32x4.mul(f32x4.sub(g, v128.load(kc + o)), v128.load(ka + o)), f32x4.mul(xc, v128.load(kb + o))));
+    }
+    for (let c = C4; c < C; c++) applyScalar(x, dy, dx, row, 1, rowBytes, c, center, alpha, shift, ka, kb, kc, act, clamp);
+  }
+}
+
+@inline
+function applyWith(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32, clamp: bool): void {
+  if (S > 1) applyRuns(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, act, clamp);
+  else if (streamRows(N, C)) applyRowsStream(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, act, clamp);
+  else applyRows(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, act, clamp);
 }
 
 export function backwardApply(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, activation: i32): void {
-  // One case per activation, each with a constant code (see activation.ts).
-  switch (activation) {
-    case Activation.Relu: applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, Activation.Relu); break;
-    case Activation.Relu6: applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, Activation.Relu6); break;
-    default: applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, Activation.None);
-  }
+  // Two bodies, each a function of its own (see normalize.ts for why).
+  if (activation == Activation.None) applyNone(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc);
+  else applyClamp(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, activation);
+}
+
+function applyNone(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize): void {
+  applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, Activation.None, false);
+}
+function applyClamp(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize,
+  act: i32): void {
+  applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, act, true);
 }

@@ -9,6 +9,24 @@
 
 // Rows per block in the S == 1 layout (features contiguous, rows strided).
 const ROW_BLOCK: i32 = 8;
+// Which S == 1 loop a pass takes: several rows at a time with the block's sums in registers
+// (statsRows and its twins), or one row at a time, in memory order, with the sums in scratch
+// (statsRowsStream and its twins). Measured here (AMD EPYC, kernels called directly): over
+// 16 MB, rows of 128 to 512 features walked several at a time ran 1.4x to 2.5x slower than one
+// at a time in normalize, backwardReduce and backwardApply, and rows of 128 and 256 features
+// 1.1x to 1.6x slower in stats (at 512 stats ran as fast several rows at a time); rows of 64
+// features, of 1024 and more, and tensors that sit in cache ([64, 256]) ran faster several at
+// a time.
+const STREAM_MIN_C: i32 = 65;
+const STREAM_MAX_C: i32 = 1023;
+const STREAM_STATS_MAX_C: i32 = 511;
+const STREAM_MIN_ELEMENTS: i32 = 1 << 18; // 1 MiB of f32: past what the cache holds
+
+/** Whether the S == 1 passes over an [N, C] block walk it one row at a time (stats: up to maxC). */
+@inline
+export function streamRows(N: i32, C: i32, maxC: i32 = STREAM_MAX_C): bool {
+  return C >= STREAM_MIN_C && C <= maxC && <i64>N * <i64>C >= STREAM_MIN_ELEMENTS;
+}
 // Elements per chunk of one (n, c) run in the S > 1 layout (4 KiB: stays in L1).
 const RUN_CHUNK: i32 = 1024;
 
@@ -61,39 +79,102 @@ function statsRows(x: usize, N: i32, C: i32, mean: usize, m2: usize): void {
         ds = f32x4.add(ds, d);
         sq = f32x4.add(sq, f32x4.mul(d, d));
       }
-      // Block mean = pivot + ds/nb and M2 = sq - ds^2/nb, formed in f64: rounded to f32 the
-      // mean would lose the precision that data far from zero (1e4 + noise) needs.
-      const pivotHi = v128.shuffle<f32>(pivot, pivot, 2, 3, 2, 3);
-      const dsHi = v128.shuffle<f32>(ds, ds, 2, 3, 2, 3);
-      const sqHi = v128.shuffle<f32>(sq, sq, 2, 3, 2, 3);
-      const dsLo64 = f64x2.promote_low_f32x4(ds);
-      const dsHi64 = f64x2.promote_low_f32x4(dsHi);
-      const dmLo = f64x2.mul(dsLo64, invNb);
-      const dmHi = f64x2.mul(dsHi64, invNb);
-      const bmeanLo = f64x2.add(f64x2.promote_low_f32x4(pivot), dmLo);
-      const bmeanHi = f64x2.add(f64x2.promote_low_f32x4(pivotHi), dmHi);
-      const bm2Lo = f64x2.sub(f64x2.promote_low_f32x4(sq), f64x2.mul(dsLo64, dmLo));
-      const bm2Hi = f64x2.sub(f64x2.promote_low_f32x4(sqHi), f64x2.mul(dsHi64, dmHi));
-      mergePair(mean, m2, c, wNew, wCross, bmeanLo, bm2Lo);
-      mergePair(mean, m2, c + 2, wNew, wCross, bmeanHi, bm2Hi);
+      mergeBlock4(mean, m2, c, pivot, ds, sq, wNew, wCross, invNb);
     }
-    for (let c = C4; c < C; c++) {
-      let p = base + (<usize>c << 2);
-      let sum: f64 = 0;
-      for (let i = 0; i < nb; i++) {
-        sum += <f64>load<f32>(p);
-        p += rowBytes;
+    for (let c = C4; c < C; c++) statsTail(base, rowBytes, nb, c, mean, m2, na);
+  }
+}
+
+// Merges four features' block (pivot, sum of d, sum of d^2 over nb rows) into the f64 stats.
+// Block mean = pivot + ds/nb and M2 = sq - ds^2/nb, formed in f64: rounded to f32 the mean
+// would lose the precision that data far from zero (1e4 + noise) needs.
+@inline
+function mergeBlock4(mean: usize, m2: usize, c: i32, pivot: v128, ds: v128, sq: v128, wNew: v128, wCross: v128, invNb: v128): void {
+  const pivotHi = v128.shuffle<f32>(pivot, pivot, 2, 3, 2, 3);
+  const dsHi = v128.shuffle<f32>(ds, ds, 2, 3, 2, 3);
+  const sqHi = v128.shuffle<f32>(sq, sq, 2, 3, 2, 3);
+  const dsLo64 = f64x2.promote_low_f32x4(ds);
+  const dsHi64 = f64x2.promote_low_f32x4(dsHi);
+  const dmLo = f64x2.mul(dsLo64, invNb);
+  const dmHi = f64x2.mul(dsHi64, invNb);
+  const bmeanLo = f64x2.add(f64x2.promote_low_f32x4(pivot), dmLo);
+  const bmeanHi = f64x2.add(f64x2.promote_low_f32x4(pivotHi), dmHi);
+  const bm2Lo = f64x2.sub(f64x2.promote_low_f32x4(sq), f64x2.mul(dsLo64, dmLo));
+  const bm2Hi = f64x2.sub(f64x2.promote_low_f32x4(sqHi), f64x2.mul(dsHi64, dmHi));
+  mergePair(mean, m2, c, wNew, wCross, bmeanLo, bm2Lo);
+  mergePair(mean, m2, c + 2, wNew, wCross, bmeanHi, bm2Hi);
+}
+
+// One feature of C % 4 (the scalar tail) over a block of nb rows: two passes in f64.
+@inline
+function statsTail(base: usize, rowBytes: usize, nb: i32, c: i32, mean: usize, m2: usize, na: f64): void {
+  let p = base + (<usize>c << 2);
+  let sum: f64 = 0;
+  for (let i = 0; i < nb; i++) {
+    sum += <f64>load<f32>(p);
+    p += rowBytes;
+  }
+  const bmean = sum / <f64>nb;
+  p = base + (<usize>c << 2);
+  let sq: f64 = 0;
+  for (let i = 0; i < nb; i++) {
+    const d = <f64>load<f32>(p) - bmean;
+    sq += d * d;
+    p += rowBytes;
+  }
+  mergeScalar(mean, m2, c, na, <f64>nb, bmean, sq);
+}
+
+// The same statistics walked one row at a time (streamRows): each block's rows in
+// memory order, its pivot row and sums of d and d^2 in scratch (three f32 arrays of C), then
+// merged as statsRows merges; the sums are formed in the same order, so the results are the same.
+function statsRowsStream(x: usize, N: i32, C: i32, mean: usize, m2: usize, scratch: usize): void {
+  const rowBytes = <usize>C << 2;
+  const C4 = C & ~3;
+  const C16 = C & ~15;
+  const pivots = scratch, sums = scratch + rowBytes, squares = sums + rowBytes;
+  for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
+    const nb = min(ROW_BLOCK, N - r0);
+    const na = <f64>r0;
+    const nbf = <f64>nb;
+    const n = na + nbf;
+    const base = x + <usize>r0 * rowBytes;
+    memory.copy(pivots, base, rowBytes);
+    memory.fill(sums, 0, rowBytes << 1); // sums and squares
+    for (let i = 1; i < nb; i++) {
+      const row = base + <usize>i * rowBytes;
+      let c = 0;
+      for (; c < C16; c += 16) { // four independent vectors a step
+        const o = <usize>c << 2;
+        const d0 = f32x4.sub(v128.load(row + o), v128.load(pivots + o));
+        const d1 = f32x4.sub(v128.load(row + o, 16), v128.load(pivots + o, 16));
+        const d2 = f32x4.sub(v128.load(row + o, 32), v128.load(pivots + o, 32));
+        const d3 = f32x4.sub(v128.load(row + o, 48), v128.load(pivots + o, 48));
+        const u = sums + o, w = squares + o;
+        v128.store(u, f32x4.add(v128.load(u), d0));
+        v128.store(u, f32x4.add(v128.load(u, 16), d1), 16);
+        v128.store(u, f32x4.add(v128.load(u, 32), d2), 32);
+        v128.store(u, f32x4.add(v128.load(u, 48), d3), 48);
+        v128.store(w, f32x4.add(v128.load(w), f32x4.mul(d0, d0)));
+        v128.store(w, f32x4.add(v128.load(w, 16), f32x4.mul(d1, d1)), 16);
+        v128.store(w, f32x4.add(v128.load(w, 32), f32x4.mul(d2, d2)), 32);
+        v128.store(w, f32x4.add(v128.load(w, 48), f32x4.mul(d3, d3)), 48);
       }
-      const bmean = sum / nbf;
-      p = base + (<usize>c << 2);
-      let sq: f64 = 0;
-      for (let i = 0; i < nb; i++) {
-        const d = <f64>load<f32>(p) - bmean;
-        sq += d * d;
-        p += rowBytes;
+      for (; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        const d = f32x4.sub(v128.load(row + o), v128.load(pivots + o));
+        v128.store(sums + o, f32x4.add(v128.load(sums + o), d));
+        v128.store(squares + o, f32x4.add(v128.load(squares + o), f32x4.mul(d, d)));
       }
-      mergeScalar(mean, m2, c, na, nbf, bmean, sq);
     }
+    const wNew = f64x2.splat(nbf / n);
+    const wCross = f64x2.splat(na * nbf / n);
+    const invNb = f64x2.splat(1 / nbf);
+    for (let c = 0; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      mergeBlock4(mean, m2, c, v128.load(pivots + o), v128.load(sums + o), v128.load(squares + o), wNew, wCross, invNb);
+    }
+    for (let c = C4; c < C; c++) statsTail(base, rowBytes, nb, c, mean, m2, na);
   }
 }
 
@@ -172,10 +253,11 @@ function statsRuns(x: usize, N: i32, C: i32, S: i32, mean: usize, m2: usize): vo
   }
 }
 
-// Entry point: zeroes the accumulators, then picks the inner shape.
-export function stats(x: usize, N: i32, C: i32, S: i32, mean: usize, m2: usize): void {
+// Entry point: zeroes the accumulators, then picks the inner shape. scratch: 3*C f32.
+export function stats(x: usize, N: i32, C: i32, S: i32, mean: usize, m2: usize, scratch: usize): void {
   memory.fill(mean, 0, <usize>C << 3);
   memory.fill(m2, 0, <usize>C << 3);
-  if (S == 1) statsRows(x, N, C, mean, m2);
-  else statsRuns(x, N, C, S, mean, m2);
+  if (S > 1) statsRuns(x, N, C, S, mean, m2);
+  else if (streamRows(N, C, STREAM_STATS_MAX_C)) statsRowsStream(x, N, C, mean, m2, scratch);
+  else statsRows(x, N, C, mean, m2);
 }

@@ -15,6 +15,12 @@ import { WasmTensor } from './wasm/tensor.js';
 
 export type { Input, Target };
 
+/** A shape checked before, and its element count: readTensor reuses it when the next one is the same. */
+export interface KnownShape {
+  readonly shape: readonly number[];
+  readonly count: number;
+}
+
 interface RawTensor {
   data?: unknown;
   shape?: unknown;
@@ -62,15 +68,23 @@ function checkDeclaredType(raw: RawTensor, name: string, who: string, allowed: r
   }
 }
 
+// An array's entries, each read once (its length too), into a new array.
+function entries(array: readonly unknown[]): unknown[] {
+  const n = array.length;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = array[i];
+  return out;
+}
+
 // The shape: `shape`, or an onnxruntime tensor's `dims`; its entries read once into a new array.
 function readShape(raw: RawTensor, name: string, who: string): number[] {
   const given = raw.shape !== undefined ? raw.shape : raw.dims;
   if (!Array.isArray(given)) {
     throw new TypeError(`${who}: ${name}.shape must be an array [N, D] or [N, C, H, W]; got ${describe(given)}`);
   }
-  const shape = Array.from(given as unknown[]);
+  const shape = entries(given);
   if (raw.shape !== undefined && raw.dims !== undefined) {
-    const dims = Array.isArray(raw.dims) ? Array.from(raw.dims as unknown[]) : raw.dims;
+    const dims = Array.isArray(raw.dims) ? entries(raw.dims) : raw.dims;
     if (!Array.isArray(dims) || dims.length !== shape.length || dims.some((d, i) => d !== shape[i])) {
       throw new RangeError(`${who}: ${name}.shape and ${name}.dims must agree; got shape ${formatShape(shape)} and dims ${Array.isArray(dims) ? formatShape(dims) : describe(dims)}`);
     }
@@ -140,7 +154,7 @@ function readView(raw: RawTensor, shape: readonly number[], length: number, name
  * the message), positive integer dimensions, and data that fills it.
  */
 export function readTensor(value: unknown, name: string, who: string, ranks: readonly number[], rankText: string,
-  maxCount = Infinity): Input {
+  maxCount = Infinity, known: KnownShape | null = null): Input {
   if (value instanceof WasmTensor) {
     if (value.disposed) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
     const shape = value.shape;
@@ -151,20 +165,22 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
   const raw = readProps(value);
   if (raw.disposed === true) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
   if (typeof raw.dataSync === 'function') throw tfjsTensor(name, who);
-  checkDeclaredType(raw, name, who, ['float32', 'float64']);
+  if (raw.type !== undefined || raw.dtype !== undefined) checkDeclaredType(raw, name, who, ['float32', 'float64']);
   const { data } = raw;
   const length = arrayLength(data); // read once: the checks and the copy use this one
   if (length < 0) {
     throw new TypeError(`${who}: ${name}.data must be a Float32Array or an array-like of numbers; got ${describe(data)}`);
   }
   const shape = readShape(raw, name, who);
-  checkRank(shape, name, who, ranks, rankText);
-  const count = checkDims(shape, name, who);
+  // The shape of the layer's last call again (the common case): checked then, and kept frozen.
+  const again = known !== null && sameEntries(shape, known.shape);
+  if (!again) checkRank(shape, name, who, ranks, rankText);
+  const count = again ? known.count : checkDims(shape, name, who);
   // Before anything is converted: an input the backend's memory cannot hold is refused at once.
   if (count > maxCount) {
     throw new RangeError(`${who}: out of Wasm memory: ${name}.shape ${formatShape(shape)} needs ${count * 4} bytes, more than the ${maxCount * 4} it can still hold`);
   }
-  const frozen = Object.freeze(shape);
+  const frozen = again ? known.shape : Object.freeze(shape as number[]);
   if (raw.stride === undefined && raw.offset === undefined) {
     if (length !== count) {
       throw new RangeError(`${who}: ${name}.data.length must be the product of ${name}.shape ${formatShape(shape)} = ${count}; got ${length}`);
@@ -180,13 +196,18 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
   return { data: toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who, view), shape: frozen, count, tensor: null };
 }
 
+function sameEntries(a: readonly unknown[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function checkRank(shape: readonly unknown[], name: string, who: string, ranks: readonly number[], rankText: string): void {
   if (!ranks.includes(shape.length)) throw new RangeError(`${who}: ${name}.shape must have ${rankText}; got ${formatShape(shape)}`);
 }
 
 /** An out argument checked and read once: a Float32Array of the result's shape, contiguous. */
-export function readTarget(value: unknown, shape: readonly number[], of: string, who: string): Target {
-  const count = shape.reduce((a, b) => a * b, 1);
+export function readTarget(value: unknown, shape: readonly number[], count: number, of: string, who: string): Target {
   if (value instanceof WasmTensor) {
     if (value.disposed) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
     checkShape(value.shape, shape, of, who);
@@ -200,11 +221,11 @@ export function readTarget(value: unknown, shape: readonly number[], of: string,
   const raw = readProps(value);
   if (raw.disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
   if (typeof raw.dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new Float32Array(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
-  checkDeclaredType(raw, 'out', who, ['float32']);
+  if (raw.type !== undefined || raw.dtype !== undefined) checkDeclaredType(raw, 'out', who, ['float32']);
   const { data } = raw;
   if (!(data instanceof Float32Array)) throw new TypeError(`${who}: out.data must be a Float32Array; got ${describe(data)}`);
   const outShape = raw.shape !== undefined ? raw.shape : raw.dims;
-  checkShape(Array.isArray(outShape) ? Array.from(outShape as unknown[]) : outShape, shape, of, who);
+  checkShape(Array.isArray(outShape) ? entries(outShape) : outShape, shape, of, who);
   const length = data.length; // a Float32Array's own length: no getter of the caller's
   if (length !== count) throw new RangeError(`${who}: out.data.length must be ${count}; got ${length}`);
   if (raw.offset !== undefined && raw.offset !== 0) {
@@ -221,7 +242,7 @@ export function readTarget(value: unknown, shape: readonly number[], of: string,
 }
 
 function checkShape(outShape: unknown, shape: readonly number[], of: string, who: string): void {
-  const same = Array.isArray(outShape) && outShape.length === shape.length && outShape.every((d, i) => d === shape[i]);
+  const same = Array.isArray(outShape) && sameEntries(outShape, shape);
   if (!same) {
     throw new RangeError(`${who}: out.shape must be ${of}'s shape ${formatShape(shape)}; got ${Array.isArray(outShape) ? formatShape(outShape) : describe(outShape)}`);
   }

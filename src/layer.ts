@@ -6,7 +6,7 @@ import { runAsync, runSync } from './drive.js';
 import { foldInto, type Folded } from './fold.js';
 import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
 import { currentDefaultBackend, requireRuntime } from './init.js';
-import { readTarget, readTensor, type Target } from './intake.js';
+import { readTarget, readTensor, type KnownShape, type Target } from './intake.js';
 import {
   checkState, fromPyTorchArgs, stateOf, toPyTorchFields, type BatchNormState, type PyTorchBatchNorm, type PyTorchExport,
 } from './interop.js';
@@ -40,14 +40,9 @@ interface Call<T> {
   done(data: Float32Array): T;
 }
 
-// An engine's preparation, with a full Wasm memory named by the call and the shape it was for.
-function named(prepare: () => Operation, who: string, name: string, shape: readonly number[]): Operation {
-  try {
-    return prepare();
-  } catch (error) {
-    if (error instanceof WasmMemoryError) throw new RangeError(`${who}: ${error.message} (for ${name}.shape ${formatShape(shape)})`);
-    throw error;
-  }
+// A full Wasm memory, named by the call and the shape it was for; any other error as it is.
+function named(error: unknown, who: string, name: string, shape: readonly number[]): unknown {
+  return error instanceof WasmMemoryError ? new RangeError(`${who}: ${error.message} (for ${name}.shape ${formatShape(shape)})`) : error;
 }
 
 export class BatchNormalization {
@@ -72,7 +67,7 @@ export class BatchNormalization {
   // The small-call path: the last params object (per version) and the last input shape's
   // geometry, reused so that a repeated call allocates nothing of its own.
   private paramsCache: LayerParams | null = null;
-  private lastShape: readonly number[] | null = null;
+  private lastInput: KnownShape | null = null; // the last input's shape (frozen) and element count
   private lastGeometry: Geometry | null = null;
   private inFlight = false; // a forwardAsync/backwardAsync has not settled
 
@@ -226,13 +221,14 @@ export class BatchNormalization {
 
   // The [N, C, S] view of a checked input's (frozen) shape.
   private geometry(t: Input, name: string, who: string): Geometry {
-    if (this.lastShape && sameShape(t.shape, this.lastShape)) return this.lastGeometry!;
+    const last = this.lastInput;
+    if (last && (t.shape === last.shape || sameShape(t.shape, last.shape))) return this.lastGeometry!;
     const g = geometryOf(t.shape, this._axis, name, who);
     if (g.C !== this._gamma.length) {
       const what = this._axis === undefined ? 'features per sample' : 'channels';
       throw new RangeError(`${who}: ${name}.shape ${formatShape(t.shape)} has ${g.C} ${what}; expected ${this._gamma.length} (the length of gamma)`);
     }
-    this.lastShape = t.shape;
+    this.lastInput = { shape: t.shape, count: t.count };
     this.lastGeometry = g;
     return g;
   }
@@ -296,18 +292,22 @@ export class BatchNormalization {
   }
 
   private forwardCall<T extends Tensor>(engine: Engine, x: TensorInput, trainFlg: boolean, out: T | null | undefined, who: string): Call<T> {
-    const t = readTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis), engine.maxElements());
+    const t = readTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis), engine.maxElements(), this.lastInput);
     const g = this.geometry(t, 'x', who);
     const shape = t.shape;
     checkBoolean(trainFlg, 'trainFlg', who);
-    const target = out != null ? readTarget(out, shape, 'x', who) : null;
+    const target = out != null ? readTarget(out, shape, t.count, 'x', who) : null;
     const p = this.params();
     const wrap = (data: Float32Array) => (out ?? { data, shape }) as T;
-    if (!trainFlg) {
-      return { op: named(() => engine.inferForward(t, g, p, target), who, 'x', shape), target, done: (data) => this.adoptRunning(p, wrap(data)) };
+    let op: Operation;
+    try {
+      op = trainFlg ? engine.trainForward(t, g, p, target) : engine.inferForward(t, g, p, target);
+    } catch (error) {
+      throw named(error, who, 'x', shape);
     }
+    if (!trainFlg) return { op, target, done: (data) => this.adoptRunning(p, wrap(data)) };
     return {
-      op: named(() => engine.trainForward(t, g, p, target), who, 'x', shape),
+      op,
       target,
       done: (data) => {
         this.version++; // the running statistics moved
@@ -333,13 +333,19 @@ export class BatchNormalization {
     if (!sameShape(t.shape, this.trainShape)) {
       throw new RangeError(`${who}: dout.shape must be the last training input's shape ${formatShape(this.trainShape)}; got ${formatShape(t.shape)}`);
     }
-    const target = out != null ? readTarget(out, this.trainShape, 'dout', who) : null;
+    const target = out != null ? readTarget(out, this.trainShape, t.count, 'dout', who) : null;
     const g = this.trainGeometry;
     const shape = this.trainShape;
     const dgamma = new Float32Array(g.C);
     const dbeta = new Float32Array(g.C);
+    let op: Operation;
+    try {
+      op = engine.backward(t, g, this.params(), target, dgamma, dbeta);
+    } catch (error) {
+      throw named(error, who, 'dout', shape);
+    }
     return {
-      op: named(() => engine.backward(t, g, this.params(), target, dgamma, dbeta), who, 'dout', shape),
+      op,
       target,
       done: (data) => {
         this._dgamma = dgamma;

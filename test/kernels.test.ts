@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../src/activation.js';
 import * as js from '../src/js/kernels.js';
-import { KERNELS, partialBytes, roleOf, ROW_KERNELS, secondPartial, shareOf, sliceArgs, type KernelName } from '../src/wasm/abi.js';
+import { KERNELS, partialBytes, roleOf, ROW_KERNELS, scratchPartial, secondPartial, shareOf, sliceArgs, type KernelName } from '../src/wasm/abi.js';
 import { WasmHeap } from '../src/wasm/heap.js';
 import { createMemory, instantiateKernelsSync } from '../src/wasm/instantiate.js';
 import { ARGS_SLOTS, jobHeader, OPS } from '../src/threads/protocol.js';
@@ -65,12 +65,13 @@ describe('the kernel ABI (src/wasm/abi.ts)', () => {
 
   it('slices a step by rows: row pointers, the row count and partial results move; the rest stays', () => {
     const [N, C, S] = [7, 3, 5];
-    const args = [1000, 9, C, S, 5000, secondPartial(5000, C)];
+    const args = [1000, 9, C, S, 5000, secondPartial(5000, C), scratchPartial(5000, C)];
     const rowBytes = C * S * 4;
     for (let t = 0, start = 0; t < 3; t++) {
       const { start: s, rows } = shareOf(N, 3, t);
       expect(s).toBe(start);
-      expect(sliceArgs('stats', args, s, rows, t)).toEqual([1000 + s * rowBytes, rows, C, S, 5000 + t * partialBytes(C), 5000 + C * 8 + t * partialBytes(C)]);
+      const part = 5000 + t * partialBytes(C);
+      expect(sliceArgs('stats', args, s, rows, t)).toEqual([1000 + s * rowBytes, rows, C, S, part, part + C * 8, part + C * 16]);
       start += rows;
     }
     expect([0, 1, 2].map((t) => shareOf(N, 3, t).rows)).toEqual([3, 2, 2]); // the first N % parts get one more
@@ -89,7 +90,8 @@ describe('the activation codes', () => {
   });
 });
 
-// [N, C, S] cases: odd C, S past one 1024-element run chunk, N not a multiple of 4; one far from zero.
+// [N, C, S] cases: odd C, S past one 1024-element run chunk, N not a multiple of 4, rows of
+// fewer and of more than ROW_STREAM_C features; some far from zero.
 const CASES: Array<{ N: number; C: number; S: number; offset: number }> = [
   { N: 7, C: 13, S: 1, offset: 0 },
   { N: 9, C: 4, S: 1, offset: 0 },
@@ -98,6 +100,13 @@ const CASES: Array<{ N: number; C: number; S: number; offset: number }> = [
   { N: 6, C: 5, S: 7, offset: 0 },
   { N: 21, C: 11, S: 1, offset: 1e4 },
   { N: 2, C: 3, S: 1500, offset: 1e4 },
+  // Rows of 1024 features and more take the several-rows-a-step paths; rows of 65 to 1023
+  // features in a tensor of 2^18 elements or more the one-row-at-a-time paths (assembly/stats.ts: streamRows).
+  { N: 9, C: 1031, S: 1, offset: 0 },
+  { N: 6, C: 1024, S: 1, offset: 1e4 },
+  { N: 515, C: 513, S: 1, offset: 0 },
+  { N: 2627, C: 101, S: 1, offset: 1e4 },
+  { N: 1031, C: 257, S: 1, offset: 0 },
 ];
 
 // Per-channel mean and M2 in float64, two-pass: the reference the kernels are checked against.
@@ -129,6 +138,7 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
   const runVar = seeded(C, 8, 1, 1);
   const ref = reference(x, N, C, S);
   const xp = put(x);
+  const scratch = zeros32(3 * C);
 
   // The JS twin's per-channel state after stats and trainFinalize (inputs for the later steps).
   const jsMean = new Float64Array(C), jsM2 = new Float64Array(C);
@@ -139,7 +149,7 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
 
   it('stats: the mean and M2 of every channel', () => {
     const mean = zeros64(C), m2 = zeros64(C);
-    k.stats(xp, N, C, S, mean, m2);
+    k.stats(xp, N, C, S, mean, m2, scratch);
     expect(meanError(f64At(mean, C), ref, N * S)).toBeLessThan(1e-6);
     expect(relDistance(f64At(m2, C), ref.m2)).toBeLessThan(1e-5);
     expect(meanError(jsMean, ref, N * S)).toBeLessThan(1e-12);
@@ -180,7 +190,7 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
     const dyp = put(dy);
     const [sumDy, sumDyXc] = [zeros64(C), zeros64(C)];
     const params = [put(meanHi), put(alpha), put(shift)] as const;
-    k.backwardReduce(xp, dyp, N, C, S, ...params, sumDy, sumDyXc, code);
+    k.backwardReduce(xp, dyp, N, C, S, ...params, sumDy, sumDyXc, scratch, code);
     const jsSumDy = new Float64Array(C), jsSumDyXc = new Float64Array(C);
     js.backwardReduce(x, dy, N, C, S, meanHi, alpha, shift, jsSumDy, jsSumDyXc, code);
     // Sums of terms of both signs: compared on the scale of the sum of their magnitudes.
@@ -204,10 +214,10 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
   it('mergeStats of the statistics of a split batch equals one pass; addF64 adds', () => {
     const cut = Math.floor(N / 2) || 1;
     const [meanA, m2A, meanB, m2B, mean, m2] = Array.from({ length: 6 }, () => zeros64(C));
-    k.stats(xp, cut, C, S, meanA, m2A);
-    k.stats(xp + cut * C * S * 4, N - cut, C, S, meanB, m2B);
+    k.stats(xp, cut, C, S, meanA, m2A, scratch);
+    k.stats(xp + cut * C * S * 4, N - cut, C, S, meanB, m2B, scratch);
     k.mergeStats(C, cut * S, meanA, m2A, (N - cut) * S, meanB, m2B);
-    k.stats(xp, N, C, S, mean, m2);
+    k.stats(xp, N, C, S, mean, m2, scratch);
     expect(meanError(f64At(meanA, C), { mean: f64At(mean, C), m2: ref.m2 }, N * S)).toBeLessThan(1e-6);
     expect(relDistance(f64At(m2A, C), f64At(m2, C))).toBeLessThan(1e-5);
     expect(meanError(f64At(meanA, C), ref, N * S)).toBeLessThan(1e-6);
@@ -215,6 +225,26 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
     const a = put(Float64Array.from(ref.m2)), b = put(Float64Array.from(ref.mean));
     k.addF64(a, b, C);
     expect(f64At(a, C)).toEqual(Float64Array.from(ref.m2, (v, i) => v + ref.mean[i]));
+  });
+});
+
+describe('the one-row-at-a-time S == 1 paths (assembly/stats.ts: streamRows)', () => {
+  it('give the same elementwise results, bit for bit, as the several-rows paths', () => {
+    const [N, C] = [2600, 101]; // 262,600 elements: one row at a time; its first 64 rows: several at a time
+    const count = N * C;
+    const x = seeded(count, 31, 2, 4), dy = seeded(count, 32);
+    const [xp, dyp] = [put(x), put(dy)];
+    const per = Array.from({ length: 6 }, (_, i) => put(seeded(C, 33 + i, i % 2, 2)));
+    for (const code of ACTIVATIONS.map((a) => a.code)) {
+      const [all, part] = [zeros32(count), zeros32(64 * C)];
+      k.normalize(xp, all, N, C, 1, per[0], per[1], per[2], code);
+      k.normalize(xp, part, 64, C, 1, per[0], per[1], per[2], code);
+      expect(f32At(all, 64 * C)).toEqual(f32At(part, 64 * C));
+      const [dxAll, dxPart] = [zeros32(count), zeros32(64 * C)];
+      k.backwardApply(xp, dyp, dxAll, N, C, 1, per[0], per[1], per[2], per[3], per[4], per[5], code);
+      k.backwardApply(xp, dyp, dxPart, 64, C, 1, per[0], per[1], per[2], per[3], per[4], per[5], code);
+      expect(f32At(dxAll, 64 * C)).toEqual(f32At(dxPart, 64 * C));
+    }
   });
 });
 

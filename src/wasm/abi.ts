@@ -13,9 +13,10 @@
 //   f64    a number; i32: a flag or code (activation: src/activation.ts)
 export const KERNELS = {
   // O(N*C*S) steps over a block of rows: these are what threads split.
-  stats: ['x:rows', 'N:count', 'C', 'S', 'mean:part', 'm2:part'],
+  stats: ['x:rows', 'N:count', 'C', 'S', 'mean:part', 'm2:part', 'scratch:part'],
   normalize: ['x:rows', 'y:rows', 'N:count', 'C', 'S', 'center:ptr', 'scale:ptr', 'bias:ptr', 'activation:i32'],
-  backwardReduce: ['x:rows', 'dy:rows', 'N:count', 'C', 'S', 'center:ptr', 'alpha:ptr', 'shift:ptr', 'sumDy:part', 'sumDyXc:part', 'activation:i32'],
+  backwardReduce: ['x:rows', 'dy:rows', 'N:count', 'C', 'S', 'center:ptr', 'alpha:ptr', 'shift:ptr', 'sumDy:part', 'sumDyXc:part', 'scratch:part',
+    'activation:i32'],
   backwardApply: ['x:rows', 'dy:rows', 'dx:rows', 'N:count', 'C', 'S', 'center:ptr', 'alpha:ptr', 'shift:ptr', 'ka:ptr', 'kb:ptr', 'kc:ptr', 'activation:i32'],
   // O(C) steps on the calling thread, between the others.
   trainFinalize: ['C', 'count:f64', 'mean64:ptr', 'm2_64:ptr', 'gamma:ptr', 'beta:ptr', 'runMean:ptr', 'runVar:ptr',
@@ -50,11 +51,14 @@ export function roleOf(param: string): string {
 }
 
 // Partial results (stats: mean then M2; backwardReduce: sum(dy) then sum(dy * xc)) are two
-// f64 arrays of C per share, one share after another.
-/** Bytes of one share's partial results. */
-export const partialBytes = (C: number): number => C * 16;
+// f64 arrays of C per share, then the share's scratch (three f32 arrays of C: the kernels'
+// sums of a block of short rows), one share after another.
+/** Bytes of one share's partial results and scratch. */
+export const partialBytes = (C: number): number => C * 28;
 /** The second array of a share's partial results, after its first. */
 export const secondPartial = (part: number, C: number): number => part + C * 8;
+/** A share's scratch, after its two result arrays. */
+export const scratchPartial = (part: number, C: number): number => part + C * 16;
 
 /** Share t of N rows split into `parts` blocks: the first N % parts blocks get one row more. */
 export function shareOf(N: number, parts: number, t: number): { start: number; rows: number } {

@@ -27,6 +27,7 @@ export class WasmHeap {
   readonly memory: WebAssembly.Memory;
   private free: Block[] = [];
   private used = new Map<number, number>();
+  private inUse = 0;
   private f32View: Float32Array;
   private top = FIRST; // end of the region handed to the free list so far
   /** The most bytes the memory can grow to (its declared maximum, or wasm32's 4 GiB). */
@@ -54,11 +55,9 @@ export class WasmHeap {
     return this.memory.buffer.byteLength;
   }
 
-  /** Bytes in live allocations. */
+  /** Bytes in live allocations (kept as a sum: every call of a layer asks). */
   get bytesInUse(): number {
-    let total = 0;
-    for (const size of this.used.values()) total += size;
-    return total;
+    return this.inUse;
   }
 
   alloc(bytes: number): number {
@@ -76,6 +75,7 @@ export class WasmHeap {
       block.size -= size;
     }
     this.used.set(ptr, size);
+    this.inUse += size;
     return ptr;
   }
 
@@ -83,6 +83,7 @@ export class WasmHeap {
     const size = this.used.get(ptr);
     if (size === undefined) throw new Error(`WasmHeap.release: ${ptr} is not a live allocation`);
     this.used.delete(ptr);
+    this.inUse -= size;
     this.addFree(ptr, size);
   }
 

@@ -11,7 +11,7 @@
 // the layer as it was, its last training input and statistics included.
 import type { Input, Target } from '../intake.js';
 import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunner } from '../types.js';
-import { partialBytes, secondPartial, shareOf } from './abi.js';
+import { partialBytes, scratchPartial, secondPartial, shareOf } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { keepInput, overlaps, releaseInput, type SavedInput } from './saved-inputs.js';
@@ -76,6 +76,12 @@ export class WasmEngine implements Engine {
   private saved: Saved | null = null;
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
   private lastView: Float32Array | null = null;
+  private lastViewOf: Float32Array | null = null; // the heap's view lastView was cut from
+  // The last array addressOf looked at, the heap view then, and its answer: a caller that
+  // passes the same arrays call after call is answered without reading their buffers again.
+  private lastArray: Float32Array | null = null;
+  private lastArrayOf: Float32Array | null = null;
+  private lastAddress = 0;
 
   constructor(rt: WasmRuntime, C: number) {
     this.rt = rt;
@@ -139,7 +145,11 @@ export class WasmEngine implements Engine {
   private addressOf(t: { readonly data: Float32Array; readonly tensor: ResidentTensor | null }): number {
     if (t.tensor) return t.tensor.livesIn(this.rt.heap) ? t.tensor.ptr : 0;
     const f32 = this.rt.heap.f32;
-    return t.data.buffer === f32.buffer && t.data.length > 0 ? t.data.byteOffset : 0;
+    const data = t.data;
+    if (data === this.lastArray && f32 === this.lastArrayOf) return this.lastAddress;
+    this.lastArray = data;
+    this.lastArrayOf = f32;
+    return (this.lastAddress = data.buffer === f32.buffer && data.length > 0 ? data.byteOffset : 0);
   }
 
   // Where an input is in Wasm memory: where it already is, or a copy in buf.
@@ -154,7 +164,8 @@ export class WasmEngine implements Engine {
   private view(ptr: number, count: number): Float32Array {
     const f32 = this.rt.heap.f32;
     const last = this.lastView;
-    if (last && last.buffer === f32.buffer && last.byteOffset === ptr && last.length === count) return last;
+    if (last && this.lastViewOf === f32 && last.byteOffset === ptr && last.length === count) return last;
+    this.lastViewOf = f32;
     return (this.lastView = f32.subarray(ptr >>> 2, (ptr >>> 2) + count));
   }
 
@@ -210,7 +221,7 @@ export class WasmEngine implements Engine {
     const k = this.rt.kernels;
     const { C } = g;
     const acc = this.acc;
-    const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C)] };
+    const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C)] };
     // Chan's merge of the shares' partial statistics into share 0, in row order.
     for (let t = 1, n = shareOf(g.N, shares, 0).rows * g.S; t < shares; t++) {
       const part = acc + t * partialBytes(C);
@@ -278,7 +289,9 @@ export class WasmEngine implements Engine {
     const acc = this.acc;
     const xp = saved.ptr;
     const ka = this.coef, kb = ka + C * 4, kc = kb + C * 4;
-    const shares = yield { op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), p.activation] };
+    const shares = yield {
+      op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation],
+    };
     for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
     k.backwardFinalize(C, g.N * g.S, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
     yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation] };
@@ -292,5 +305,6 @@ export class WasmEngine implements Engine {
     releaseAll(this.holdings);
     for (const b of [this.ioBuf, this.sets[0].x, this.sets[1].x]) b.ptr = b.capacity = 0;
     this.saved = null;
+    this.lastArray = this.lastView = null;
   }
 }

@@ -15,6 +15,7 @@ export interface FoldableLayer {
   readonly runningVar: Float32Array | null;
   readonly eps: number;
   readonly activation: Activation | null;
+  readonly trackRunningStats?: boolean;
 }
 
 export interface Folded {
@@ -27,6 +28,9 @@ export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: Array
   if (layer.activation !== null) {
     const { label } = ACTIVATIONS[activationCode(layer.activation)];
     throw new TypeError(`${who}: the layer fuses ${label} (activation '${layer.activation}'), which no linear layer can absorb; expected activation null`);
+  }
+  if (layer.trackRunningStats === false) {
+    throw new TypeError(`${who}: the layer keeps no running statistics (trackRunningStats false): it normalises every batch with the batch's own, which no linear layer can absorb; expected a layer with trackRunningStats true`);
   }
   const w = readTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
   const C = layer.gamma.length;

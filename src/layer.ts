@@ -10,6 +10,7 @@ import { readTarget, readTensor, type KnownShape, type Target } from './intake.j
 import {
   checkState, fromPyTorchArgs, stateOf, toPyTorchFields, type BatchNormState, type PyTorchBatchNorm, type PyTorchExport,
 } from './interop.js';
+import { fromKerasArgs, toKerasFields, type KerasConfig, type KerasExport, type KerasWeights } from './interop-keras.js';
 import { JsEngine } from './js/js-engine.js';
 import { checkMomentum, definedOptions, layerOptions, type BatchNormalizationOptions } from './options.js';
 import type { Axis, BackendName, Engine, Geometry, Input, LayerParams, Operation, TensorInput, TensorLike } from './types.js';
@@ -48,13 +49,17 @@ function named(error: unknown, who: string, name: string, shape: readonly number
 export class BatchNormalization {
   private _gamma: Float32Array;
   private _beta: Float32Array;
-  private readonly _momentum: number;
+  private readonly _momentum: number | null;
   private readonly _eps: number;
   private readonly _axis: Axis | undefined;
   private readonly _activation: Activation | null;
   private readonly _unbiased: boolean;
   private _runningMean: Float32Array | null;
   private _runningVar: Float32Array | null;
+  // The training forwards so far (PyTorch's num_batches_tracked); null: no running statistics.
+  private _count: number | null;
+  // Without running statistics: where the engines write the running update the layer discards.
+  private scratch: [Float32Array, Float32Array] | null = null;
   private _dgamma: Float32Array | null = null;
   private _dbeta: Float32Array | null = null;
   // Shape and geometry of the most recent training forward: what backward differentiates.
@@ -80,7 +85,7 @@ export class BatchNormalization {
   constructor(
     gamma: Float32Array | ArrayLike<number>,
     beta: Float32Array | ArrayLike<number>,
-    momentum = 0.9,
+    momentum: number | null = 0.9,
     runningMean: Float32Array | ArrayLike<number> | null = null,
     runningVar: Float32Array | ArrayLike<number> | null = null,
     options: BatchNormalizationOptions = {},
@@ -90,7 +95,7 @@ export class BatchNormalization {
     const b = float32Param(beta, 'beta', who);
     if (g.length === 0) throw new RangeError(`${who}: gamma must have at least one element; got length 0`);
     checkLength(b, g.length, 'beta', who, 'the length of gamma');
-    checkMomentum(momentum, who);
+    const m = checkMomentum(momentum, who);
     const rm = runningMean == null ? null : Float32Array.from(float32Param(runningMean, 'runningMean', who));
     const rv = runningVar == null ? null : Float32Array.from(float32Param(runningVar, 'runningVar', who));
     if (rm) checkLength(rm, g.length, 'runningMean', who, 'the length of gamma');
@@ -99,16 +104,20 @@ export class BatchNormalization {
       throw new TypeError(`${who}: runningMean and runningVar must be given together; got ${rm ? 'runningMean only' : 'runningVar only'}`);
     }
     const o = layerOptions(options, who);
+    if (!o.track && (rm || o.count !== undefined)) {
+      throw new TypeError(`${who}: ${rm ? 'runningMean and runningVar' : 'options.numBatchesTracked'} must be left out when options.trackRunningStats is false; got ${rm ? 'arrays' : o.count}`);
+    }
     this.engine = createEngine(o.backend ?? currentDefaultBackend() ?? 'wasm', g.length);
     this._gamma = g;
     this._beta = b;
-    this._momentum = momentum;
+    this._momentum = m;
     this._eps = o.eps;
     this._axis = o.axis;
     this._activation = o.activation;
     this._unbiased = o.unbiased;
     this._runningMean = rm;
     this._runningVar = rv;
+    this._count = o.track ? o.count ?? 0 : null;
   }
 
   /** A layer from a PyTorch BatchNorm's state_dict fields; per channel (axis 1) and unbiased running variance unless options say otherwise. */
@@ -116,8 +125,17 @@ export class BatchNormalization {
     const who = 'BatchNormalization.fromPyTorch';
     const a = fromPyTorchArgs(sd, who);
     // Options left undefined keep these defaults (an explicit undefined is no choice).
+    return new BatchNormalization(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar, {
+      axis: 1, runningVarUnbiased: true, eps: a.eps, trackRunningStats: a.trackRunningStats, numBatchesTracked: a.numBatchesTracked,
+      ...definedOptions(options, who),
+    });
+  }
+
+  static fromKeras(weights: KerasWeights, config: KerasConfig = {}, options: BatchNormalizationOptions = {}): BatchNormalization {
+    const who = 'BatchNormalization.fromKeras';
+    const a = fromKerasArgs(weights, config, who);
     return new BatchNormalization(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar,
-      { axis: 1, runningVarUnbiased: true, eps: a.eps, ...definedOptions(options, who) });
+      { axis: a.axis, eps: a.eps, ...definedOptions(options, who) });
   }
 
   /** A layer from state(); options may choose the backend. */
@@ -125,7 +143,8 @@ export class BatchNormalization {
     const who = 'BatchNormalization.fromState';
     const s = checkState(state, who);
     return new BatchNormalization(s.gamma, s.beta, s.momentum, s.runningMean, s.runningVar, {
-      eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased, ...definedOptions(options, who, ['backend']),
+      eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased,
+      trackRunningStats: s.trackRunningStats, numBatchesTracked: s.numBatchesTracked ?? undefined, ...definedOptions(options, who, ['backend']),
     });
   }
 
@@ -150,7 +169,7 @@ export class BatchNormalization {
     this.version++;
     return array;
   }
-  get momentum(): number {
+  get momentum(): number | null {
     return this._momentum;
   }
   get eps(): number {
@@ -165,6 +184,12 @@ export class BatchNormalization {
   }
   get runningVarUnbiased(): boolean {
     return this._unbiased;
+  }
+  get trackRunningStats(): boolean {
+    return this._count !== null;
+  }
+  get numBatchesTracked(): number | null {
+    return this._count;
   }
   /** null until the first forward when not given to the constructor. */
   get runningMean(): Float32Array | null {
@@ -209,11 +234,18 @@ export class BatchNormalization {
     if (cached && cached.version === this.version && cached.gamma === this._gamma && cached.beta === this._beta) return cached;
     // The book starts the running statistics at zeros on the first forward; the layer takes
     // these arrays as its own when that forward commits (finish), so a failed one leaves null.
+    // Without running statistics the engines update scratch arrays instead (momentum 0: they
+    // take the batch's and nothing accumulates), and nothing reads them. With momentum null,
+    // PyTorch's cumulative average: the batch that makes the count n weighs 1/n.
     const D = this._gamma.length;
+    const n = this._count;
+    // Both running statistics are null or neither: arrays are made only for null ones.
+    const spare = this._runningMean ? null : n === null ? (this.scratch ??= [new Float32Array(D), new Float32Array(D)]) : [new Float32Array(D), new Float32Array(D)];
     this.paramsCache = {
       gamma: this._gamma, beta: this._beta,
-      runningMean: this._runningMean ?? new Float32Array(D), runningVar: this._runningVar ?? new Float32Array(D),
-      momentum: this._momentum, eps: this._eps, activation: activationCode(this._activation), unbiased: this._unbiased,
+      runningMean: this._runningMean ?? spare![0], runningVar: this._runningVar ?? spare![1],
+      momentum: n === null ? 0 : this._momentum ?? 1 - 1 / (n + 1),
+      eps: this._eps, activation: activationCode(this._activation), unbiased: this._unbiased,
       version: this.version,
     };
     return this.paramsCache;
@@ -299,18 +331,23 @@ export class BatchNormalization {
     const target = out != null ? readTarget(out, shape, t.count, 'x', who) : null;
     const p = this.params();
     const wrap = (data: Float32Array) => (out ?? { data, shape }) as T;
+    // Without running statistics an inference forward is a training one (PyTorch's too).
+    const batchStats = trainFlg || this._count === null;
     let op: Operation;
     try {
-      op = trainFlg ? engine.trainForward(t, g, p, target) : engine.inferForward(t, g, p, target);
+      op = batchStats ? engine.trainForward(t, g, p, target) : engine.inferForward(t, g, p, target);
     } catch (error) {
       throw named(error, who, 'x', shape);
     }
-    if (!trainFlg) return { op, target, done: (data) => this.adoptRunning(p, wrap(data)) };
+    if (!batchStats) return { op, target, done: (data) => this.adoptRunning(p, wrap(data)) };
     return {
       op,
       target,
       done: (data) => {
-        this.version++; // the running statistics moved
+        if (this._count !== null) {
+          this.version++; // the running statistics moved
+          this._count++;
+        }
         this.trainShape = shape;
         this.trainGeometry = g;
         return this.adoptRunning(p, wrap(data));
@@ -320,8 +357,10 @@ export class BatchNormalization {
 
   // The running statistics' arrays a first forward started from zeros become the layer's.
   private adoptRunning<R>(p: LayerParams, result: R): R {
-    this._runningMean ??= p.runningMean;
-    this._runningVar ??= p.runningVar;
+    if (this._count !== null) {
+      this._runningMean ??= p.runningMean;
+      this._runningVar ??= p.runningVar;
+    }
     return result;
   }
 
@@ -359,6 +398,10 @@ export class BatchNormalization {
   /** PyTorch's state_dict fields (copies) with its momentum convention (1 - ours). */
   toPyTorch(): PyTorchExport {
     return toPyTorchFields(this);
+  }
+
+  toKeras(): KerasExport {
+    return toKerasFields(this, 'BatchNormalization.toKeras');
   }
 
   /** A plain JSON-serialisable snapshot; BatchNormalization.fromState restores it exactly. */

@@ -69,9 +69,29 @@ export interface KerasConfig {
  */
 export interface KerasExport {
   /** @example `{ gamma, beta, moving_mean, moving_variance }` */
-  weights: { gamma: Float32Array; beta: Float32Array; moving_mean: Float32Array; moving_variance: Float32Array };
+  weights: {
+    /** The layer's gamma. */
+    gamma: Float32Array;
+    /** The layer's beta. */
+    beta: Float32Array;
+    /** Its running mean (zeros before the first forward). */
+    moving_mean: Float32Array;
+    /** Its running variance (zeros before the first forward, the book's start). */
+    moving_variance: Float32Array;
+  };
   /** @example `{ axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true }` */
-  config: { axis: number; momentum: number; epsilon: number; center: true; scale: true };
+  config: {
+    /** The layer's axis; -1 for the book's statistics (Keras' axis -1 on [N, D]). */
+    axis: number;
+    /** The weight of the old value, as ours. */
+    momentum: number;
+    /** The layer's eps. */
+    epsilon: number;
+    /** Always true: the weights have a beta. */
+    center: true;
+    /** Always true: the weights have a gamma. */
+    scale: true;
+  };
 }
 
 const WEIGHTS = ['gamma', 'beta', 'moving_mean', 'moving_variance'];

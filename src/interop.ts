@@ -141,8 +141,8 @@ export interface PyTorchBatchNorm {
  *
  * @example
  * ```ts
- * const { momentum, eps, ...stateDict } = bn.toPyTorch();
- * const json = JSON.stringify(Object.fromEntries(Object.entries(stateDict).map(([k, v]) => [k, typeof v === 'number' ? v : Array.from(v)])));
+ * const { momentum, eps, ...fields } = bn.toPyTorch();
+ * console.log(fields.num_batches_tracked, Array.from(fields.running_var ?? []));
  * ```
  */
 export interface PyTorchExport {

@@ -4,27 +4,87 @@ import { ACTIVATIONS, type Activation } from './activation.js';
 import type { Axis, BackendName } from './types.js';
 import { checkBoolean, describe } from './validate.js';
 
+/**
+ * The constructor's options (the last argument of `new BatchNormalization`, and of
+ * `fromPyTorch` and `fromKeras`). A key left undefined keeps its default; an unknown key is a
+ * RangeError.
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { axis: 1, eps: 1e-5, activation: 'relu' });
+ * ```
+ */
 export interface BatchNormalizationOptions {
-  /** Added to the variance inside the square root. Default 1e-6 (the book's 10e-7). */
+  /**
+   * Added to the variance inside the square root. Default 1e-6 (the book's 10e-7).
+   *
+   * @example
+   * ```ts
+   * { eps: 1e-5 } // PyTorch's
+   * ```
+   */
   eps?: number;
-  /** Default: the backend init() chose. */
+  /**
+   * Default: the backend init() chose.
+   *
+   * @example
+   * ```ts
+   * { backend: 'js' } // the TypeScript kernels, no init() needed
+   * ```
+   */
   backend?: BackendName;
   /**
    * The axis whose entries keep their own statistics (Keras' convention). Default: the
    * book's, every axis but 0 ([N, C, H, W] read as [N, C*H*W]). 1: per channel, channels
    * first (PyTorch, ONNX). -1 or the last index: per channel, channels last ([N, H, W, C]).
+   *
+   * @example
+   * ```ts
+   * { axis: 1 }  // x is [N, C, H, W], statistics per C
+   * { axis: -1 } // x is [N, H, W, C]
+   * ```
    */
   axis?: Axis | null;
-  /** A fused activation after the affine transform (forward and backward): 'relu', or 'relu6' (min(max(y, 0), 6)). */
+  /**
+   * A fused activation after the affine transform (forward and backward): 'relu', or 'relu6' (min(max(y, 0), 6)).
+   *
+   * @example
+   * ```ts
+   * { activation: 'relu6' }
+   * ```
+   */
   activation?: Activation | null;
-  /** Feed the running variance with the unbiased batch variance, as PyTorch does. Default false. */
+  /**
+   * Feed the running variance with the unbiased batch variance, as PyTorch does. Default false.
+   *
+   * @example
+   * ```ts
+   * { runningVarUnbiased: true }
+   * ```
+   */
   runningVarUnbiased?: boolean;
   /**
    * false: no running statistics (PyTorch's track_running_stats=False): every forward, in
-   * training and in inference, normalises with the batch's own statistics. Default true.
+   * training and in inference, normalises with the batch's own statistics, and backward
+   * differentiates the last forward of either mode. runningMean, runningVar and
+   * numBatchesTracked are then null; foldInto and toKeras refuse. Default true.
+   *
+   * @example
+   * ```ts
+   * { trackRunningStats: false } // e.g. pix2pix's generator: batch statistics at inference
+   * ```
    */
   trackRunningStats?: boolean;
-  /** The training forwards counted so far (PyTorch's num_batches_tracked). Default 0. */
+  /**
+   * The training forwards counted so far (PyTorch's num_batches_tracked), an integer >= 0.
+   * With momentum null the next training forward weighs its batch 1 / (numBatchesTracked + 1).
+   * Default 0.
+   *
+   * @example
+   * ```ts
+   * new BatchNormalization(gamma, beta, null, mean, variance, { numBatchesTracked: 100 });
+   * ```
+   */
   numBatchesTracked?: number;
 }
 

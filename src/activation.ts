@@ -21,7 +21,15 @@ export const ACTIVATIONS = [
   { name: 'relu6', code: 2, label: 'ReLU6', apply: (y: number) => (y > 0 || y !== y ? Math.min(y, 6) : 0), passes: (y: number) => y > 0 && y < 6 },
 ] as const satisfies readonly ActivationDef[];
 
-/** The activations options.activation accepts. */
+/**
+ * The activations options.activation accepts: 'relu' (max(0, y)) and 'relu6' (min(max(y, 0), 6)).
+ *
+ * @useDeclaredType
+ * @example
+ * ```ts
+ * const activation: Activation = 'relu';
+ * ```
+ */
 export type Activation = NonNullable<(typeof ACTIVATIONS)[number]['name']>;
 
 /** The code the kernels take for an activation (null: none). */

@@ -8,25 +8,114 @@ import type { TensorLike } from './types.js';
 import { readTensor } from './intake.js';
 import { arrayLength, describe, formatShape, toFloat32 } from './validate.js';
 
+/**
+ * What foldInto reads of a layer: a BatchNormalization is one.
+ *
+ * @example
+ * ```ts
+ * const layer: FoldableLayer = { gamma, beta, runningMean, runningVar, eps: 1e-5, activation: null };
+ * ```
+ */
 export interface FoldableLayer {
+  /**
+   * The scale.
+   *
+   * @example `Float32Array [1, 2]`
+   */
   readonly gamma: Float32Array;
+  /**
+   * The shift.
+   *
+   * @example `Float32Array [0, 0.5]`
+   */
   readonly beta: Float32Array;
+  /**
+   * null: zeros (the book's start).
+   *
+   * @example `Float32Array [0, 1]`
+   */
   readonly runningMean: Float32Array | null;
+  /**
+   * null: zeros (the book's start).
+   *
+   * @example `Float32Array [1, 4]`
+   */
   readonly runningVar: Float32Array | null;
+  /**
+   * Added to the variance.
+   *
+   * @example `1e-5`
+   */
   readonly eps: number;
+  /**
+   * Must be null: no linear layer can absorb an activation.
+   *
+   * @example `null`
+   */
   readonly activation: Activation | null;
+  /**
+   * Must not be false: batch statistics cannot be folded.
+   *
+   * @example `true`
+   */
+  readonly trackRunningStats?: boolean;
 }
 
+/**
+ * The folded linear layer: y = x @ weights + bias gives the layer's inference output.
+ *
+ * @example
+ * ```ts
+ * const { weights, bias }: Folded = bn.foldInto(W, b);
+ * ```
+ */
 export interface Folded {
-  weights: { data: Float32Array; shape: readonly number[] };
+  /**
+   * The weights scaled per output: a copy, of the input's shape.
+   *
+   * @example `{ data: Float32Array [...], shape: [784, 100] }`
+   */
+  weights: {
+    /** The elements, row-major. */
+    data: Float32Array;
+    /** The input weights' shape. */
+    shape: readonly number[];
+  };
+  /**
+   * The new bias, one per output.
+   *
+   * @example `Float32Array [0.1, -0.3]`
+   */
   bias: Float32Array;
 }
 
+/**
+ * Folds a layer's inference transform into the linear layer before it:
+ * `BN(x @ W + b) = x @ (W * a) + (b * a + shift)`, with `a = gamma / sqrt(runningVar + eps)`
+ * and `shift = beta - runningMean * a` per output, computed in f64.
+ *
+ * @param layer - The batch normalisation (its running statistics, gamma, beta, eps).
+ * @param weights - `[in, out]` (an affine `x @ W + b`, the book's Affine) or `[outC, inC, kh, kw]`
+ *   (a convolution).
+ * @param bias - The linear layer's bias, one per output, or none (zeros).
+ * @returns New weights (a copy) and bias.
+ * @throws TypeError when the layer fuses an activation or keeps no running statistics, or
+ *   weights is no tensor.
+ * @throws RangeError when the weights' output count is not the layer's, or bias's length.
+ *
+ * @example
+ * ```ts
+ * const folded = foldInto(bn, { data: W, shape: [784, 100] }, b);
+ * ```
+ */
 export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
   const who = 'foldInto';
   if (layer.activation !== null) {
     const { label } = ACTIVATIONS[activationCode(layer.activation)];
     throw new TypeError(`${who}: the layer fuses ${label} (activation '${layer.activation}'), which no linear layer can absorb; expected activation null`);
+  }
+  if (layer.trackRunningStats === false) {
+    throw new TypeError(`${who}: the layer keeps no running statistics (trackRunningStats false): it normalises every batch with the batch's own, which no linear layer can absorb; expected a layer with trackRunningStats true`);
   }
   const w = readTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
   const C = layer.gamma.length;

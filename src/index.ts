@@ -11,4 +11,5 @@ export type { Folded, FoldableLayer } from './fold.js';
 export type { Activation } from './activation.js';
 export type { Axis, BackendName, TensorInput, TensorLike } from './types.js';
 export type { BatchNormState, PyTorchBatchNorm, PyTorchExport } from './interop.js';
+export type { KerasConfig, KerasExport, KerasWeights } from './interop-keras.js';
 export type { CompiledWasmModule, WasmSource } from './wasm/wasm-source.js';

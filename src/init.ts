@@ -8,29 +8,101 @@ import { createRuntime, type WasmRuntime } from './wasm/runtime.js';
 
 export type { BackendName };
 
+/**
+ * The options of `init()`.
+ *
+ * @example
+ * ```ts
+ * await init({ backend: 'wasm', wasm: new URL('batchnorm.wasm', import.meta.url), threads: 'auto' });
+ * ```
+ */
 export interface InitOptions {
-  /** 'js' skips Wasm; 'wasm' (the default) loads it and falls back to 'js' where Wasm SIMD is missing. */
+  /**
+   * 'js' skips Wasm; 'wasm' (the default) loads it and falls back to 'js' where Wasm SIMD is missing.
+   *
+   * @example
+   * ```ts
+   * await init({ backend: 'js' });
+   * ```
+   */
   backend?: BackendName;
-  /** Overrides the Wasm shipped in the package: a URL (fetched), bytes, or a compiled module. */
+  /**
+   * Overrides the Wasm shipped in the package: a URL (fetched), bytes, or a compiled module.
+   *
+   * @example
+   * ```ts
+   * await init({ wasm: '/assets/batchnorm.wasm' });
+   * ```
+   */
   wasm?: WasmSource;
   /**
    * Worker threads over one shared memory (opt-in): a count including the calling thread,
    * or 'auto' for the hardware's. Needs Node, or a cross-origin isolated page (COOP/COEP);
    * elsewhere it warns once and runs single-threaded.
+   *
+   * @example
+   * ```ts
+   * await init({ threads: 4 });
+   * ```
    */
   threads?: number | 'auto';
 }
 
+/**
+ * The options of `initSync()`: those of `init()` but threads, and no URL.
+ *
+ * @example
+ * ```ts
+ * initSync({ wasm: readFileSync(require.resolve('batchnorm-wasm/batchnorm.wasm')) });
+ * ```
+ */
 export interface InitOptionsSync extends Omit<InitOptions, 'threads'> {
+  /**
+   * Bytes or a compiled module instead of the package's own.
+   *
+   * @example
+   * ```ts
+   * initSync({ wasm: bytes });
+   * ```
+   */
   wasm?: Exclude<WasmSource, string | URL>;
 }
 
+/**
+ * What `init()` and `initSync()` report.
+ *
+ * @example
+ * ```ts
+ * const { backend, simd, threads } = await init({ threads: 'auto' });
+ * ```
+ */
 export interface InitInfo {
-  /** The backend new layers use by default. */
+  /**
+   * The backend new layers use by default.
+   *
+   * @example
+   * ```ts
+   * if ((await init()).backend === 'js') console.warn('no Wasm SIMD here');
+   * ```
+   */
   backend: BackendName;
-  /** Whether this platform validates Wasm SIMD. */
+  /**
+   * Whether this platform validates Wasm SIMD.
+   *
+   * @example
+   * ```ts
+   * console.log((await init()).simd);
+   * ```
+   */
   simd: boolean;
-  /** With options.threads: the threads the kernels use, the calling one included. */
+  /**
+   * With options.threads: the threads the kernels use, the calling one included.
+   *
+   * @example
+   * ```ts
+   * console.log((await init({ threads: 'auto' })).threads);
+   * ```
+   */
   threads?: number;
 }
 
@@ -83,8 +155,19 @@ function wasmMissing(simd = false): InitInfo {
 
 /**
  * Loads and instantiates the Wasm kernels once. Repeated and concurrent calls share one
- * promise; where WebAssembly or Wasm SIMD is missing it resolves with backend 'js'.
+ * promise; where WebAssembly or Wasm SIMD is missing, or compiling is refused (a
+ * Content-Security-Policy without 'wasm-unsafe-eval'), it resolves with backend 'js'.
  * The first successful load wins: a later `wasm` option is ignored.
+ *
+ * @param options - backend, wasm, threads.
+ * @returns A promise of the backend chosen, whether SIMD exists, and the thread count.
+ * @throws TypeError, RangeError for bad options (thrown at once); the promise rejects when a
+ *   given `wasm` source cannot be fetched or compiled (a later call may retry).
+ *
+ * @example
+ * ```ts
+ * const { backend } = await init();
+ * ```
  */
 export function init(options?: InitOptions): Promise<InitInfo> {
   const opts = checkOptions(options, 'init');
@@ -151,12 +234,34 @@ function initThreads(opts: CheckedOptions): Promise<InitInfo> {
   return threadsPromise;
 }
 
-/** Ends the worker threads of init({ threads }) now; a later threaded call starts them again. */
+/**
+ * Ends the worker threads of init({ threads }) now; a later threaded call starts them again.
+ * A call in flight on them is rejected.
+ *
+ * @example
+ * ```ts
+ * await init({ threads: 2 });
+ * shutdown();
+ * ```
+ */
 export function shutdown(): void {
   runtime?.threads?.shutdown();
 }
 
-/** init() done synchronously (Node, or any platform that compiles small modules synchronously). */
+/**
+ * init() done synchronously (Node, or any platform that compiles small modules synchronously).
+ *
+ * @param options - backend, wasm (bytes or a module, not a URL); no threads.
+ * @returns The backend chosen and whether SIMD exists.
+ * @throws TypeError, RangeError for bad options (a URL, threads); what WebAssembly throws for
+ *   bytes that do not compile.
+ *
+ * @example
+ * ```ts
+ * const { initSync, BatchNormalization } = require('batchnorm-wasm');
+ * initSync();
+ * ```
+ */
 export function initSync(options?: InitOptionsSync): InitInfo {
   const opts = checkOptions(options, 'initSync');
   if (typeof opts.wasm === 'string' || opts.wasm instanceof URL) {
@@ -197,7 +302,21 @@ export function currentRuntime(): WasmRuntime | null {
   return runtime;
 }
 
-/** The shared Wasm memory's size and the bytes held by live layers, or null before the Wasm loads. */
-export function wasmMemoryInfo(): { byteLength: number; bytesInUse: number } | null {
+/**
+ * The shared Wasm memory's size and the bytes held by live layers and tensors.
+ *
+ * @returns The two sizes, or null before the Wasm loads.
+ *
+ * @example
+ * ```ts
+ * console.log(wasmMemoryInfo()?.bytesInUse);
+ * ```
+ */
+export function wasmMemoryInfo(): {
+  /** The memory's size in bytes. */
+  byteLength: number;
+  /** The bytes allocated by live layers and tensors. */
+  bytesInUse: number;
+} | null {
   return runtime ? { byteLength: runtime.heap.byteLength, bytesInUse: runtime.heap.bytesInUse } : null;
 }

@@ -4,21 +4,88 @@ import { ACTIVATIONS, type Activation } from './activation.js';
 import type { Axis, BackendName } from './types.js';
 import { checkBoolean, describe } from './validate.js';
 
+/**
+ * The constructor's options (the last argument of `new BatchNormalization`, and of
+ * `fromPyTorch` and `fromKeras`). A key left undefined keeps its default; an unknown key is a
+ * RangeError.
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { axis: 1, eps: 1e-5, activation: 'relu' });
+ * ```
+ */
 export interface BatchNormalizationOptions {
-  /** Added to the variance inside the square root. Default 1e-6 (the book's 10e-7). */
+  /**
+   * Added to the variance inside the square root. Default 1e-6 (the book's 10e-7).
+   *
+   * @example
+   * ```ts
+   * { eps: 1e-5 } // PyTorch's
+   * ```
+   */
   eps?: number;
-  /** Default: the backend init() chose. */
+  /**
+   * Default: the backend init() chose.
+   *
+   * @example
+   * ```ts
+   * { backend: 'js' } // the TypeScript kernels, no init() needed
+   * ```
+   */
   backend?: BackendName;
   /**
    * The axis whose entries keep their own statistics (Keras' convention). Default: the
    * book's, every axis but 0 ([N, C, H, W] read as [N, C*H*W]). 1: per channel, channels
    * first (PyTorch, ONNX). -1 or the last index: per channel, channels last ([N, H, W, C]).
+   *
+   * @example
+   * ```ts
+   * { axis: 1 }  // x is [N, C, H, W], statistics per C
+   * { axis: -1 } // x is [N, H, W, C]
+   * ```
    */
   axis?: Axis | null;
-  /** A fused activation after the affine transform (forward and backward): 'relu', or 'relu6' (min(max(y, 0), 6)). */
+  /**
+   * A fused activation after the affine transform (forward and backward): 'relu', or 'relu6' (min(max(y, 0), 6)).
+   *
+   * @example
+   * ```ts
+   * { activation: 'relu6' }
+   * ```
+   */
   activation?: Activation | null;
-  /** Feed the running variance with the unbiased batch variance, as PyTorch does. Default false. */
+  /**
+   * Feed the running variance with the unbiased batch variance, as PyTorch does. Default false.
+   *
+   * @example
+   * ```ts
+   * { runningVarUnbiased: true }
+   * ```
+   */
   runningVarUnbiased?: boolean;
+  /**
+   * false: no running statistics (PyTorch's track_running_stats=False): every forward, in
+   * training and in inference, normalises with the batch's own statistics, and backward
+   * differentiates the last forward of either mode. runningMean, runningVar and
+   * numBatchesTracked are then null; foldInto and toKeras refuse. Default true.
+   *
+   * @example
+   * ```ts
+   * { trackRunningStats: false } // e.g. pix2pix's generator: batch statistics at inference
+   * ```
+   */
+  trackRunningStats?: boolean;
+  /**
+   * The training forwards counted so far (PyTorch's num_batches_tracked), an integer >= 0.
+   * With momentum null the next training forward weighs its batch 1 / (numBatchesTracked + 1).
+   * Default 0.
+   *
+   * @example
+   * ```ts
+   * new BatchNormalization(gamma, beta, null, mean, variance, { numBatchesTracked: 100 });
+   * ```
+   */
+  numBatchesTracked?: number;
 }
 
 /** The options as the layer keeps them. */
@@ -28,12 +95,14 @@ export interface LayerOptions {
   axis: Axis | undefined;
   activation: Activation | null;
   unbiased: boolean;
+  track: boolean;
+  count: number | undefined;
 }
 
 export const DEFAULT_EPS = 1e-6;
 
 /** The keys the constructor's options take. */
-export const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased'] as const;
+export const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased', 'trackRunningStats', 'numBatchesTracked'] as const;
 
 // Other frameworks' names for the same options.
 const ALIASES: Record<string, string> = { epsilon: 'eps', variance_epsilon: 'eps', unbiased: 'runningVarUnbiased' };
@@ -88,11 +157,22 @@ export function definedOptions<T extends object>(options: T, who: string, known:
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export function checkMomentum(momentum: unknown, who: string): number {
-  if (typeof momentum !== 'number') throw new TypeError(`${who}: momentum must be a number in [0, 1]; got ${describe(momentum)}`);
+/** A momentum (the weight of the old value), or null: the cumulative average. */
+export function checkMomentum(momentum: unknown, who: string): number | null {
+  if (momentum === null) return null;
+  if (typeof momentum !== 'number') throw new TypeError(`${who}: momentum must be a number in [0, 1] or null (the cumulative average); got ${describe(momentum)}`);
   if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`${who}: momentum must be a finite number in [0, 1]; got ${momentum}`);
   return momentum;
 }
+
+/** A number that passes ok, else a TypeError (not a number) or a RangeError naming it, what it must be and what came. */
+export function checkNumber(value: unknown, name: string, who: string, ok: (v: number) => boolean, expected: string): number {
+  if (typeof value === 'number' && ok(value)) return value;
+  throw new (typeof value === 'number' ? RangeError : TypeError)(`${who}: ${name} must be ${expected}; got ${describe(value)}`);
+}
+
+/** A count of training forwards: an integer >= 0. */
+export const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
 
 export function checkEps(eps: unknown, who: string): number {
   if (typeof eps !== 'number') throw new TypeError(`${who}: options.eps must be a number > 0; got ${describe(eps)}`);
@@ -127,12 +207,14 @@ export function layerOptions(options: unknown, who: string): LayerOptions {
   }
   checkKeys(options, OPTION_KEYS, who);
   // Each option read once.
-  const { eps, axis, activation, runningVarUnbiased, backend } = options as BatchNormalizationOptions;
+  const { eps, axis, activation, runningVarUnbiased, backend, trackRunningStats, numBatchesTracked } = options as BatchNormalizationOptions;
   return {
     eps: eps === undefined ? DEFAULT_EPS : checkEps(eps, who),
     axis: checkAxis(axis, who),
     activation: checkActivation(activation, who),
     unbiased: runningVarUnbiased === undefined ? false : checkBoolean(runningVarUnbiased, 'options.runningVarUnbiased', who),
     backend: checkBackend(backend, who),
+    track: trackRunningStats === undefined ? true : checkBoolean(trackRunningStats, 'options.trackRunningStats', who),
+    count: numBatchesTracked === undefined ? undefined : checkNumber(numBatchesTracked, 'options.numBatchesTracked', who, isCount, 'an integer >= 0'),
   };
 }

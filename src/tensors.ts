@@ -5,7 +5,21 @@ import { WasmTensor } from './wasm/tensor.js';
 
 export { WasmTensor };
 
-/** A tensor whose data lives in Wasm memory (needs the Wasm backend: `await init()` first). */
+/**
+ * A tensor whose data lives in Wasm memory (needs the Wasm backend: `await init()` first).
+ *
+ * @param shape - Positive integers.
+ * @returns A new WasmTensor; its data is not cleared (reused memory may hold old values): set it before use.
+ * @throws TypeError when shape is no array; Error before init().
+ * @throws RangeError when a dimension is not a positive integer, or the tensor would not fit
+ *   Wasm memory.
+ *
+ * @example
+ * ```ts
+ * await init();
+ * const x = allocTensor([1024, 4096]);
+ * ```
+ */
 export function allocTensor(shape: readonly number[]): WasmTensor {
   const who = 'allocTensor';
   if (!Array.isArray(shape)) throw new TypeError(`${who}: shape must be an array of positive integers; got ${describe(shape)}`);

@@ -1,9 +1,24 @@
 // The types the layer, the backends and the thread runtime share. A leaf: it imports nothing,
 // so that every other module can depend on it without forming a cycle.
 
+/**
+ * The two backends: 'wasm' (the SIMD kernels) and 'js' (the TypeScript fallback).
+ *
+ * @example
+ * ```ts
+ * const backend: BackendName = (await init()).backend;
+ * ```
+ */
 export type BackendName = 'wasm' | 'js';
 
-/** The axis option: 1 channels first; -1, 2 or 3 channels last; undefined the book's per-feature statistics. */
+/**
+ * The axis option: 1 channels first; -1, 2 or 3 channels last; undefined the book's per-feature statistics.
+ *
+ * @example
+ * ```ts
+ * const axis: Axis = 1; // [N, C, H, W], as PyTorch and ONNX
+ * ```
+ */
 export type Axis = 1 | -1 | 2 | 3;
 
 /** A row-major [N, C, S] view with statistics per C; count = N*C*S elements (see geometry.ts). */
@@ -31,17 +46,47 @@ export interface LayerParams {
   readonly version: number;
 }
 
-/** A tensor as the API takes it: flat row-major data and its shape. */
+/**
+ * A tensor as the API takes it: flat row-major data and its shape.
+ *
+ * @example
+ * ```ts
+ * const x: TensorLike = { data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [2, 3] };
+ * ```
+ */
 export interface TensorLike {
+  /**
+   * The elements, row-major: a Float32Array (used as it is) or any array-like of numbers.
+   *
+   * @example `new Float32Array([1, 2, 3, 4, 5, 6])`
+   */
   readonly data: ArrayLike<number>;
+  /**
+   * The dimensions, their product the data's length.
+   *
+   * @example `[2, 3]`
+   */
   readonly shape: readonly number[];
 }
 
 /**
  * What forward and backward take (src/intake.ts reads it): { data, shape } (an ndarray view,
  * with its stride and offset, is one), or an onnxruntime Tensor, whose shape is `dims`.
+ *
+ * @example
+ * ```ts
+ * bn.forward({ data: [1, 2, 3, 4], shape: [2, 2] });
+ * bn.forward(new Tensor('float32', new Float32Array(4), [2, 2])); // onnxruntime-common's Tensor
+ * ```
  */
-export type TensorInput = TensorLike | { readonly data: ArrayLike<number>; readonly dims: readonly number[]; readonly type?: string };
+export type TensorInput = TensorLike | {
+  /** The elements, row-major. */
+  readonly data: ArrayLike<number>;
+  /** The dimensions (an onnxruntime Tensor's name for the shape). */
+  readonly dims: readonly number[];
+  /** The element type: 'float32' where given. */
+  readonly type?: string;
+};
 
 /** A tensor in Wasm memory, as the backends see one (src/wasm/tensor.ts). */
 export interface ResidentTensor {

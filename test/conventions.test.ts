@@ -71,7 +71,7 @@ describe.each(['wasm', 'js'] as const)('PyTorch conventions on %s', (backend) =>
     expect(back.momentum).toBe(0.1);
     expect(back.eps).toBe(1e-5);
     expect(Array.from(back.weight)).toEqual([2, 0.5]);
-    expect(Array.from(back.running_var)).toEqual([1, 2]);
+    expect(Array.from(back.running_var!)).toEqual([1, 2]);
     expect(BatchNormalization.fromPyTorch({ ...sd, momentum: 0.01 }, { backend }).momentum).toBe(0.99);
     expect(BatchNormalization.fromPyTorch({ ...sd, momentum: 0.3 }, { backend }).toPyTorch().momentum).toBe(0.3);
   });
@@ -85,8 +85,8 @@ describe.each(['wasm', 'js'] as const)('PyTorch conventions on %s', (backend) =>
     close(y, [y0(1), y0(2), y1(10), y1(20), y0(3), y0(4), y1(30), y1(40)]);
     const pt = bn.toPyTorch();
     // running = (1 - momentum) * running + momentum * batch, momentum 0.1.
-    close(pt.running_mean, [0.9 * 0 + 0.1 * 2.5, 0.9 * 1 + 0.1 * 25]);
-    close(pt.running_var, [0.9 * 1 + 0.1 * (5 / 3), 0.9 * 2 + 0.1 * (500 / 3)]);
+    close(pt.running_mean!, [0.9 * 0 + 0.1 * 2.5, 0.9 * 1 + 0.1 * 25]);
+    close(pt.running_var!, [0.9 * 1 + 0.1 * (5 / 3), 0.9 * 2 + 0.1 * (500 / 3)]);
   });
 
   it('runningVarUnbiased: false keeps the book and ONNX biased update', () => {
@@ -105,15 +105,14 @@ describe.each(['wasm', 'js'] as const)('PyTorch conventions on %s', (backend) =>
     ]);
   });
 
-  it('affine=False modules (no weight, bias) act as gamma 1, beta 0; momentum None is refused', () => {
+  it('affine=False modules (no weight, bias) act as gamma 1, beta 0; bad momenta are refused', () => {
     const bn = BatchNormalization.fromPyTorch({ running_mean: [0, 0], running_var: [1, 1] }, { backend });
     expect(Array.from(bn.gamma)).toEqual([1, 1]);
     expect(Array.from(bn.beta)).toEqual([0, 0]);
     expect(bn.momentum).toBe(0.9);
     expect(bn.eps).toBe(1e-5);
-    expect(() => BatchNormalization.fromPyTorch({ ...sd, momentum: null })).toThrow(/momentum null \(PyTorch's cumulative moving average\) is not supported/);
     expect(() => BatchNormalization.fromPyTorch({ ...sd, momentum: 2 })).toThrow(RangeError);
-    expect(() => BatchNormalization.fromPyTorch({ ...sd, momentum: '0.1' as never })).toThrow(/momentum must be a number in \[0, 1\] or null; got the string "0.1"/);
+    expect(() => BatchNormalization.fromPyTorch({ ...sd, momentum: '0.1' as never })).toThrow(/momentum must be a number in \[0, 1\] or null \(the cumulative average\); got the string "0.1"/);
     expect(() => BatchNormalization.fromPyTorch('weights' as never)).toThrow(TypeError);
   });
 });
@@ -137,7 +136,7 @@ describe.each(['wasm', 'js'] as const)('state() and fromState() on %s', (backend
     const s = new BatchNormalization([1], [0], 0.9, null, null, { backend }).state();
     expect(s.runningMean).toBeNull();
     expect(BatchNormalization.fromState(s, { backend }).runningMean).toBeNull();
-    expect(() => BatchNormalization.fromState({ ...s, format: 'other' } as never)).toThrow(/state\.format must be "batchnorm-wasm\/state@1"; got the string "other"/);
+    expect(() => BatchNormalization.fromState({ ...s, format: 'other' } as never)).toThrow(/state\.format must be "batchnorm-wasm\/state@2" \(or the older "batchnorm-wasm\/state@1"\); got the string "other"/);
     expect(() => BatchNormalization.fromState({ ...s, momentum: 3 })).toThrow(RangeError);
     expect(() => BatchNormalization.fromState({ ...s, gamma: 'x' as never })).toThrow(TypeError);
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerProject, linkFromRepo, pack, type Packed } from './helpers/packed.js';
 
 const consumer = `import { allocTensor, BatchNormalization, init, initSync, WasmTensor } from 'batchnorm-wasm';
-import type { BatchNormState, CompiledWasmModule, InitInfo, InitOptions, Tensor, TensorLike, WasmSource } from 'batchnorm-wasm';
+import type { BatchNormState, CompiledWasmModule, InitInfo, InitOptions, KerasExport, Tensor, TensorLike, WasmSource } from 'batchnorm-wasm';
 
 export async function main(bytes: Uint8Array, module: CompiledWasmModule): Promise<number> {
   const info: InitInfo = await init({ wasm: bytes, threads: 2 });
@@ -26,7 +26,12 @@ export async function main(bytes: Uint8Array, module: CompiledWasmModule): Promi
   const inPlace: WasmTensor = bn.forward(t, false, t);
   const state: BatchNormState = bn.state();
   const again = BatchNormalization.fromState(state);
-  const fromTorch = BatchNormalization.fromPyTorch({ weight: [1], bias: [0], running_mean: [0], running_var: [1] });
+  const fromTorch = BatchNormalization.fromPyTorch({ weight: [1], bias: [0], running_mean: [0], running_var: [1], num_batches_tracked: 3n, momentum: null });
+  const fromKeras = BatchNormalization.fromKeras({ gamma: [1], beta: [0], moving_mean: [0], moving_variance: [1] }, { axis: [3], name: 'bn' });
+  const keras: KerasExport = fromKeras.toKeras();
+  const counted: number | null = fromTorch.numBatchesTracked;
+  // @ts-expect-error: Keras always has a moving variance
+  BatchNormalization.fromKeras({ gamma: [1], beta: [0], moving_mean: [0] });
   const awaited: Tensor = await bn.forwardAsync(x, false);
   // @ts-expect-error: not a backend
   await init({ backend: 'gpu' });
@@ -35,7 +40,8 @@ export async function main(bytes: Uint8Array, module: CompiledWasmModule): Promi
   // @ts-expect-error: the data must be numbers
   bn.forward({ data: ['1'], shape: [1, 1] });
   return info.backend.length + sync.backend.length + (options.backend?.length ?? 0) + y.data[0] + dx.data[0] + inPlace.data[0]
-    + again.eps + fromTorch.eps + awaited.data[0] + bn.gamma[0] + (bn.runningMean?.[0] ?? 0);
+    + again.eps + fromTorch.eps + awaited.data[0] + bn.gamma[0] + (bn.runningMean?.[0] ?? 0) + keras.config.momentum + (counted ?? 0)
+    + (fromTorch.toPyTorch().num_batches_tracked ?? 0) + (bn.momentum ?? 0);
 }
 `;
 
@@ -149,7 +155,13 @@ function anysIn(p: ts.Program, entry: string, packageDir: string): string[] {
     }
     if (seen.has(t)) return;
     seen.add(t);
-    if (t.isUnionOrIntersection()) t.types.forEach((u, i) => visit(u, `${path}|${i}`));
+    // A union's members are entered one by one; its own properties (what they have in common,
+    // e.g. number | bigint's toLocaleString from the standard library) would add nothing else.
+    if (t.isUnionOrIntersection()) {
+      t.types.forEach((u, i) => visit(u, `${path}|${i}`));
+      t.aliasTypeArguments?.forEach((a) => visit(a, `${path}<>`));
+      return;
+    }
     if (t.flags & ts.TypeFlags.Object && (t as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference) {
       checker.getTypeArguments(t as ts.TypeReference).forEach((a) => visit(a, `${path}<>`));
     }

@@ -9,9 +9,36 @@ interface Holding {
 
 const registry = new FinalizationRegistry<Holding>((h) => h.heap.release(h.ptr));
 
+/**
+ * A tensor whose data lives in Wasm memory: given to forward and backward as input or out,
+ * nothing is copied. Made by {@link allocTensor}; freed by dispose() or when collected.
+ *
+ * @example
+ * ```ts
+ * const x = allocTensor([64, 256]);
+ * x.data.set(values);
+ * bn.forward(x, false, x); // in place, no copy
+ * x.dispose();
+ * ```
+ */
 export class WasmTensor {
+  /**
+   * The dimensions (frozen).
+   *
+   * @example
+   * ```ts
+   * const [N, D] = x.shape;
+   * ```
+   */
   readonly shape: readonly number[];
-  /** Elements: the product of the shape. */
+  /**
+   * Elements: the product of the shape.
+   *
+   * @example
+   * ```ts
+   * console.log(allocTensor([2, 3]).length); // 6
+   * ```
+   */
   readonly length: number;
   readonly #heap: WasmHeap;
   #ptr: number;
@@ -26,7 +53,18 @@ export class WasmTensor {
     registry.register(this, { heap, ptr: this.#ptr }, this);
   }
 
-  /** A Float32Array over the tensor's memory; always valid (re-derived after memory.grow). */
+  /**
+   * A Float32Array over the tensor's memory; always valid (re-derived after memory.grow), so
+   * read it again rather than keeping an old one.
+   *
+   * @returns The view.
+   * @throws TypeError once disposed.
+   *
+   * @example
+   * ```ts
+   * x.data.set(values);
+   * ```
+   */
   get data(): Float32Array {
     if (this.#ptr === 0) throw new TypeError('WasmTensor.data: the tensor was disposed');
     const buffer = this.#heap.memory.buffer;
@@ -36,11 +74,31 @@ export class WasmTensor {
     return this.#view;
   }
 
-  /** The byte offset in Wasm memory (0 once disposed). */
+  /**
+   * The byte offset in Wasm memory (0 once disposed).
+   *
+   * @returns The offset.
+   *
+   * @example
+   * ```ts
+   * console.log(x.ptr > 0);
+   * ```
+   */
   get ptr(): number {
     return this.#ptr;
   }
 
+  /**
+   * Whether dispose() was called.
+   *
+   * @returns true once disposed.
+   *
+   * @example
+   * ```ts
+   * x.dispose();
+   * console.log(x.disposed); // true
+   * ```
+   */
   get disposed(): boolean {
     return this.#ptr === 0;
   }
@@ -50,7 +108,14 @@ export class WasmTensor {
     return this.#heap === heap && this.#ptr !== 0;
   }
 
-  /** Frees the memory; later use of data throws. Idempotent. */
+  /**
+   * Frees the memory; later use of data throws. Idempotent.
+   *
+   * @example
+   * ```ts
+   * x.dispose();
+   * ```
+   */
   dispose(): void {
     if (this.#ptr === 0) return;
     registry.unregister(this);

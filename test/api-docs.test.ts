@@ -1,0 +1,83 @@
+// The API reference: typedoc (typedoc.json, what `npm run docs` runs) converts the public
+// surface, src/index.ts and what it reaches, with every validation on; any warning fails.
+// Then each public symbol's TSDoc is read from typedoc's model: every declaration and member
+// has an @example, every parameter its @param, every call that returns something its
+// @returns, and every call @throws unless it is listed below as one that throws nothing.
+import { Application, Comment, LogLevel, ReflectionKind, TSConfigReader, TypeDocReader, type DeclarationReflection, type ProjectReflection, type SignatureReflection } from 'typedoc';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// Calls that throw nothing whatever their input (a getter of a plain field, a no-op).
+const THROWS_NOTHING = new Set([
+  'shutdown', 'wasmMemoryInfo',
+  'BatchNormalization.gamma', 'BatchNormalization.beta', 'BatchNormalization.momentum', 'BatchNormalization.eps',
+  'BatchNormalization.axis', 'BatchNormalization.activation', 'BatchNormalization.runningVarUnbiased',
+  'BatchNormalization.trackRunningStats', 'BatchNormalization.numBatchesTracked', 'BatchNormalization.runningMean',
+  'BatchNormalization.runningVar', 'BatchNormalization.dgamma', 'BatchNormalization.dbeta', 'BatchNormalization.disposed',
+  'BatchNormalization.paramsChanged', 'BatchNormalization.state', 'BatchNormalization.toPyTorch',
+  'WasmTensor.ptr', 'WasmTensor.disposed', 'WasmTensor.dispose',
+]);
+
+let project: ProjectReflection;
+const messages: string[] = []; // warnings and errors
+
+beforeAll(async () => {
+  // Options from typedoc.json (and the tsconfig it names) only: not from process.argv.
+  const app = await Application.bootstrapWithPlugins({}, [new TypeDocReader(), new TSConfigReader()]);
+  const log = app.logger.log.bind(app.logger);
+  app.logger.log = (message, level) => {
+    if (level >= LogLevel.Warn) messages.push(message);
+    log(message, level);
+  };
+  const converted = await app.convert();
+  if (!converted) throw new Error(`typedoc converted nothing: ${messages.join('\n')}`);
+  project = converted;
+  app.validate(project);
+}, 60_000);
+
+const hasTag = (comment: Comment | undefined, tag: `@${string}`) => comment?.blockTags.some((t) => t.tag === tag) ?? false;
+const summary = (comment: Comment | undefined) => Comment.combineDisplayParts(comment?.summary ?? []).trim();
+
+function signaturesOf(r: DeclarationReflection): SignatureReflection[] {
+  return [...(r.signatures ?? []), ...(r.getSignature ? [r.getSignature] : []), ...(r.setSignature ? [r.setSignature] : [])];
+}
+
+// The public declarations: the project's children and their members, not the properties of
+// an inline object type (those need a summary, which typedoc's validation asks for).
+function publicDeclarations(): DeclarationReflection[] {
+  const top = project.children ?? [];
+  return [...top, ...top.flatMap((r) => (r.kindOf(ReflectionKind.ClassOrInterface) ? r.children ?? [] : []))];
+}
+
+describe('the API reference', () => {
+  it('builds without a warning, every validation on', () => {
+    expect(messages).toEqual([]);
+    const names = (project.children ?? []).map((r) => r.name);
+    for (const name of ['BatchNormalization', 'init', 'initSync', 'allocTensor', 'foldInto', 'KerasConfig', 'PyTorchBatchNorm', 'BatchNormState']) {
+      expect(names).toContain(name);
+    }
+  });
+
+  it('gives every public declaration and member an @example', () => {
+    const missing = publicDeclarations().filter((r) => !hasTag(r.comment, '@example') && !signaturesOf(r).some((s) => hasTag(s.comment, '@example')));
+    expect(missing.map((r) => r.getFriendlyFullName())).toEqual([]);
+    expect(publicDeclarations().length).toBeGreaterThan(100);
+  });
+
+  it('documents every parameter, every result and what each call throws', () => {
+    const problems: string[] = [];
+    for (const r of publicDeclarations()) {
+      const name = r.getFriendlyFullName();
+      for (const s of signaturesOf(r)) {
+        if (!summary(s.comment) && !summary(r.comment)) problems.push(`${name}: no summary`);
+        for (const p of s.parameters ?? []) if (!summary(p.comment)) problems.push(`${name}: no @param ${p.name}`);
+        const returns = s.kind !== ReflectionKind.ConstructorSignature && s.kind !== ReflectionKind.SetSignature
+          && s.type?.toString() !== 'void';
+        if (returns && !hasTag(s.comment, '@returns')) problems.push(`${name}: no @returns`);
+        if (s.kind !== ReflectionKind.SetSignature && THROWS_NOTHING.has(name) === hasTag(s.comment, '@throws')) {
+          problems.push(`${name}: ${THROWS_NOTHING.has(name) ? 'listed as throwing nothing, yet has @throws' : 'no @throws'}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});

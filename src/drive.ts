@@ -9,7 +9,7 @@ export function runSync(op: Operation, runner: StepRunner): Float32Array {
   try {
     while (!r.done) r = op.next(runner.run(r.value));
   } catch (error) {
-    op.return(undefined as never); // let the operation's finally blocks run
+    op.return?.(undefined as never); // let the operation's finally blocks run
     throw error;
   }
   return r.value;
@@ -21,7 +21,7 @@ export async function runAsync(op: Operation, runner: StepRunner): Promise<Float
   try {
     while (!r.done) r = op.next(await runner.runAsync(r.value));
   } catch (error) {
-    op.return(undefined as never);
+    op.return?.(undefined as never);
     throw error;
   }
   return r.value;

@@ -120,11 +120,19 @@ export interface Step {
 }
 
 /**
- * An operation of a backend: a generator that yields its row steps, is answered for each with
- * the number of shares (row blocks) the step ran in, and returns the result. The same
- * operation runs blocking or awaiting: that is how the caller drives it (src/drive.ts).
+ * An operation of a backend: an iterator (a generator, mostly) that yields its row steps, is
+ * answered for each with the number of shares (row blocks) the step ran in, and returns the
+ * result. The same operation runs blocking or awaiting: that is how the caller drives it
+ * (src/drive.ts).
  */
-export type Operation = Generator<Step, Float32Array, number>;
+export interface Operation {
+  next(shares?: number): IteratorResult<Step, Float32Array>;
+  /** Ends the operation early (a step failed), so that it can let go of what it holds. */
+  return?(value: never): unknown;
+}
+
+/** An operation written as a generator: each yield is answered with the shares its step ran in. */
+export type Steps = Generator<Step, Float32Array, number>;
 
 /** Runs steps: inline as one share, or split over threads. */
 export interface StepRunner {

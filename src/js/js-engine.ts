@@ -2,7 +2,7 @@
 // Its operations run whole when first stepped: they yield no row steps (no threads here).
 // A training forward allocates all it needs (y, a larger saved copy) before it writes any
 // state: after that nothing can fail, so the layer is never left half-updated.
-import type { Engine, Geometry, Input, LayerParams, Operation, Step, StepRunner, Target } from '../types.js';
+import type { Engine, Geometry, Input, LayerParams, Step, StepRunner, Steps, Target } from '../types.js';
 import * as k from './kernels.js';
 
 function noStep(step: Step): never {
@@ -49,7 +49,7 @@ export class JsEngine implements Engine {
     this.acc2 = new Float64Array(C);
   }
 
-  *trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
+  *trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Steps {
     const y = out ? out.data : new Float32Array(g.count);
     if (this.saved.length < g.count) this.saved = new Float32Array(g.count); // the old input is not needed once this succeeds
     // Nothing below can fail: the state is written from here on.
@@ -63,7 +63,7 @@ export class JsEngine implements Engine {
     return y;
   }
 
-  *inferForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
+  *inferForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Steps {
     if (this.foldedVersion !== p.version) {
       k.fold(g.C, p.gamma, p.runningVar, p.eps, this.scale);
       this.foldedVersion = p.version;
@@ -74,7 +74,7 @@ export class JsEngine implements Engine {
     return y;
   }
 
-  *backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: Float32Array, dbeta: Float32Array): Operation {
+  *backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: Float32Array, dbeta: Float32Array): Steps {
     if (this.savedCount !== g.count) throw new TypeError('BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
     const xs = this.saved.subarray(0, g.count);
     const dx = out ? out.data : new Float32Array(g.count);

@@ -10,9 +10,10 @@
 // and hands the new running statistics to the layer: a call that fails at any point leaves
 // the layer as it was, its last training input and statistics included.
 import type { Input, Target } from '../intake.js';
-import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunner } from '../types.js';
-import { partialBytes, scratchPartial, secondPartial, shareOf } from './abi.js';
+import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunner, Steps } from '../types.js';
+import { KERNELS, partialBytes, scratchPartial, secondPartial, shareOf } from './abi.js';
 import type { WasmHeap } from './heap.js';
+import { OneStep } from './one-step.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { keepInput, overlaps, releaseInput, type SavedInput } from './saved-inputs.js';
 
@@ -76,12 +77,20 @@ export class WasmEngine implements Engine {
   private saved: Saved | null = null;
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
   private lastView: Float32Array | null = null;
+  private readonly inferOp = new OneStep('normalize', KERNELS.normalize.length);
+  // Where the inference in progress delivers its result (inferDeliver reads it).
+  private readonly inferResult = { out: null as Target | null, outAt: 0, yp: 0, count: 0 };
+  private readonly inferDeliver = (): Float32Array => {
+    const r = this.inferResult;
+    const y = this.deliver(r.out, r.outAt, r.yp, r.count);
+    r.out = null; // holds nothing of the call after it
+    return y;
+  };
   private lastViewOf: Float32Array | null = null; // the heap's view lastView was cut from
-  // The last array addressOf looked at, the heap view then, and its answer: a caller that
-  // passes the same arrays call after call is answered without reading their buffers again.
-  private lastArray: Float32Array | null = null;
-  private lastArrayOf: Float32Array | null = null;
-  private lastAddress = 0;
+  // The last input and the last output array addressOf looked at, with the heap view then and
+  // the answer: a caller that passes the same arrays call after call is answered without
+  // reading their buffers again.
+  private readonly seen = [{ array: null as Float32Array | null, of: null as Float32Array | null, at: 0 }, { array: null as Float32Array | null, of: null as Float32Array | null, at: 0 }];
 
   constructor(rt: WasmRuntime, C: number) {
     this.rt = rt;
@@ -142,14 +151,15 @@ export class WasmEngine implements Engine {
   // Where a caller's array already is in this heap's memory (a Wasm tensor, or a view of
   // Wasm memory), else 0. Taken before anything can grow the memory: the address stays
   // valid when a grow detaches the caller's view.
-  private addressOf(t: { readonly data: Float32Array; readonly tensor: ResidentTensor | null }): number {
+  private addressOf(t: { readonly data: Float32Array; readonly tensor: ResidentTensor | null }, slot: 0 | 1): number {
     if (t.tensor) return t.tensor.livesIn(this.rt.heap) ? t.tensor.ptr : 0;
     const f32 = this.rt.heap.f32;
     const data = t.data;
-    if (data === this.lastArray && f32 === this.lastArrayOf) return this.lastAddress;
-    this.lastArray = data;
-    this.lastArrayOf = f32;
-    return (this.lastAddress = data.buffer === f32.buffer && data.length > 0 ? data.byteOffset : 0);
+    const seen = this.seen[slot];
+    if (data === seen.array && f32 === seen.of) return seen.at;
+    seen.array = data;
+    seen.of = f32;
+    return (seen.at = data.buffer === f32.buffer && data.length > 0 ? data.byteOffset : 0);
   }
 
   // Where an input is in Wasm memory: where it already is, or a copy in buf.
@@ -196,8 +206,8 @@ export class WasmEngine implements Engine {
   }
 
     trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
-    const xAt = this.addressOf(x);
-    const outAt = out ? this.addressOf(out) : 0;
+    const xAt = this.addressOf(x, 0);
+    const outAt = out ? this.addressOf(out, 1) : 0;
     const set = this.sets[this.saved?.set === this.sets[0] ? 1 : 0]; // the spare set
     // A Wasm tensor of this heap is kept by reference for backward, unless y would overwrite it.
     const tensor = x.tensor && xAt && !(out && overlaps(x.data, out.data)) ? x.tensor : null;
@@ -215,7 +225,7 @@ export class WasmEngine implements Engine {
   }
 
   private *trainSteps(set: SavedSet, xp: number, tensor: ResidentTensor | null, yp: number, outAt: number,
-    g: Geometry, p: LayerParams, out: Target | null): Operation {
+    g: Geometry, p: LayerParams, out: Target | null): Steps {
     const a = this.at;
     const s = set.at;
     const k = this.rt.kernels;
@@ -245,8 +255,8 @@ export class WasmEngine implements Engine {
 
   inferForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
     const a = this.at;
-    const xAt = this.addressOf(x);
-    const outAt = out ? this.addressOf(out) : 0;
+    const xAt = this.addressOf(x, 0);
+    const outAt = out ? this.addressOf(out, 1) : 0;
     if (this.foldedVersion !== p.version) {
       this.writeParams(p, true);
       this.rt.kernels.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
@@ -254,13 +264,23 @@ export class WasmEngine implements Engine {
     }
     const yp = outAt || this.reserve(this.ioBuf, g.count);
     const xp = this.place(x, xAt, this.ioBuf); // a copied x is normalised in place
-    return this.inferSteps(xp, yp, outAt, g, p, out);
-  }
-
-  private *inferSteps(xp: number, yp: number, outAt: number, g: Geometry, p: LayerParams, out: Target | null): Operation {
-    const a = this.at;
-    yield { op: 'normalize', args: [xp, yp, g.N, g.C, g.S, a.runMean, a.scale, a.beta, p.activation] };
-    return this.deliver(out, outAt, yp, g.count);
+    // One step, normalize; its objects are reused call after call (see one-step.ts).
+    const args = this.inferOp.args;
+    args[0] = xp;
+    args[1] = yp;
+    args[2] = g.N;
+    args[3] = g.C;
+    args[4] = g.S;
+    args[5] = a.runMean;
+    args[6] = a.scale;
+    args[7] = a.beta;
+    args[8] = p.activation;
+    const r = this.inferResult;
+    r.out = out;
+    r.outAt = outAt;
+    r.yp = yp;
+    r.count = g.count;
+    return this.inferOp.arm(this.inferDeliver);
   }
 
   backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: Float32Array, dbeta: Float32Array): Operation {
@@ -272,8 +292,8 @@ export class WasmEngine implements Engine {
     if (saved.input?.overwritten) {
       throw new TypeError('BatchNormalization.backward: the Wasm tensor given to the training forward was written since (as the out of a later call, or in place); backward needs the input as it was: call backward first, or give the training forward a tensor that stays unchanged');
     }
-    const dyAt = this.addressOf(dy);
-    const outAt = out ? this.addressOf(out) : 0;
+    const dyAt = this.addressOf(dy, 0);
+    const outAt = out ? this.addressOf(out, 1) : 0;
     const dxp = outAt || this.reserve(this.ioBuf, g.count);
     const dyp = this.place(dy, dyAt, this.ioBuf); // a copied dy is turned into dx in place
     this.writeParams(p, false);
@@ -281,7 +301,7 @@ export class WasmEngine implements Engine {
   }
 
   private *backwardSteps(saved: Saved, dyp: number, dxp: number, outAt: number, g: Geometry, p: LayerParams, out: Target | null,
-    dgamma: Float32Array, dbeta: Float32Array): Operation {
+    dgamma: Float32Array, dbeta: Float32Array): Steps {
     const a = this.at;
     const s = saved.set.at;
     const k = this.rt.kernels;
@@ -305,6 +325,7 @@ export class WasmEngine implements Engine {
     releaseAll(this.holdings);
     for (const b of [this.ioBuf, this.sets[0].x, this.sets[1].x]) b.ptr = b.capacity = 0;
     this.saved = null;
-    this.lastArray = this.lastView = null;
+    this.lastView = null;
+    for (const seen of this.seen) seen.array = seen.of = null;
   }
 }

@@ -3,10 +3,13 @@
 // workers end on shutdown() or with the last layer, and a process that used them exits.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { currentRuntime } from '../src/init.js';
 import { allocTensor, BatchNormalization, init, shutdown, type Axis } from '../src/index.js';
 import { ThreadPool } from '../src/threads/pool.js';
+import { ARGS_OFFSET, ARGS_SLOTS, EXITED, exitedWord, GEN, PENDING, READY, RUN } from '../src/threads/protocol.js';
+import { workerSource } from '../src/threads/worker-source.js';
 import type { ThreadedRunner } from '../src/threads/threaded-runner.js';
 import { WasmHeap } from '../src/wasm/heap.js';
 import { embeddedBytes, instantiateKernelsSync } from '../src/wasm/instantiate.js';
@@ -267,6 +270,53 @@ describe('errors in threads', () => {
     const p = smallPool();
     expect(() => p.run([outOfBounds, fine])).toThrow(/memory access out of bounds/);
     await expect(p.runAsync([fine, outOfBounds])).rejects.toThrow(/worker thread 1 failed/);
+    p.shutdown();
+  });
+
+  // What the tests below drive by hand: the pool's control block and what a worker is sent.
+  const internals = (p: ThreadPool) => p as unknown as { i32: Int32Array; ctl: number; memory: WebAssembly.Memory; module: WebAssembly.Module };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("a late notify of a generation the worker has already run does not run it again (it hung the main thread's wait)", async () => {
+    const p = smallPool();
+    await p.whenReady();
+    p.run([fine, fine]);
+    const { i32 } = internals(p);
+    await sleep(50); // the worker has stopped spinning and sleeps in Atomics.wait
+    // The notify of the dispatch above, as when the main thread is descheduled between its
+    // add and its notify while the worker runs the job: a wake-up, no new generation.
+    Atomics.notify(i32, GEN);
+    await sleep(50);
+    expect(Atomics.load(i32, PENDING)).toBe(0); // was -1: the next wait for 0 never ended
+    p.run([fine, fine]);
+    expect(Atomics.load(i32, PENDING)).toBe(0);
+    p.shutdown();
+  });
+
+  it('a worker of an earlier run that wakes late leaves: it runs no job and does not count itself out of the current run', async () => {
+    const p = smallPool();
+    await p.whenReady();
+    const { i32, memory, ctl, module } = internals(p);
+    const oldRun = Atomics.load(i32, RUN);
+    p.shutdown();
+    await p.whenReady(); // the next run, with worker 1 of its own
+    // Worker 1 of the old run, not stopped yet (terminate() is not immediate).
+    const zombie = new Worker(workerSource, { eval: true });
+    const left = new Promise((resolve) => zombie.once('exit', resolve));
+    const ready = Atomics.load(i32, READY);
+    zombie.postMessage({ module, memory, ctl, index: 1, gen: Atomics.load(i32, GEN), run: oldRun, exitedBase: exitedWord(oldRun, 0), spinMs: 0 });
+    while (Atomics.load(i32, READY) === ready) await sleep(5);
+    Atomics.store(i32, READY, ready); // its start-up report belongs to the old run
+    // A generation with nothing for worker 1 to run: only the current worker may count it.
+    new Float64Array(memory.buffer, ctl + ARGS_OFFSET + ARGS_SLOTS * 8, 2).fill(0);
+    Atomics.store(i32, PENDING, 1);
+    Atomics.add(i32, GEN, 1);
+    Atomics.notify(i32, GEN);
+    await left;
+    await sleep(20);
+    expect(Atomics.load(i32, PENDING)).toBe(0); // the old run's worker decremented it too before
+    expect(Atomics.load(i32, EXITED)).toBe(exitedWord(Atomics.load(i32, RUN), 0));
+    p.run([fine, fine]);
     p.shutdown();
   });
 

@@ -5,7 +5,7 @@
 import type { KernelExports } from '../wasm/abi.js';
 import type { WasmHeap } from '../wasm/heap.js';
 import {
-  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXIT, EXITED, GEN, jobHeader, MSG_CHARS, MSG_LEN, MSG_OFFSET, PENDING, READY, type OpName,
+  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXITED, exitedWord, GEN, jobHeader, MSG_CHARS, MSG_LEN, MSG_OFFSET, PENDING, READY, RUN, type OpName,
 } from './protocol.js';
 import { spawnWorker, workersStartWhileBlocked, type WorkerHandle } from './spawn.js';
 
@@ -46,7 +46,7 @@ const SPIN_MS = 0.05;
 
 function canBlockHere(i32: Int32Array): boolean {
   try {
-    Atomics.wait(i32, EXIT, 1, 0); // EXIT is 0: returns 'not-equal' at once where waiting is allowed
+    Atomics.wait(i32, READY, -1, 0); // READY is never -1: returns 'not-equal' at once where waiting is allowed
     return true;
   } catch {
     return false; // a browser's main thread
@@ -70,6 +70,7 @@ export class ThreadPool {
   private readonly ctl: number;
   private readonly i32: Int32Array;
   private workers: WorkerHandle[] = [];
+  private runId = 0; // the RUN of the workers started last
   private crash: unknown = null;
   private inFlight = false;
   private ending = false; // shutdown() came while an async step was in flight
@@ -115,13 +116,16 @@ export class ThreadPool {
   /** Starts the workers if they are not running; they report ready on their own. */
   start(): void {
     if (this.running) return;
-    Atomics.store(this.i32, EXIT, 0);
+    // Workers of an earlier run may not have stopped yet (terminate() is not immediate):
+    // the run number, bumped by every shutdown(), keeps them out of this one.
+    const run = (this.runId = Atomics.load(this.i32, RUN));
     Atomics.store(this.i32, READY, 0);
-    Atomics.store(this.i32, EXITED, 0);
+    Atomics.store(this.i32, EXITED, exitedWord(run, 0));
     const gen = Atomics.load(this.i32, GEN);
+    const message = { module: this.module, memory: this.memory, ctl: this.ctl, gen, run, exitedBase: exitedWord(run, 0), spinMs: this.spinMs };
     for (let index = 1; index < this.size; index++) {
       const worker = spawnWorker((error) => { this.crash ??= error; });
-      worker.postMessage({ module: this.module, memory: this.memory, ctl: this.ctl, index, gen, spinMs: this.spinMs });
+      worker.postMessage({ ...message, index });
       this.workers.push(worker);
     }
   }
@@ -193,7 +197,7 @@ export class ThreadPool {
     const done = await waitFor(this.i32, PENDING, 0, deadline, () => this.ending);
     if (this.ending) {
       // The workers finish the job they are in, then leave; once all have, none writes any more.
-      await waitFor(this.i32, EXITED, this.workers.length, Date.now() + EXIT_MS, () => false);
+      await waitFor(this.i32, EXITED, exitedWord(this.runId, this.workers.length), Date.now() + EXIT_MS, () => false);
       this.inFlight = false;
       this.ending = false;
       this.shutdown();
@@ -212,7 +216,7 @@ export class ThreadPool {
   /** Ends the workers; the next run starts new ones. An async step in flight is ended (see runAsync). */
   shutdown(): void {
     if (!this.running) return;
-    Atomics.store(this.i32, EXIT, 1);
+    Atomics.add(this.i32, RUN, 1);
     Atomics.add(this.i32, GEN, 1);
     Atomics.notify(this.i32, GEN);
     if (this.inFlight) {

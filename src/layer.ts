@@ -604,14 +604,7 @@ export class BatchNormalization {
    */
   forward<T extends Tensor = Tensor>(x: TensorInput, trainFlg = true, out?: T | null): T {
     const engine = this.live('forward');
-    const call = this.forwardCall(engine, x, trainFlg, out, 'BatchNormalization.forward');
-    let data: Float32Array;
-    try {
-      data = runSync(call.op, engine.runner);
-    } finally {
-      if (call.target) noteWrite(call.target.data); // see run()
-    }
-    return this.finish(call, data) as T;
+    return this.complete(engine, this.forwardCall(engine, x, trainFlg, out, 'BatchNormalization.forward')) as T;
   }
 
   /**
@@ -655,14 +648,7 @@ export class BatchNormalization {
    */
   backward<T extends Tensor = Tensor>(dout: TensorInput, out?: T | null): T {
     const engine = this.live('backward');
-    const call = this.backwardCall(engine, dout, out, 'BatchNormalization.backward');
-    let data: Float32Array;
-    try {
-      data = runSync(call.op, engine.runner);
-    } finally {
-      if (call.target) noteWrite(call.target.data); // see run()
-    }
-    return this.finish(call, data) as T;
+    return this.complete(engine, this.backwardCall(engine, dout, out, 'BatchNormalization.backward')) as T;
   }
 
   /**
@@ -703,6 +689,17 @@ export class BatchNormalization {
       this.inFlight = false;
       tensors.length = 0;
     }
+  }
+
+  // Runs a call's steps, blocking, and commits it; its writes into out are reported as in settle().
+  private complete(engine: Engine, call: Call): Tensor {
+    let data: Float32Array;
+    try {
+      data = runSync(call.op, engine.runner);
+    } finally {
+      if (call.target) noteWrite(call.target.data);
+    }
+    return this.finish(call, data);
   }
 
   // Commits a call whose steps ran, and gives its result: out, or a new { data, shape }.

@@ -11,6 +11,21 @@ beforeAll(async () => {
   await init();
 });
 
+// dx against central differences of the float64 loss, element by element, with a small step.
+function expectFiniteDifferences(dx: Float32Array, x: ArrayLike<number>, loss: (xs: ArrayLike<number>) => number): void {
+  const h = 1e-5;
+  const xs = Float64Array.from(x);
+  for (let i = 0; i < xs.length; i++) {
+    const keep = xs[i];
+    xs[i] = keep + h;
+    const up = loss(xs);
+    xs[i] = keep - h;
+    const down = loss(xs);
+    xs[i] = keep;
+    expect(Math.abs(dx[i] - (up - down) / (2 * h))).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(dx[i])));
+  }
+}
+
 describe.each(['wasm', 'js'] as const)('the cached inference scale on %s', (backend) => {
   const C = 5;
   const shape = [3, C];
@@ -98,17 +113,7 @@ describe.each(['wasm', 'js'] as const)('fused ReLU on %s', (backend) => {
       const y = refForward(xs, N, D, gamma, beta, state, 0.9, true);
       return y.reduce((s, v, i) => s + w[i] * Math.max(0, v), 0);
     };
-    const h = 1e-5;
-    const xs = Float64Array.from(x);
-    for (let i = 0; i < N * D; i++) {
-      const keep = xs[i];
-      xs[i] = keep + h;
-      const up = loss(xs);
-      xs[i] = keep - h;
-      const down = loss(xs);
-      xs[i] = keep;
-      expect(Math.abs(dx[i] - (up - down) / (2 * h))).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(dx[i])));
-    }
+    expectFiniteDifferences(dx, x, loss);
     // And the reference backward agrees with the same masking.
     const state = { runningMean: new Float64Array(D), runningVar: new Float64Array(D) };
     const y = refForward(x, N, D, gamma, beta, state, 0.9, true);
@@ -162,17 +167,7 @@ describe.each(['wasm', 'js'] as const)('fused ReLU6 on %s', (backend) => {
       const s = { runningMean: new Float64Array(D), runningVar: new Float64Array(D) };
       return refForward(xs, N, D, gamma, beta, s, 0.9, true).reduce((sum, v, i) => sum + w[i] * relu6(v), 0);
     };
-    const h = 1e-5;
-    const xs = Float64Array.from(x);
-    for (let i = 0; i < N * D; i++) {
-      const keep = xs[i];
-      xs[i] = keep + h;
-      const up = loss(xs);
-      xs[i] = keep - h;
-      const down = loss(xs);
-      xs[i] = keep;
-      expect(Math.abs(dx[i] - (up - down) / (2 * h))).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(dx[i])));
-    }
+    expectFiniteDifferences(dx, x, loss);
   });
 
   it('state() and fromState() carry it; foldInto refuses it', () => {

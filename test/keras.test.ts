@@ -3,18 +3,12 @@
 // out below in float64, never from the layer's own output.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, init, type KerasConfig } from '../src/index.js';
+import { expectClose as close } from './helpers/expect-close.js';
 import { seeded } from './helpers/seeded.js';
 
 beforeAll(async () => {
   await init();
 });
-
-const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5) => {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs(actual[i] - expected[i]), `element ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i])));
-  }
-};
 
 // Keras 3's keras.layers.BatchNormalization, for the channel index of each element:
 //   training:  gamma * (x - mean(batch)) / sqrt(var(batch) + epsilon) + beta, var biased

@@ -5,18 +5,12 @@
 // float64, never from the layer's own output.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allocTensor, BatchNormalization, init, type BatchNormState } from '../src/index.js';
+import { expectClose as close } from './helpers/expect-close.js';
 import { seeded } from './helpers/seeded.js';
 
 beforeAll(async () => {
   await init();
 });
-
-const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5) => {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs(actual[i] - expected[i]), `element ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i])));
-  }
-};
 
 // PyTorch's BatchNorm2d over x of shape [N, C, H, W], in float64:
 //   mean_c = E[x], var_c = E[(x - mean_c)^2] over N, H, W (biased, for normalising),

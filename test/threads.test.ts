@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { currentRuntime } from '../src/init.js';
 import { allocTensor, BatchNormalization, init, shutdown, type Axis } from '../src/index.js';
 import { ThreadPool } from '../src/threads/pool.js';
-import { ARGS_OFFSET, ARGS_SLOTS, EXITED, exitedWord, GEN, PENDING, READY, RUN } from '../src/threads/protocol.js';
+import { ARGS_OFFSET, ARGS_SLOTS, EXITED, GEN, PENDING, READY, RUN, runCount } from '../src/threads/protocol.js';
 import { workerSource } from '../src/threads/worker-source.js';
 import type { ThreadedRunner } from '../src/threads/threaded-runner.js';
 import { WasmHeap } from '../src/wasm/heap.js';
@@ -293,20 +293,18 @@ describe('errors in threads', () => {
     p.shutdown();
   });
 
-  it('a worker of an earlier run that wakes late leaves: it runs no job and does not count itself out of the current run', async () => {
+  it('a worker of an earlier run that starts or wakes late leaves: it runs no job and counts itself neither in nor out of the current run', async () => {
     const p = smallPool();
     await p.whenReady();
     const { i32, memory, ctl, module } = internals(p);
     const oldRun = Atomics.load(i32, RUN);
     p.shutdown();
     await p.whenReady(); // the next run, with worker 1 of its own
+    const run = Atomics.load(i32, RUN);
     // Worker 1 of the old run, not stopped yet (terminate() is not immediate).
     const zombie = new Worker(workerSource, { eval: true });
     const left = new Promise((resolve) => zombie.once('exit', resolve));
-    const ready = Atomics.load(i32, READY);
-    zombie.postMessage({ module, memory, ctl, index: 1, gen: Atomics.load(i32, GEN), run: oldRun, exitedBase: exitedWord(oldRun, 0), spinMs: 0 });
-    while (Atomics.load(i32, READY) === ready) await sleep(5);
-    Atomics.store(i32, READY, ready); // its start-up report belongs to the old run
+    zombie.postMessage({ module, memory, ctl, index: 1, gen: Atomics.load(i32, GEN), run: oldRun, countBase: runCount(oldRun, 0), spinMs: 0 });
     // A generation with nothing for worker 1 to run: only the current worker may count it.
     new Float64Array(memory.buffer, ctl + ARGS_OFFSET + ARGS_SLOTS * 8, 2).fill(0);
     Atomics.store(i32, PENDING, 1);
@@ -315,7 +313,35 @@ describe('errors in threads', () => {
     await left;
     await sleep(20);
     expect(Atomics.load(i32, PENDING)).toBe(0); // the old run's worker decremented it too before
-    expect(Atomics.load(i32, EXITED)).toBe(exitedWord(Atomics.load(i32, RUN), 0));
+    expect(Atomics.load(i32, READY)).toBe(runCount(run, 1)); // its start-up report is not this run's
+    expect(Atomics.load(i32, EXITED)).toBe(runCount(run, 0));
+    expect(p.ready).toBe(true);
+    p.run([fine, fine]);
+    p.shutdown();
+  });
+
+  it("a worker's failure in a job that shutdown() abandoned is not thrown by the next run's calls", async () => {
+    const p = smallPool();
+    await p.whenReady();
+    const { i32 } = internals(p);
+    const call = p.runAsync([fine, outOfBounds]);
+    while (Atomics.load(i32, PENDING) !== 0); // the worker has failed; the call has not settled
+    p.shutdown();
+    await expect(call).rejects.toThrow(/shutdown\(\) ended this call/);
+    await p.whenReady();
+    expect(() => p.run([fine, fine])).not.toThrow(); // threw the old 'memory access out of bounds'
+    expect(() => p.run([fine, outOfBounds])).toThrow(/worker thread 1 failed/); // and new failures still surface
+    p.shutdown();
+  });
+
+  it('shutdown() while the workers start rejects the wait for them at once', async () => {
+    const p = smallPool();
+    const starting = p.whenReady();
+    p.shutdown();
+    const t0 = Date.now();
+    await expect(starting).rejects.toThrow(/shutdown\(\) ended the start of the worker threads/);
+    expect(Date.now() - t0).toBeLessThan(2000); // it waited for the 15 s start-up limit before
+    await p.whenReady(); // and a new start works
     p.run([fine, fine]);
     p.shutdown();
   });

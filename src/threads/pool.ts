@@ -1,11 +1,12 @@
 // A pool of worker threads over one shared Wasm memory. The main thread is thread 0: it
 // hands each worker a job through the control block (protocol.ts), runs its own share,
 // and waits for the rest (Atomics.wait where this thread may block, Atomics.waitAsync
-// or polling where it may not). Workers start lazily and end on shutdown().
+// or polling where it may not). Workers start with init({ threads }) (setup.ts), end on
+// shutdown() or with the last layer, and start again with the next split step.
 import type { KernelExports } from '../wasm/abi.js';
 import type { WasmHeap } from '../wasm/heap.js';
 import {
-  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXITED, exitedWord, GEN, jobHeader, MSG_CHARS, MSG_LEN, MSG_OFFSET, PENDING, READY, RUN, type OpName,
+  ARGS_OFFSET, ARGS_SLOTS, blockBytes, ERROR, EXITED, GEN, jobHeader, MSG_CHARS, MSG_LEN, MSG_OFFSET, PENDING, READY, RUN, runCount, type OpName,
 } from './protocol.js';
 import { spawnWorker, workersStartWhileBlocked, type WorkerHandle } from './spawn.js';
 
@@ -94,15 +95,18 @@ export class ThreadPool {
     return this.workers.length > 0;
   }
 
-  /** Every worker has instantiated the kernels and waits for jobs. */
+  /** Every worker has started (a worker whose kernels failed to instantiate reports that in each job) and waits for jobs. */
   get ready(): boolean {
-    return this.running && Atomics.load(this.i32, READY) === this.size - 1;
+    return this.running && Atomics.load(this.i32, READY) === runCount(this.runId, this.size - 1);
   }
 
   /** Starts the workers (when they are not running) and resolves once they are ready. */
   async whenReady(): Promise<void> {
     this.start();
-    if (await waitFor(this.i32, READY, this.size - 1, Date.now() + START_MS, () => this.crash !== null)) return;
+    const run = this.runId;
+    const ended = () => !this.running || this.runId !== run;
+    if (await waitFor(this.i32, READY, runCount(run, this.size - 1), Date.now() + START_MS, () => this.crash !== null || ended())) return;
+    if (ended()) throw new Error('batchnorm-wasm: shutdown() ended the start of the worker threads; a new call starts them again');
     const why = this.crash ? `a worker failed: ${String(this.crash)}` : `they did not start within ${START_MS / 1000} s`;
     this.shutdown();
     throw new Error(`batchnorm-wasm: the worker threads could not start (${why})`);
@@ -119,10 +123,13 @@ export class ThreadPool {
     // Workers of an earlier run may not have stopped yet (terminate() is not immediate):
     // the run number, bumped by every shutdown(), keeps them out of this one.
     const run = (this.runId = Atomics.load(this.i32, RUN));
-    Atomics.store(this.i32, READY, 0);
-    Atomics.store(this.i32, EXITED, exitedWord(run, 0));
+    Atomics.store(this.i32, READY, runCount(run, 0));
+    Atomics.store(this.i32, EXITED, runCount(run, 0));
+    // A failure in a job that shutdown() or a stall abandoned was never settled: not this run's.
+    Atomics.store(this.i32, ERROR, 0);
+    Atomics.store(this.i32, MSG_LEN, 0);
     const gen = Atomics.load(this.i32, GEN);
-    const message = { module: this.module, memory: this.memory, ctl: this.ctl, gen, run, exitedBase: exitedWord(run, 0), spinMs: this.spinMs };
+    const message = { module: this.module, memory: this.memory, ctl: this.ctl, gen, run, countBase: runCount(run, 0), spinMs: this.spinMs };
     for (let index = 1; index < this.size; index++) {
       const worker = spawnWorker((error) => { this.crash ??= error; });
       worker.postMessage({ ...message, index });
@@ -134,7 +141,7 @@ export class ThreadPool {
   private dispatch(jobs: readonly Job[]): Job {
     if (this.inFlight) throw new Error('batchnorm-wasm: a threaded step is already running (the threaded runner runs other calls on one thread meanwhile)');
     if (this.crash) throw new Error(`batchnorm-wasm: a worker thread crashed: ${String(this.crash)}`);
-    if (jobs.length > this.size) throw new RangeError(`batchnorm-wasm: ${jobs.length} jobs for ${this.size} threads`);
+    if (jobs.length > this.size) throw new RangeError(`batchnorm-wasm: ${jobs.length} jobs; expected at most ${this.size}, one a thread`);
     const codes = jobs.map((job) => (job ? jobHeader(job.op, job.args.length) : 0)); // throws before anything is written
     if (!this.running) this.start();
     this.inFlight = true;
@@ -197,7 +204,7 @@ export class ThreadPool {
     const done = await waitFor(this.i32, PENDING, 0, deadline, () => this.ending);
     if (this.ending) {
       // The workers finish the job they are in, then leave; once all have, none writes any more.
-      await waitFor(this.i32, EXITED, exitedWord(this.runId, this.workers.length), Date.now() + EXIT_MS, () => false);
+      await waitFor(this.i32, EXITED, runCount(this.runId, this.workers.length), Date.now() + EXIT_MS, () => false);
       this.inFlight = false;
       this.ending = false;
       this.shutdown();

@@ -19,7 +19,7 @@ export function threadCount(requested: number | 'auto'): number {
     }
     return 1;
   }
-  return requested === 'auto' ? Math.max(1, hardwareThreads()) : requested;
+  return requested === 'auto' ? Math.min(1024, Math.max(1, hardwareThreads())) : requested; // the most init() accepts
 }
 
 export async function createThreadedRuntime(source: CheckedSource | undefined, threads: number): Promise<WasmRuntime> {

@@ -6,14 +6,14 @@
 // would otherwise decide the cost of every small threaded call. It instantiates with the
 // functions of src/wasm/instantiate.ts, embedded as source text: the same import object.
 import { instantiateInWorker, kernelImports } from '../wasm/instantiate.js';
-import { ARGS_OFFSET, ARGS_SLOTS, ERROR, EXITED, EXITED_COUNT_BITS, GEN, MSG_CHARS, MSG_LEN, MSG_OFFSET, OPS, PENDING, READY, RUN } from './protocol.js';
+import { ARGS_OFFSET, ARGS_SLOTS, ERROR, COUNT_BITS, EXITED, GEN, MSG_CHARS, MSG_LEN, MSG_OFFSET, OPS, PENDING, READY, RUN } from './protocol.js';
 
 export const workerSource = `'use strict';
 ${kernelImports.toString()}
 ${instantiateInWorker.toString()}
 const nodePort = typeof self === 'undefined' ? require('node:worker_threads').parentPort : null;
 const receive = (fn) => nodePort ? nodePort.once('message', fn) : (self.onmessage = (e) => fn(e.data));
-receive(({ module, memory, ctl, index, gen, run, exitedBase, spinMs }) => {
+receive(({ module, memory, ctl, index, gen, run, countBase, spinMs }) => {
   const i32 = new Int32Array(memory.buffer, ctl, 8);
   const msg = new Uint16Array(memory.buffer, ctl + ${MSG_OFFSET}, ${MSG_CHARS});
   const args = new Float64Array(memory.buffer, ctl + ${ARGS_OFFSET} + index * ${ARGS_SLOTS * 8}, ${ARGS_SLOTS});
@@ -31,8 +31,17 @@ receive(({ module, memory, ctl, index, gen, run, exitedBase, spinMs }) => {
   } catch (e) {
     fail(e); // every job then reports the failure
   }
-  Atomics.add(i32, ${READY}, 1);
-  Atomics.notify(i32, ${READY});
+  // Counts this worker in READY or EXITED, while the word still belongs to its run (not
+  // once a later start has reset it for the next).
+  const countIn = (slot) => {
+    for (let v = Atomics.load(i32, slot); (v & ${-(1 << COUNT_BITS)}) === countBase;) {
+      const was = Atomics.compareExchange(i32, slot, v, v + 1);
+      if (was === v) break;
+      v = was;
+    }
+    Atomics.notify(i32, slot);
+  };
+  countIn(${READY});
   let seen = gen;
   for (;;) {
     for (const t0 = performance.now(); Atomics.load(i32, ${GEN}) === seen && performance.now() - t0 < spinMs;);
@@ -51,14 +60,7 @@ receive(({ module, memory, ctl, index, gen, run, exitedBase, spinMs }) => {
     }
     if (Atomics.sub(i32, ${PENDING}, 1) === 1) Atomics.notify(i32, ${PENDING});
   }
-  // After shutdown: no job of this worker touches memory any more. Counted only while the
-  // word still belongs to this worker's run (not once a later start has reset it).
-  for (let v = Atomics.load(i32, ${EXITED}); (v & ${-(1 << EXITED_COUNT_BITS)}) === exitedBase;) {
-    const was = Atomics.compareExchange(i32, ${EXITED}, v, v + 1);
-    if (was === v) break;
-    v = was;
-  }
-  Atomics.notify(i32, ${EXITED});
+  countIn(${EXITED}); // after shutdown: no job of this worker touches memory any more
   if (nodePort) nodePort.close(); else self.close();
 });
 `;

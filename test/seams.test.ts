@@ -200,6 +200,31 @@ describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
     bn.dispose();
   });
 
+  it('views of one Wasm tensor overlapping shifted, either way, as x and out or dy and out: the plain results', () => {
+    const plain = trainedTwin(backend);
+    const expected = {
+      infer: Array.from(plain.forward({ data: xData, shape }, false).data),
+      backward: Array.from(plain.backward({ data: dyData, shape }).data),
+      train: Array.from(make(backend).forward({ data: xData, shape }).data),
+    };
+    for (const [inAt, outAt] of [[1, 0], [0, 1]]) {
+      const memory = allocTensor([13]); // x (or dy) and out, one element apart
+      const view = (at: number) => ({ data: memory.data.subarray(at, at + 12), shape });
+      const bn = trainedTwin(backend);
+      memory.data.set(xData, inAt);
+      expect(Array.from(bn.forward(view(inAt), false, view(outAt)).data), `inference, x at ${inAt}, out at ${outAt}`).toEqual(expected.infer);
+      memory.data.set(dyData, inAt);
+      const dx = Array.from(bn.backward(view(inAt), view(outAt)).data);
+      expect(scaledDistance(dx, expected.backward), `backward, dy at ${inAt}, out at ${outAt}`).toBeLessThan(1e-6);
+      memory.data.set(xData, inAt);
+      const y = Array.from(make(backend).forward(view(inAt), true, view(outAt)).data);
+      expect(scaledDistance(y, expected.train), `training forward, x at ${inAt}, out at ${outAt}`).toBeLessThan(1e-6);
+      memory.dispose();
+      bn.dispose();
+    }
+    plain.dispose();
+  });
+
   describe('strided and offset views (item 6)', () => {
     it('an ndarray transposed view is gathered (one copy) and normalised as the materialised array', () => {
       const base = ndarray(seeded(12, 7, 1, 3), [D, 4]); // [3, 4]

@@ -64,6 +64,10 @@ interface Saved {
   readonly input: SavedInput | null;
 }
 
+// Two ranges of `bytes` at a and b (0: not in Wasm memory) that overlap without coinciding.
+// In place (a === b) is safe: every kernel reads an element before it writes that element.
+const shifted = (a: number, b: number, bytes: number): boolean => a !== 0 && b !== 0 && a !== b && a < b + bytes && b < a + bytes;
+
 export class WasmEngine implements Engine {
   readonly backend = 'wasm' as const;
   readonly runner: StepRunner;
@@ -179,15 +183,14 @@ export class WasmEngine implements Engine {
     return (this.lastView = f32.subarray(ptr >>> 2, (ptr >>> 2) + count));
   }
 
-  // The result: out (written in place when outAt, else filled from the io buffer), or a new array.
+  // The result: out (written in place when ptr is outAt, else filled from ptr: by address when
+  // out is in Wasm memory, whose view a grow during the call may have detached), or a new array.
   private deliver(out: Target | null, outAt: number, ptr: number, count: number): Float32Array {
-    if (outAt) return out!.data;
-    const view = this.view(ptr, count);
-    if (out) {
-      out.data.set(view);
-      return out.data;
-    }
-    return view.slice(); // one copy, no zero-fill
+    if (!out) return this.view(ptr, count).slice(); // one copy, no zero-fill
+    if (outAt === ptr) return out.data;
+    if (outAt) this.rt.heap.f32.copyWithin(outAt >>> 2, ptr >>> 2, (ptr >>> 2) + count);
+    else out.data.set(this.view(ptr, count));
+    return out.data;
   }
 
   // Copies the layer's JS-side parameters in: they are the truth, edits included.
@@ -262,7 +265,8 @@ export class WasmEngine implements Engine {
       this.rt.kernels.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
       this.foldedVersion = p.version;
     }
-    const yp = outAt || this.reserve(this.ioBuf, g.count);
+    // y goes straight into out, unless out overlaps x shifted (normalize would read what it wrote).
+    const yp = outAt && !shifted(xAt, outAt, g.count * 4) ? outAt : this.reserve(this.ioBuf, g.count);
     const xp = this.place(x, xAt, this.ioBuf); // a copied x is normalised in place
     // One step, normalize; its objects are reused call after call (see one-step.ts).
     const args = this.inferOp.args;
@@ -294,7 +298,10 @@ export class WasmEngine implements Engine {
     }
     const dyAt = this.addressOf(dy, 0);
     const outAt = out ? this.addressOf(out, 1) : 0;
-    const dxp = outAt || this.reserve(this.ioBuf, g.count);
+    // dx goes straight into out, unless out overlaps dy or the saved x shifted (backwardApply
+    // would read what it wrote); then into the io buffer, and from there into out.
+    const bytes = g.count * 4;
+    const dxp = outAt && !shifted(dyAt, outAt, bytes) && !shifted(saved.ptr, outAt, bytes) ? outAt : this.reserve(this.ioBuf, g.count);
     const dyp = this.place(dy, dyAt, this.ioBuf); // a copied dy is turned into dx in place
     this.writeParams(p, false);
     return this.backwardSteps(saved, dyp, dxp, outAt, g, p, out, dgamma, dbeta);

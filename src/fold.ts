@@ -6,7 +6,7 @@
 import { ACTIVATIONS, activationCode, type Activation } from './activation.js';
 import type { TensorLike } from './types.js';
 import { readTensor } from './intake.js';
-import { arrayLength, describe, formatShape, toFloat32 } from './validate.js';
+import { arrayLength, checkLength, describe, float32Param, formatShape, toFloat32 } from './validate.js';
 
 /**
  * What foldInto reads of a layer: a BatchNormalization is one.
@@ -99,9 +99,10 @@ export interface Folded {
  *   (a convolution).
  * @param bias - The linear layer's bias, one per output, or none (zeros).
  * @returns New weights (a copy) and bias.
- * @throws TypeError when the layer fuses an activation or keeps no running statistics, or
- *   weights is no tensor.
- * @throws RangeError when the weights' output count is not the layer's, or bias's length.
+ * @throws TypeError when the layer fuses an activation or keeps no running statistics, one of
+ *   its arrays is not an array of numbers, or weights is no tensor.
+ * @throws RangeError when the layer's arrays differ in length, its eps is not > 0, or the
+ *   weights' output count or bias's length is not the layer's.
  *
  * @example
  * ```ts
@@ -110,15 +111,32 @@ export interface Folded {
  */
 export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
   const who = 'foldInto';
-  if (layer.activation !== null) {
-    const { label } = ACTIVATIONS[activationCode(layer.activation)];
-    throw new TypeError(`${who}: the layer fuses ${label} (activation '${layer.activation}'), which no linear layer can absorb; expected activation null`);
+  // Each of the layer's properties read once (a plain object's getters included).
+  const { gamma, beta, runningMean, runningVar, eps, activation, trackRunningStats } = layer;
+  if (activation != null) {
+    const code = activationCode(activation);
+    if (code < 0) {
+      const names = ACTIVATIONS.filter((a) => a.name !== null).map((a) => `'${a.name}'`).join(', ');
+      throw new TypeError(`${who}: layer.activation must be null or one of ${names}; got ${describe(activation)}`);
+    }
+    throw new TypeError(`${who}: the layer fuses ${ACTIVATIONS[code].label} (activation '${activation}'), which no linear layer can absorb; expected activation null`);
   }
-  if (layer.trackRunningStats === false) {
+  if (trackRunningStats === false) {
     throw new TypeError(`${who}: the layer keeps no running statistics (trackRunningStats false): it normalises every batch with the batch's own, which no linear layer can absorb; expected a layer with trackRunningStats true`);
   }
+  const g = float32Param(gamma, 'layer.gamma', who);
+  const C = g.length;
+  const perChannel = (value: unknown, name: string): Float32Array => {
+    const a = float32Param(value, `layer.${name}`, who);
+    checkLength(a, C, `layer.${name}`, who, 'the length of gamma');
+    return a;
+  };
+  const shift = perChannel(beta, 'beta');
+  const mean = runningMean == null ? null : perChannel(runningMean, 'runningMean');
+  const variance = runningVar == null ? null : perChannel(runningVar, 'runningVar');
+  if (typeof eps !== 'number') throw new TypeError(`${who}: layer.eps must be a number > 0; got ${describe(eps)}`);
+  if (!(Number.isFinite(eps) && eps > 0)) throw new RangeError(`${who}: layer.eps must be a finite number > 0; got ${eps}`);
   const w = readTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
-  const C = layer.gamma.length;
   const conv = w.shape.length === 4;
   const outs = conv ? w.shape[0] : w.shape[1];
   if (outs !== C) {
@@ -134,10 +152,10 @@ export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: Array
   const scale = new Float64Array(C);
   const outBias = new Float32Array(C);
   for (let c = 0; c < C; c++) {
-    const mean = layer.runningMean?.[c] ?? 0; // the book's running statistics start at zero
-    const variance = layer.runningVar?.[c] ?? 0;
-    scale[c] = layer.gamma[c] / Math.sqrt(variance + layer.eps);
-    outBias[c] = (b?.[c] ?? 0) * scale[c] + (layer.beta[c] - mean * scale[c]);
+    const m = mean?.[c] ?? 0; // the book's running statistics start at zero
+    const v = variance?.[c] ?? 0;
+    scale[c] = g[c] / Math.sqrt(v + eps);
+    outBias[c] = (b?.[c] ?? 0) * scale[c] + (shift[c] - m * scale[c]);
   }
   const data = w.data.slice(); // a copy even when w.data is the caller's
   if (conv) {

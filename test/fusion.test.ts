@@ -242,3 +242,35 @@ describe.each(['wasm', 'js'] as const)('foldInto on %s', (backend) => {
     expect(() => bn.foldInto({ data: new Float32Array(6), shape: [6] })).toThrow(RangeError);
   });
 });
+
+describe('foldInto on a plain object', () => {
+  const W = new Float32Array([1, 2, 3, 4, 5, 6]); // [in 2, out 3]
+  const fields = { gamma: [1, 2, 0.5], beta: [0, 1, -1], runningMean: [0.5, -1, 2], runningVar: [4, 1, 0.25], eps: 1e-3 };
+
+  it('folds a layer given as plain arrays, reading each property once, as the formula in float64', () => {
+    const reads: Record<string, number> = {};
+    const layer = {};
+    for (const [key, value] of Object.entries({ ...fields, activation: null })) {
+      Object.defineProperty(layer, key, { get: () => ((reads[key] = (reads[key] ?? 0) + 1), value), enumerable: true });
+    }
+    const folded = foldInto(layer as never, { data: W, shape: [2, 3] }, [1, 1, 1]);
+    for (let o = 0; o < 3; o++) {
+      const scale = fields.gamma[o] / Math.sqrt(fields.runningVar[o] + fields.eps);
+      expect(folded.weights.data[o]).toBeCloseTo(W[o] * scale, 5);
+      expect(folded.weights.data[3 + o]).toBeCloseTo(W[3 + o] * scale, 5);
+      expect(folded.bias[o]).toBeCloseTo(scale + fields.beta[o] - fields.runningMean[o] * scale, 5);
+    }
+    expect(Object.values(reads).every((n) => n === 1)).toBe(true);
+    // No activation property at all reads as none.
+    expect(Array.from(foldInto(fields as never, { data: W, shape: [2, 3] }).bias)).toEqual(Array.from(foldInto(layer as never, { data: W, shape: [2, 3] }).bias));
+  });
+
+  it('names a bad field: an unknown activation, a short beta, a string in gamma, eps 0', () => {
+    const fold = (change: object) => () => foldInto({ ...fields, activation: null, ...change } as never, { data: W, shape: [2, 3] });
+    expect(fold({ activation: 'gelu' })).toThrow(/foldInto: layer\.activation must be null or one of 'relu', 'relu6'; got the string "gelu"/);
+    expect(fold({ beta: [0, 1] })).toThrow(/foldInto: layer\.beta\.length must be 3 \(the length of gamma\); got 2/);
+    expect(fold({ gamma: [1, '2', 3] })).toThrow(/foldInto: layer\.gamma\[1\] must be a number; got/);
+    expect(fold({ eps: 0 })).toThrow(/foldInto: layer\.eps must be a finite number > 0; got 0/);
+    expect(fold({ runningVar: 'x' })).toThrow(TypeError);
+  });
+});

@@ -5,7 +5,7 @@
 // TypeScript side and the thread protocol are built from; test/kernels.test.ts checks that
 // table against the declarations asc emits for this module (build/batchnorm.d.ts).
 //
-// Each operation is a sequence of steps (src/wasm/wasm-engine.ts drives them):
+// Each operation is a sequence of steps (src/wasm/wasm-engine.ts yields them, src/drive.ts runs them):
 //   training forward: stats -> [mergeStats] -> trainFinalize -> normalize
 //   inference:        fold (when the parameters changed) -> normalize
 //   backward:         backwardReduce -> [addF64] -> backwardFinalize -> backwardApply

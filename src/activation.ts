@@ -1,7 +1,8 @@
 // The fused activations, one table: the name a user passes, the code the kernels take (must
 // match `Activation` in assembly/activation.ts; test/kernels.test.ts compares them), and the
 // scalar forms the JS kernels use. A new activation is one entry here and one in
-// assembly/activation.ts (with its case in the three Wasm dispatchers).
+// assembly/activation.ts (its code in the enum and its bounds in clampLow/clampHigh: the Wasm
+// activations are clamps; one that is not would need a third body in each dispatcher).
 export interface ActivationDef {
   /** What options.activation names it; null for none. */
   readonly name: string | null;

@@ -2,6 +2,7 @@
 // layers use by default.
 import type { BackendName } from './types.js';
 import { checkKeys } from './options.js';
+import { show } from './validate.js';
 import { checkWasmSource, createMemory, hasWasmSimd, instantiateKernels, instantiateKernelsSync, type CheckedSource } from './wasm/instantiate.js';
 import type { WasmSource } from './wasm/wasm-source.js';
 import { createRuntime, type WasmRuntime } from './wasm/runtime.js';
@@ -124,10 +125,10 @@ function checkOptions(options: unknown, fn: string): CheckedOptions {
   checkKeys(options, ['backend', 'wasm', 'threads'], `${fn}(options)`);
   const { backend, threads, wasm } = options as InitOptions; // each read once
   if (backend !== undefined && backend !== 'wasm' && backend !== 'js') {
-    throw new RangeError(`${fn}(options): options.backend must be 'wasm' or 'js'; got ${JSON.stringify(backend)}`);
+    throw new RangeError(`${fn}(options): options.backend must be 'wasm' or 'js'; got ${show(backend)}`);
   }
   if (threads !== undefined && threads !== 'auto' && !(Number.isSafeInteger(threads) && threads >= 1 && threads <= 1024)) {
-    throw new RangeError(`${fn}(options): options.threads must be an integer from 1 to 1024 or 'auto'; got ${JSON.stringify(threads)}`);
+    throw new RangeError(`${fn}(options): options.threads must be an integer from 1 to 1024 or 'auto'; got ${show(threads)}`);
   }
   if (threads !== undefined && fn === 'initSync') {
     throw new TypeError('initSync(options): options.threads needs the async init() (starting workers is asynchronous)');
@@ -221,7 +222,9 @@ function initThreads(opts: CheckedOptions): Promise<InitInfo> {
       rt = await setup.createThreadedRuntime(opts.wasm, threads);
     } catch (error) {
       if (opts.wasm !== undefined) throw error;
-      // The shipped bytes are valid: the platform refused them (see init()). One thread then.
+      // The shipped bytes are valid: the platform refused the shared module (see init()), or
+      // the workers could not start (a refused worker script, a crash). One thread then, said.
+      console.warn(`batchnorm-wasm: init({ threads: ${threads} }) runs on one thread: ${error instanceof Error ? error.message : String(error)}`);
       return { ...(await init()), threads: 1 };
     }
     wasmLoaded(rt);

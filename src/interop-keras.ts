@@ -5,7 +5,7 @@
 import type { LayerView } from './interop.js';
 import { checkKeys, checkNumber } from './options.js';
 import type { Axis } from './types.js';
-import { checkBoolean, checkLength, describe, float32Param } from './validate.js';
+import { checkBoolean, checkLength, describe, float32Param, show } from './validate.js';
 
 /**
  * A Keras `BatchNormalization`'s weights by name, as arrays of numbers (in Python
@@ -124,13 +124,13 @@ export function fromKerasArgs(weights: unknown, config: unknown, who: string): K
   const c = config as Record<string, unknown>;
   for (const key of REFUSED) {
     const v = c[key];
-    if (v != null && v !== false) throw new RangeError(`${who}: config.${key} must be ${key[0] === 'v' ? 'null' : 'false'} (not supported); got ${JSON.stringify(v)}`);
+    if (v != null && v !== false) throw new RangeError(`${who}: config.${key} must be ${key[0] === 'v' ? 'null' : 'false'} (not supported); got ${show(v)}`);
   }
   const given = (key: string, fallback: unknown) => (c[key] === undefined ? fallback : c[key]);
   let axis = given('axis', -1);
   if (Array.isArray(axis) && axis.length === 1) axis = axis[0]; // tf.keras 2 writes [3] after build
   if (axis !== 1 && axis !== -1 && axis !== 2 && axis !== 3) {
-    throw new RangeError(`${who}: config.axis must be one axis: -1, 1, or the last index (2 or 3); got ${JSON.stringify(axis)}`);
+    throw new RangeError(`${who}: config.axis must be one axis: -1, 1, or the last index (2 or 3); got ${show(axis)}`);
   }
   const momentum = checkNumber(given('momentum', 0.99), 'config.momentum', who, (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
   const eps = checkNumber(given('epsilon', 1e-3), 'config.epsilon', who, (v) => v > 0 && v < Infinity, 'a finite number > 0');

@@ -66,7 +66,7 @@ export interface BatchNormState {
 }
 
 /** The format state() writes. */
-export const STATE_FORMAT: BatchNormState['format'] = 'batchnorm-wasm/state@2';
+const STATE_FORMAT: BatchNormState['format'] = 'batchnorm-wasm/state@2';
 // The first format: no trackRunningStats and numBatchesTracked. Still read. A reader of @1
 // would silently give a layer without running statistics some, hence the new name.
 const STATE_FORMAT_1 = 'batchnorm-wasm/state@1';
@@ -166,7 +166,7 @@ export interface PyTorchExport {
  * 1 - m for a momentum, rounded to 15 significant digits so that PyTorch's 0.1 maps to 0.9
  * and back to 0.1 (plain 1 - 0.9 is 0.09999999999999998 in binary floating point).
  */
-export function complementMomentum(m: number): number {
+function complementMomentum(m: number): number {
   return Number((1 - m).toPrecision(15));
 }
 

@@ -1,6 +1,6 @@
 // The book's BatchNormalization layer ("Deep Learning from Scratch"), with the same
 // constructor, forward(x, trainFlg) and backward(dout), over a Wasm or a JS engine;
-// plus per-channel axes, a fused ReLU and PyTorch/ONNX conventions.
+// plus per-channel axes, fused activations (ReLU, ReLU6) and PyTorch/Keras/ONNX conventions.
 import { activationCode, type Activation } from './activation.js';
 import { runAsync, runSync } from './drive.js';
 import { foldInto, type Folded } from './fold.js';

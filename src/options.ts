@@ -99,10 +99,10 @@ export interface LayerOptions {
   count: number | undefined;
 }
 
-export const DEFAULT_EPS = 1e-6;
+const DEFAULT_EPS = 1e-6;
 
 /** The keys the constructor's options take. */
-export const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased', 'trackRunningStats', 'numBatchesTracked'] as const;
+const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased', 'trackRunningStats', 'numBatchesTracked'] as const;
 
 // Other frameworks' names for the same options.
 const ALIASES: Record<string, string> = { epsilon: 'eps', variance_epsilon: 'eps', unbiased: 'runningVarUnbiased' };
@@ -174,20 +174,20 @@ export function checkNumber(value: unknown, name: string, who: string, ok: (v: n
 /** A count of training forwards: an integer >= 0. */
 export const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
 
-export function checkEps(eps: unknown, who: string): number {
+function checkEps(eps: unknown, who: string): number {
   if (typeof eps !== 'number') throw new TypeError(`${who}: options.eps must be a number > 0; got ${describe(eps)}`);
   if (!(Number.isFinite(eps) && eps > 0)) throw new RangeError(`${who}: options.eps must be a finite number > 0; got ${eps}`);
   return eps;
 }
 
-export function checkAxis(axis: unknown, who: string): Axis | undefined {
+function checkAxis(axis: unknown, who: string): Axis | undefined {
   if (axis === undefined || axis === null) return undefined;
   if (axis === 1 || axis === -1 || axis === 2 || axis === 3) return axis;
   throw new RangeError(`${who}: options.axis must be 1 (channels first), -1 or the last axis index (channels last), or undefined (the book's per-feature statistics); got ${describe(axis)}`);
 }
 
 /** The activation an options value names (src/activation.ts), or a RangeError listing the names. */
-export function checkActivation(value: unknown, who: string): Activation | null {
+function checkActivation(value: unknown, who: string): Activation | null {
   if (value === undefined || value === null) return null;
   const def = ACTIVATIONS.find((a) => a.name !== null && a.name === value);
   if (def) return def.name as Activation;
@@ -195,7 +195,7 @@ export function checkActivation(value: unknown, who: string): Activation | null 
   throw new RangeError(`${who}: options.activation must be ${names.join(', ')} or null; got ${describe(value)}`);
 }
 
-export function checkBackend(backend: unknown, who: string): BackendName | undefined {
+function checkBackend(backend: unknown, who: string): BackendName | undefined {
   if (backend === undefined || backend === 'wasm' || backend === 'js') return backend;
   throw new RangeError(`${who}: options.backend must be 'wasm' or 'js'; got ${describe(backend)}`);
 }

@@ -152,7 +152,8 @@ export interface Engine {
   maxElements(): number;
   /**
    * Batch statistics, the normalised x (into out when given); keeps x for backward. Commits
-   * last: the new running statistics are written into p's arrays only once y is delivered.
+   * last: the new running statistics reach p's arrays only once nothing of the call can throw
+   * (Wasm: after y is delivered; JS: after everything is allocated, its writes cannot fail).
    */
   trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation;
   /** x normalised with the running statistics (into out when given; out may be x). */

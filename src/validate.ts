@@ -24,6 +24,25 @@ export function formatShape(shape: readonly unknown[]): string {
 }
 
 /** An object's length when it is array-like (read once), else -1. */
+/**
+ * A value as a message shows what came, for options that take a few words or numbers: a
+ * number or boolean as it is (NaN and Infinity too), a string quoted, a short array of those
+ * element by element, anything else as describe() puts it.
+ */
+export function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value) && value.length <= 8) {
+    const parts: string[] = [];
+    for (const v of value) {
+      if (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'string') return describe(value);
+      parts.push(show(v));
+    }
+    return `[${parts.join(',')}]`;
+  }
+  return describe(value);
+}
+
 export function arrayLength(value: unknown): number {
   if (value === null || typeof value !== 'object') return -1;
   const length = (value as { length?: unknown }).length;

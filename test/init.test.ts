@@ -106,6 +106,10 @@ describe('init', () => {
     expect(() => lib.init({ backend: 'webgpu' as never })).toThrow(RangeError);
     expect(() => lib.init({ backend: 'webgpu' as never })).toThrow(/options\.backend must be 'wasm' or 'js'; got "webgpu"/);
     expect(() => lib.init(7 as never)).toThrow(TypeError);
+    // The message shows what came, also where JSON cannot (it threw on a BigInt, and said null for NaN).
+    expect(() => lib.init({ threads: 2n as never })).toThrow(/options\.threads must be an integer from 1 to 1024 or 'auto'; got the BigInt 2n/);
+    expect(() => lib.init({ threads: NaN })).toThrow(/; got NaN$/);
+    expect(() => lib.init({ threads: [2] as never })).toThrow(/; got \[2\]$/);
   });
 
   it('rejects an options.wasm of no accepted kind with a TypeError that says what came', async () => {

@@ -178,6 +178,8 @@ describe('fromKeras refuses bad input with a named error', () => {
       RangeError, /config\.synchronized must be false \(not supported\); got true/],
     ['virtual_batch_size', () => BatchNormalization.fromKeras(weights, { virtual_batch_size: 8 }),
       RangeError, /config\.virtual_batch_size must be null \(not supported\); got 8/],
+    ['renorm as a BigInt', () => BatchNormalization.fromKeras(weights, { renorm: 1n as never }),
+      RangeError, /config\.renorm must be false \(not supported\); got the BigInt 1n/],
     ['an axis list', () => BatchNormalization.fromKeras(weights, { axis: [1, 2] }), RangeError, /config\.axis must be one axis: -1, 1, or the last index \(2 or 3\); got \[1,2\]/],
     ['axis -3', () => BatchNormalization.fromKeras(weights, { axis: -3 }), RangeError, /config\.axis must be one axis: .*; got -3/],
     ['axis 0', () => BatchNormalization.fromKeras(weights, { axis: 0 }), RangeError, /config\.axis must be one axis: .*; got 0/],

@@ -3,8 +3,8 @@
 // JavaScript's f64 arithmetic and two-pass statistics (mean, then squared deviations).
 // Each operation has a loop for S == 1 (features contiguous in a row) and one for S > 1
 // (contiguous runs per channel), so that both walk memory in order. Same names and parameter
-// order as the Wasm exports (src/wasm/abi.ts), with arrays for pointers; test/kernels.test.ts
-// runs each against its Wasm twin.
+// order as the Wasm exports (src/wasm/abi.ts), with arrays for pointers and without the Wasm
+// scratch that stats and backwardReduce take; test/kernels.test.ts runs each against its twin.
 import { ACTIVATIONS } from '../activation.js';
 
 /** Per-channel mean and M2 (sum of squared deviations from the mean) over N*S elements. */

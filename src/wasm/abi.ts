@@ -44,7 +44,7 @@ export const ROW_KERNELS = (Object.keys(KERNELS) as KernelName[]).filter((k) => 
 /** The most arguments any row kernel takes: the thread protocol's job slots are sized from it. */
 export const MAX_ROW_ARGS = Math.max(...ROW_KERNELS.map((k) => KERNELS[k].length));
 
-/** The role of parameter i of a kernel ('C' for 'C', 'rows' for 'x:rows'). */
+/** The role a kernel parameter's entry names ('C' for 'C', 'rows' for 'x:rows'). */
 export function roleOf(param: string): string {
   const colon = param.indexOf(':');
   return colon < 0 ? param : param.slice(colon + 1);

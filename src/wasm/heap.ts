@@ -101,7 +101,7 @@ export class WasmHeap {
       try {
         before = this.memory.grow(Math.ceil(need / PAGE)) * PAGE; // near the limit: just enough
       } catch {
-        throw new WasmMemoryError(`out of Wasm memory: needed ${size} more bytes, have ${this.top} of at most ${this.maxBytes}`);
+        throw new WasmMemoryError(`out of Wasm memory: a block of ${size} bytes does not fit in the ${this.top} it has (at most ${this.maxBytes})`);
       }
     }
     const after = this.memory.buffer.byteLength;

@@ -30,7 +30,7 @@ export interface LoadedKernels {
 }
 
 // 16 pages = 1 MiB to start; the heap grows the memory on demand.
-export const INITIAL_PAGES = 16;
+const INITIAL_PAGES = 16;
 
 // A shared memory must declare its maximum up front; 4 GiB (the wasm32 limit) where the
 // platform reserves that much address space, less where it does not (32-bit browsers).

@@ -101,6 +101,28 @@ describe('init', () => {
     expect((await lib.init()).backend).toBe('wasm');
   });
 
+  it('init({ threads }) whose workers cannot start runs on one thread and says why', async () => {
+    vi.resetModules();
+    // Workers that fail as a refused worker script does: an error event, no report.
+    vi.doMock('../src/threads/spawn.js', async (original) => ({
+      ...(await original<typeof import('../src/threads/spawn.js')>()),
+      spawnWorker: (onError: (e: unknown) => void) => {
+        queueMicrotask(() => onError('the worker script was refused'));
+        return { postMessage() {}, terminate() {} };
+      },
+    }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const lib: Lib = await import('../src/index.js');
+      expect(await lib.init({ threads: 2 })).toEqual({ backend: 'wasm', simd: true, threads: 1 });
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/init\(\{ threads: 2 \}\) runs on one thread: .*a worker failed: the worker script was refused/));
+      const bn = new lib.BatchNormalization(gamma, beta);
+      expect(bn.forward({ data: new Float32Array([1, 2, 3, 5]), shape: [2, 2] }).data.length).toBe(4);
+    } finally {
+      vi.doUnmock('../src/threads/spawn.js');
+    }
+  });
+
   it('rejects bad options', async () => {
     const lib = await freshLibrary();
     expect(() => lib.init({ backend: 'webgpu' as never })).toThrow(RangeError);

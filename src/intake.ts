@@ -10,7 +10,7 @@
 // An object that declares a type or dtype other than float32 or float64 is refused: its data
 // is not numbers of that kind (an ort 'float16' tensor's data is a Uint16Array of bits).
 import type { Input, Target } from './types.js';
-import { arrayLength, describe, formatShape, isArrayLike, toFloat32 } from './validate.js';
+import { arrayLength, describe, formatShape, isArrayLike, sameShape, toFloat32 } from './validate.js';
 import { WasmTensor } from './wasm/tensor.js';
 
 export type { Input, Target };
@@ -123,7 +123,7 @@ function readView(raw: RawTensor, shape: readonly number[], length: number, name
     throw new RangeError(`${who}: ${name}.offset must be a non-negative integer; got ${describe(offset)}`);
   }
   const given = raw.stride === undefined ? contiguousStrides(shape) : raw.stride;
-  const stride = Array.isArray(given) ? Array.from(given as unknown[]) : null;
+  const stride = Array.isArray(given) ? entries(given) : null;
   if (!stride || stride.length !== rank || stride.some((s) => typeof s !== 'number' || !Number.isSafeInteger(s))) {
     throw new RangeError(`${who}: ${name}.stride must be an array of ${rank} integers (one per dimension of ${name}.shape ${formatShape(shape)}); got ${Array.isArray(given) ? formatShape(given as unknown[]) : describe(given)}`);
   }
@@ -173,7 +173,7 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
   }
   const shape = readShape(raw, name, who);
   // The shape of the layer's last call again (the common case): checked then, and kept frozen.
-  const again = known !== null && sameEntries(shape, known.shape);
+  const again = known !== null && sameShape(shape, known.shape);
   if (!again) checkRank(shape, name, who, ranks, rankText);
   const count = again ? known.count : checkDims(shape, name, who);
   // Before anything is converted: an input the backend's memory cannot hold is refused at once.
@@ -194,12 +194,6 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
     return { data: f32, shape: frozen, count, tensor: null };
   }
   return { data: toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who, view), shape: frozen, count, tensor: null };
-}
-
-function sameEntries(a: readonly unknown[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function checkRank(shape: readonly unknown[], name: string, who: string, ranks: readonly number[], rankText: string): void {
@@ -233,7 +227,7 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
   }
   if (raw.stride !== undefined) {
     const contiguous = contiguousStrides(shape);
-    const given = Array.isArray(raw.stride) ? Array.from(raw.stride as unknown[]) : raw.stride;
+    const given = Array.isArray(raw.stride) ? entries(raw.stride) : raw.stride;
     if (!Array.isArray(given) || given.length !== shape.length || given.some((s, d) => s !== contiguous[d] && shape[d] !== 1)) {
       throw new RangeError(`${who}: out.stride must be the row-major strides ${formatShape(contiguous)} of ${formatShape(shape)} (the layer writes contiguously); got ${Array.isArray(given) ? formatShape(given) : describe(given)}: pass a contiguous out of its own`);
     }
@@ -242,7 +236,7 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
 }
 
 function checkShape(outShape: unknown, shape: readonly number[], of: string, who: string): void {
-  const same = Array.isArray(outShape) && sameEntries(outShape, shape);
+  const same = Array.isArray(outShape) && sameShape(outShape, shape);
   if (!same) {
     throw new RangeError(`${who}: out.shape must be ${of}'s shape ${formatShape(shape)}; got ${Array.isArray(outShape) ? formatShape(outShape) : describe(outShape)}`);
   }

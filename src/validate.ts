@@ -85,7 +85,8 @@ export function checkBoolean(value: unknown, name: string, who: string): boolean
   return value;
 }
 
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+/** Whether a shape (or an array a caller gave as one) has the same entries as another. */
+export function sameShape(a: readonly unknown[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -3,6 +3,7 @@
 // A training forward allocates all it needs (y, a larger saved copy) before it writes any
 // state: after that nothing can fail, so the layer is never left half-updated.
 import type { Engine, Geometry, Input, LayerParams, Step, StepRunner, Steps, Target } from '../types.js';
+import { shiftedOverlap } from '../overlap.js';
 import * as k from './kernels.js';
 
 function noStep(step: Step): never {
@@ -10,13 +11,6 @@ function noStep(step: Step): never {
 }
 
 const NO_STEPS: StepRunner = { maxShares: 1, run: noStep, runAsync: noStep };
-
-// Whether two arrays share memory without being the same elements: the kernels run in
-// place (y = x) but not over a shifted overlap.
-function shiftedOverlap(a: Float32Array, b: Float32Array): boolean {
-  return a.buffer === b.buffer && a.byteOffset !== b.byteOffset
-    && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
 
 export class JsEngine implements Engine {
   readonly backend = 'js' as const;

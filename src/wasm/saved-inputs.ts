@@ -4,6 +4,7 @@
 // Wasm memory through a caller's tensor (an out, in place or not, of any layer and either
 // backend) is reported here, and backward refuses a saved input that a write touched. Writes
 // the caller makes through a tensor's .data cannot be seen; the README says not to.
+import { rangesOverlap } from '../overlap.js';
 import type { WasmHeap } from './heap.js';
 
 export interface SavedInput {
@@ -30,16 +31,11 @@ export function releaseInput(input: SavedInput | null): void {
 export function noteWrite(data: Float32Array): void {
   if (saved.size === 0) return;
   const start = data.byteOffset;
-  const end = start + data.byteLength;
+  const bytes = data.byteLength;
   for (const input of saved) {
     const buffer = input.heap.f32.buffer;
-    if ((data.buffer === buffer || data.buffer === input.heap.memory.buffer) && start < input.end && end > input.start) {
+    if ((data.buffer === buffer || data.buffer === input.heap.memory.buffer) && rangesOverlap(start, bytes, input.start, input.end - input.start)) {
       input.overwritten = true;
     }
   }
-}
-
-/** Whether two arrays share any bytes. */
-export function overlaps(a: Float32Array, b: Float32Array): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }

@@ -10,12 +10,13 @@
 // and hands the new running statistics to the layer: a call that fails at any point leaves
 // the layer as it was, its last training input and statistics included.
 import type { Input, Target } from '../intake.js';
+import { overlaps, rangesOverlap } from '../overlap.js';
 import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunner, Steps } from '../types.js';
 import { KERNELS, partialBytes, scratchPartial, secondPartial, shareOf } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { OneStep } from './one-step.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
-import { keepInput, overlaps, releaseInput, type SavedInput } from './saved-inputs.js';
+import { keepInput, releaseInput, type SavedInput } from './saved-inputs.js';
 
 // Per-channel f32 arrays, each padded to a multiple of 4 floats (16 bytes): the parameters
 // and scratch, then two sets of what a training forward saves for backward.
@@ -64,9 +65,9 @@ interface Saved {
   readonly input: SavedInput | null;
 }
 
-// Two ranges of `bytes` at a and b (0: not in Wasm memory) that overlap without coinciding.
-// In place (a === b) is safe: every kernel reads an element before it writes that element.
-const shifted = (a: number, b: number, bytes: number): boolean => a !== 0 && b !== 0 && a !== b && a < b + bytes && b < a + bytes;
+// Two ranges of `bytes` at a and b (0: not in Wasm memory) that overlap without coinciding
+// (src/overlap.ts: in place is safe, a shifted overlap is not).
+const shifted = (a: number, b: number, bytes: number): boolean => a !== 0 && b !== 0 && a !== b && rangesOverlap(a, bytes, b, bytes);
 
 export class WasmEngine implements Engine {
   readonly backend = 'wasm' as const;

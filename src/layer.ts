@@ -16,7 +16,7 @@ import { checkMomentum, definedOptions, layerOptions, type BatchNormalizationOpt
 import type { Axis, BackendName, Engine, Geometry, Input, LayerParams, Operation, TensorInput, TensorLike } from './types.js';
 import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
 import { WasmMemoryError } from './wasm/heap.js';
-import { noteWrite } from './wasm/saved-inputs.js';
+import { markWritten, savedUnder, type SavedInput } from './wasm/saved-inputs.js';
 import { WasmEngine } from './wasm/wasm-engine.js';
 
 export type { BatchNormalizationOptions };
@@ -64,6 +64,7 @@ const enum Kind { Infer, BatchForward, Backward }
 interface Call {
   readonly op: Operation;
   readonly target: Target | null;
+  readonly written: readonly SavedInput[] | null; // saved inputs of any layer under target
   readonly kind: Kind;
   readonly out: Tensor | null | undefined;
   readonly shape: readonly number[];
@@ -682,7 +683,7 @@ export class BatchNormalization {
       try {
         data = await runAsync(call.op, engine.runner);
       } finally {
-        if (call.target) noteWrite(call.target.data);
+        markWritten(call.written);
       }
       return this.finish(call, data);
     } finally {
@@ -697,7 +698,7 @@ export class BatchNormalization {
     try {
       data = runSync(call.op, engine.runner);
     } finally {
-      if (call.target) noteWrite(call.target.data);
+      markWritten(call.written);
     }
     return this.finish(call, data);
   }
@@ -732,6 +733,7 @@ export class BatchNormalization {
     const shape = t.shape;
     checkBoolean(trainFlg, 'trainFlg', who);
     const target = out != null ? readTarget(out, shape, t.count, 'x', who) : null;
+    const written = target && savedUnder(target.data); // before the engine's buffers can grow the memory
     const p = this.params();
     // Without running statistics an inference forward is a training one (PyTorch's too).
     const batchStats = trainFlg || this._count === null;
@@ -741,7 +743,7 @@ export class BatchNormalization {
     } catch (error) {
       throw named(error, who, 'x', shape);
     }
-    return { op, target, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null };
+    return { op, target, written, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null };
   }
 
   private backwardCall(engine: Engine, dout: TensorInput, out: Tensor | null | undefined, who: string): Call {
@@ -753,6 +755,7 @@ export class BatchNormalization {
       throw new RangeError(`${who}: dout.shape must be the last training input's shape ${formatShape(this.trainShape)}; got ${formatShape(t.shape)}`);
     }
     const target = out != null ? readTarget(out, this.trainShape, t.count, 'dout', who) : null;
+    const written = target && savedUnder(target.data); // as in forwardCall
     const g = this.trainGeometry;
     const shape = this.trainShape;
     const dgamma = new Float32Array(g.C);
@@ -764,7 +767,7 @@ export class BatchNormalization {
     } catch (error) {
       throw named(error, who, 'dout', shape);
     }
-    return { op, target, kind: Kind.Backward, out, shape, g, p, dgamma, dbeta };
+    return { op, target, written, kind: Kind.Backward, out, shape, g, p, dgamma, dbeta };
   }
 
   /**

@@ -83,6 +83,23 @@ describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
       for (const t of [keeper, writer, x]) t.dispose();
     });
 
+    it("a write into a Wasm layer's saved tensor by a call that grows the memory is seen too", () => {
+      const C = 1024;
+      // A saved tensor as large as the memory was: the writer's own buffers for x make its call grow the memory.
+      const rows = Math.ceil(wasmMemoryInfo()!.byteLength / 4 / C) + 1;
+      const big = [rows, C];
+      const keeper = new BatchNormalization(seeded(C, 3, 1), seeded(C, 4), 0.9, null, null, { backend: 'wasm' });
+      const writer = new BatchNormalization(seeded(C, 3, 1), seeded(C, 4), 0.9, null, null, { backend });
+      const x = allocTensor(big);
+      x.data.set(seeded(rows * C, 5, 1, 2));
+      keeper.forward(x, true);
+      const before = wasmMemoryInfo()!.byteLength;
+      writer.forward({ data: seeded(rows * C, 6), shape: big }, true, x); // out: the tensor keeper saved
+      if (backend === 'wasm') expect(wasmMemoryInfo()!.byteLength).toBeGreaterThan(before); // it did grow
+      expect(() => keeper.backward({ data: seeded(rows * C, 7), shape: big })).toThrow(/was written since/);
+      for (const t of [keeper, writer, x]) t.dispose();
+    });
+
     it('a training forward whose out is its own input still differentiates the input it saw', () => {
       const bn = make(backend);
       const x = tensor(xData);

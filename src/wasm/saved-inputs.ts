@@ -2,8 +2,9 @@
 // forward is not copied), and whether the library has written over one since: the analogue
 // of the version counter PyTorch keeps on saved tensors. Every write the library makes into
 // Wasm memory through a caller's tensor (an out, in place or not, of any layer and either
-// backend) is reported here, and backward refuses a saved input that a write touched. Writes
-// the caller makes through a tensor's .data cannot be seen; the README says not to.
+// backend) is reported here (found before the call, marked after it), and backward refuses a
+// saved input that a write touched. Writes the caller makes through a tensor's .data cannot
+// be seen; the README says not to.
 import { rangesOverlap } from '../overlap.js';
 import type { WasmHeap } from './heap.js';
 
@@ -27,15 +28,23 @@ export function releaseInput(input: SavedInput | null): void {
   if (input) saved.delete(input);
 }
 
-/** Says that the library wrote into this array; a saved input it overlaps is marked. */
-export function noteWrite(data: Float32Array): void {
-  if (saved.size === 0) return;
+/**
+ * The saved inputs an array the library is about to write into overlaps, or null: found before
+ * the call, since a call that grows the memory detaches the array's view (its offsets then read 0).
+ */
+export function savedUnder(data: Float32Array): SavedInput[] | null {
+  if (saved.size === 0) return null;
   const start = data.byteOffset;
   const bytes = data.byteLength;
+  let under: SavedInput[] | null = null;
   for (const input of saved) {
-    const buffer = input.heap.f32.buffer;
-    if ((data.buffer === buffer || data.buffer === input.heap.memory.buffer) && rangesOverlap(start, bytes, input.start, input.end - input.start)) {
-      input.overwritten = true;
-    }
+    const inHeap = data.buffer === input.heap.memory.buffer || data.buffer === input.heap.f32.buffer;
+    if (inHeap && rangesOverlap(start, bytes, input.start, input.end - input.start)) (under ??= []).push(input);
   }
+  return under;
+}
+
+/** Marks saved inputs a call may have written into (succeeded or not): their backward refuses. */
+export function markWritten(inputs: readonly SavedInput[] | null): void {
+  if (inputs) for (const input of inputs) input.overwritten = true;
 }

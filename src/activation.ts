@@ -33,6 +33,9 @@ export const ACTIVATIONS = [
  */
 export type Activation = NonNullable<(typeof ACTIVATIONS)[number]['name']>;
 
+/** The activations' names as messages list them: `'relu', 'relu6'`. */
+export const ACTIVATION_NAMES = ACTIVATIONS.flatMap((a) => (a.name ? [`'${a.name}'`] : [])).join(', ');
+
 /** The code the kernels take for an activation (null: none). */
 export function activationCode(name: Activation | null): number {
   return ACTIVATIONS.findIndex((a) => a.name === name);

@@ -3,7 +3,8 @@
 //   shift = beta - runningMean * a, per output feature / channel.
 // Affine weights are [in, out] (the book's Affine: x @ W + b); convolution weights are
 // [outC, inC, kh, kw]. Computed in f64, stored as f32.
-import { ACTIVATIONS, activationCode, type Activation } from './activation.js';
+import { ACTIVATION_NAMES, ACTIVATIONS, activationCode, type Activation } from './activation.js';
+import { checkEps } from './options.js';
 import type { TensorLike } from './types.js';
 import { readTensor } from './intake.js';
 import { arrayLength, checkLength, describe, float32Param, formatShape, toFloat32 } from './validate.js';
@@ -116,8 +117,7 @@ export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: Array
   if (activation != null) {
     const code = activationCode(activation);
     if (code < 0) {
-      const names = ACTIVATIONS.filter((a) => a.name !== null).map((a) => `'${a.name}'`).join(', ');
-      throw new TypeError(`${who}: layer.activation must be null or one of ${names}; got ${describe(activation)}`);
+      throw new TypeError(`${who}: layer.activation must be null or one of ${ACTIVATION_NAMES}; got ${describe(activation)}`);
     }
     throw new TypeError(`${who}: the layer fuses ${ACTIVATIONS[code].label} (activation '${activation}'), which no linear layer can absorb; expected activation null`);
   }
@@ -134,8 +134,7 @@ export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: Array
   const shift = perChannel(beta, 'beta');
   const mean = runningMean == null ? null : perChannel(runningMean, 'runningMean');
   const variance = runningVar == null ? null : perChannel(runningVar, 'runningVar');
-  if (typeof eps !== 'number') throw new TypeError(`${who}: layer.eps must be a number > 0; got ${describe(eps)}`);
-  if (!(Number.isFinite(eps) && eps > 0)) throw new RangeError(`${who}: layer.eps must be a finite number > 0; got ${eps}`);
+  checkEps(eps, who, 'layer.eps');
   const w = readTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
   const conv = w.shape.length === 4;
   const outs = conv ? w.shape[0] : w.shape[1];

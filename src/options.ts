@@ -1,6 +1,6 @@
 // The layer's options and hyper-parameters: each checked here, with the message naming the
 // option, what it accepts and what came (validate.ts holds the checks of tensors and arrays).
-import { ACTIVATIONS, type Activation } from './activation.js';
+import { ACTIVATION_NAMES, ACTIVATIONS, type Activation } from './activation.js';
 import type { Axis, BackendName } from './types.js';
 import { checkBoolean, describe } from './validate.js';
 
@@ -174,9 +174,10 @@ export function checkNumber(value: unknown, name: string, who: string, ok: (v: n
 /** A count of training forwards: an integer >= 0. */
 export const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
 
-function checkEps(eps: unknown, who: string): number {
-  if (typeof eps !== 'number') throw new TypeError(`${who}: options.eps must be a number > 0; got ${describe(eps)}`);
-  if (!(Number.isFinite(eps) && eps > 0)) throw new RangeError(`${who}: options.eps must be a finite number > 0; got ${eps}`);
+/** An eps (added to the variance): a finite number > 0. */
+export function checkEps(eps: unknown, who: string, name = 'options.eps'): number {
+  if (typeof eps !== 'number') throw new TypeError(`${who}: ${name} must be a number > 0; got ${describe(eps)}`);
+  if (!(Number.isFinite(eps) && eps > 0)) throw new RangeError(`${who}: ${name} must be a finite number > 0; got ${eps}`);
   return eps;
 }
 
@@ -191,8 +192,7 @@ function checkActivation(value: unknown, who: string): Activation | null {
   if (value === undefined || value === null) return null;
   const def = ACTIVATIONS.find((a) => a.name !== null && a.name === value);
   if (def) return def.name as Activation;
-  const names = ACTIVATIONS.flatMap((a) => (a.name ? [`'${a.name}'`] : []));
-  throw new RangeError(`${who}: options.activation must be ${names.join(', ')} or null; got ${describe(value)}`);
+  throw new RangeError(`${who}: options.activation must be ${ACTIVATION_NAMES} or null; got ${describe(value)}`);
 }
 
 function checkBackend(backend: unknown, who: string): BackendName | undefined {

@@ -68,36 +68,59 @@ describe.each(['wasm', 'js'] as const)('the cached inference scale on %s', (back
   });
 });
 
-describe.each(['wasm', 'js'] as const)('fused ReLU on %s', (backend) => {
-  for (const [axis, shape] of [[undefined, [6, 7]], [1, [4, 3, 5]]] as const) {
-    it(`forward is max(0, BN(x)) and backward masks the gradient (axis ${axis})`, () => {
-      const [N, C] = shape;
-      const S = shape.length === 3 ? shape[2] : 1;
-      const count = N * C * S;
-      const gamma = seeded(C, 1, 1, 1);
-      const beta = seeded(C, 2, 0, 1);
-      const x = seeded(count, 3, 0, 4);
-      const dy = seeded(count, 4);
-      const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis, activation: 'relu' });
-      const plain = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis });
-      const y = bn.forward({ data: x, shape: [...shape] }).data;
-      const z = plain.forward({ data: x, shape: [...shape] }).data;
-      expect(Array.from(y)).toEqual(Array.from(z, (v) => Math.max(0, v)));
-      expect(y.some((v) => v === 0) && y.some((v) => v > 0)).toBe(true);
-      // Backward of ReLU then BN: BN's backward of dy masked where the output was 0.
-      const dx = bn.backward({ data: dy, shape: [...shape] }).data;
-      const masked = dy.map((g, i) => (z[i] > 0 ? g : 0));
-      const dxExpected = plain.backward({ data: masked, shape: [...shape] }).data;
-      expect(scaledDistance(dx, dxExpected)).toBeLessThan(1e-6);
-      expect(scaledDistance(bn.dgamma!, plain.dgamma!)).toBeLessThan(1e-6);
-      expect(scaledDistance(bn.dbeta!, plain.dbeta!)).toBeLessThan(1e-6);
-      // Inference fuses it too.
-      const yi = bn.forward({ data: x, shape: [...shape] }, false).data;
-      const zi = plain.forward({ data: x, shape: [...shape] }, false).data;
-      expect(Array.from(yi)).toEqual(Array.from(zi, (v) => Math.max(0, v)));
-    });
-  }
+const relu = (v: number) => Math.max(0, v);
+// ReLU6 (MobileNet's): min(max(y, 0), 6) forward, the gradient passed where 0 < y < 6.
+const relu6 = (v: number) => Math.min(Math.max(v, 0), 6);
 
+// Each fused activation against the plain layer: forward is the activation of BN(x), backward
+// BN's backward of dy masked where the activation passed the value through; per layout, with
+// gamma and beta wide enough that the outputs reach every piece of the activation (covers).
+const FUSED = [
+  {
+    activation: 'relu', f: relu, passes: (z: number) => z > 0, gamma: [1, 1], beta: [0, 1],
+    layouts: [[undefined, [6, 7]], [1, [4, 3, 5]]],
+    covers: [(v: number) => v === 0, (v: number) => v > 0],
+  },
+  {
+    activation: 'relu6', f: relu6, passes: (z: number) => z > 0 && z < 6, gamma: [4, 4], beta: [1, 4],
+    layouts: [[undefined, [6, 7]], [1, [4, 3, 5]], [-1, [3, 2, 2, 5]]],
+    covers: [(v: number) => v === 0, (v: number) => v === 6, (v: number) => v > 0 && v < 6],
+  },
+] as const;
+
+describe.each(['wasm', 'js'] as const)('fused activations on %s', (backend) => {
+  for (const a of FUSED) {
+    for (const [axis, shape] of a.layouts) {
+      it(`${a.activation}: forward is the activation of BN(x) and backward masks the gradient where it does not pass (axis ${axis})`, () => {
+        const C = axis === -1 ? shape[shape.length - 1] : axis === 1 ? shape[1] : shape.slice(1).reduce((p, q) => p * q, 1);
+        const count = shape.reduce((p, q) => p * q, 1);
+        const gamma = seeded(C, 1, ...a.gamma);
+        const beta = seeded(C, 2, ...a.beta);
+        const x = seeded(count, 3, 0, 4);
+        const dy = seeded(count, 4);
+        const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis, activation: a.activation });
+        const plain = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis });
+        const y = bn.forward({ data: x, shape: [...shape] }).data;
+        const z = plain.forward({ data: x, shape: [...shape] }).data;
+        expect(Array.from(y)).toEqual(Array.from(z, a.f));
+        for (const covered of a.covers) expect(y.some(covered)).toBe(true);
+        // Backward of the activation then BN: BN's backward of dy masked where it did not pass.
+        const dx = bn.backward({ data: dy, shape: [...shape] }).data;
+        const masked = dy.map((g, i) => (a.passes(z[i]) ? g : 0));
+        const dxExpected = plain.backward({ data: masked, shape: [...shape] }).data;
+        expect(scaledDistance(dx, dxExpected)).toBeLessThan(1e-6);
+        expect(scaledDistance(bn.dgamma!, plain.dgamma!)).toBeLessThan(1e-6);
+        expect(scaledDistance(bn.dbeta!, plain.dbeta!)).toBeLessThan(1e-6);
+        // Inference fuses it too.
+        const yi = bn.forward({ data: x, shape: [...shape] }, false).data;
+        const zi = plain.forward({ data: x, shape: [...shape] }, false).data;
+        expect(Array.from(yi)).toEqual(Array.from(zi, a.f));
+      });
+    }
+  }
+});
+
+describe.each(['wasm', 'js'] as const)('fused ReLU on %s', (backend) => {
   it('passes a gradient check against finite differences (book semantics, float64 reference forward)', () => {
     const N = 5, D = 4;
     const gamma = seeded(D, 11, 1, 1);
@@ -111,7 +134,7 @@ describe.each(['wasm', 'js'] as const)('fused ReLU on %s', (backend) => {
     const loss = (xs: ArrayLike<number>) => {
       const state = { runningMean: new Float64Array(D), runningVar: new Float64Array(D) };
       const y = refForward(xs, N, D, gamma, beta, state, 0.9, true);
-      return y.reduce((s, v, i) => s + w[i] * Math.max(0, v), 0);
+      return y.reduce((s, v, i) => s + w[i] * relu(v), 0);
     };
     expectFiniteDifferences(dx, x, loss);
     // And the reference backward agrees with the same masking.
@@ -122,35 +145,7 @@ describe.each(['wasm', 'js'] as const)('fused ReLU on %s', (backend) => {
   });
 });
 
-// ReLU6 (MobileNet's): min(max(y, 0), 6) forward, the gradient passed where 0 < y < 6.
 describe.each(['wasm', 'js'] as const)('fused ReLU6 on %s', (backend) => {
-  const relu6 = (v: number) => Math.min(Math.max(v, 0), 6);
-  for (const [axis, shape] of [[undefined, [6, 7]], [1, [4, 3, 5]], [-1, [3, 2, 2, 5]]] as const) {
-    it(`forward is min(max(BN(x), 0), 6) and backward masks the gradient outside (0, 6) (axis ${axis})`, () => {
-      const C = axis === -1 ? shape[shape.length - 1] : axis === 1 ? shape[1] : shape.slice(1).reduce((a, b) => a * b, 1);
-      const count = shape.reduce((a, b) => a * b, 1);
-      const gamma = seeded(C, 1, 4, 4); // wide enough that some outputs pass 6
-      const beta = seeded(C, 2, 1, 4);
-      const x = seeded(count, 3, 0, 4);
-      const dy = seeded(count, 4);
-      const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis, activation: 'relu6' });
-      const plain = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis });
-      const y = bn.forward({ data: x, shape: [...shape] }).data;
-      const z = plain.forward({ data: x, shape: [...shape] }).data;
-      expect(Array.from(y)).toEqual(Array.from(z, relu6));
-      expect(y.some((v) => v === 0) && y.some((v) => v === 6) && y.some((v) => v > 0 && v < 6)).toBe(true);
-      const dx = bn.backward({ data: dy, shape: [...shape] }).data;
-      const masked = dy.map((g, i) => (z[i] > 0 && z[i] < 6 ? g : 0));
-      const dxExpected = plain.backward({ data: masked, shape: [...shape] }).data;
-      expect(scaledDistance(dx, dxExpected)).toBeLessThan(1e-6);
-      expect(scaledDistance(bn.dgamma!, plain.dgamma!)).toBeLessThan(1e-6);
-      expect(scaledDistance(bn.dbeta!, plain.dbeta!)).toBeLessThan(1e-6);
-      const yi = bn.forward({ data: x, shape: [...shape] }, false).data;
-      const zi = plain.forward({ data: x, shape: [...shape] }, false).data;
-      expect(Array.from(yi)).toEqual(Array.from(zi, relu6));
-    });
-  }
-
   it('passes a gradient check against finite differences (book semantics, float64 reference forward)', () => {
     const N = 6, D = 4;
     const gamma = seeded(D, 11, 5, 2);

@@ -4,10 +4,10 @@
 // attw has nothing to check there (package-consumers.test.ts resolves and loads it).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pack, type Packed } from './helpers/packed.js';
+import { pack, type Packed, removePacked } from './helpers/packed.js';
 
 interface Resolution {
   resolution?: { fileName: string };
@@ -32,7 +32,7 @@ beforeAll(() => {
   report = JSON.parse(run.stdout);
 });
 afterAll(() => {
-  if (packed) rmSync(dirname(packed.tarball), { recursive: true, force: true });
+  removePacked(packed);
 });
 
 it('finds no problem', () => {

@@ -4,10 +4,10 @@
 // training forward (threads too) and loads the kernels from the `batchnorm-wasm/batchnorm.wasm`
 // subpath; the results are compared with batch norm computed here in float64.
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumerProject, pack, type Packed } from './helpers/packed.js';
+import { consumerProject, pack, type Packed, removePacked } from './helpers/packed.js';
 
 const N = 70_000; // with D = 2, more than 2 x 65,536 elements: two threads split it
 const D = 2;
@@ -85,7 +85,7 @@ beforeAll(() => {
   packed = pack();
 });
 afterAll(() => {
-  for (const dir of [...projects, packed && dirname(packed.tarball)]) if (dir) rmSync(dir, { recursive: true, force: true });
+  removePacked(packed, projects);
 });
 
 describe.each(Object.entries(programs))('a consumer of the packed package: %s', (_, program) => {

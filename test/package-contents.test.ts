@@ -2,10 +2,10 @@
 // repository's own (sources, tests), a license, no script that runs when it is installed,
 // exports whose every target is in it, every file the README links or shows, and the
 // embedded kernels identical to the shipped .wasm.
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { consumerProject, pack, root, type Packed } from './helpers/packed.js';
+import { consumerProject, pack, type Packed, removePacked, root } from './helpers/packed.js';
 
 let packed: Packed;
 let project: string;
@@ -17,7 +17,7 @@ beforeAll(() => {
   console.log(`tarball: ${packed.size} bytes, ${packed.unpackedSize} unpacked, ${packed.files.length} files`);
 });
 afterAll(() => {
-  for (const dir of [project, packed && dirname(packed.tarball)]) if (dir) rmSync(dir, { recursive: true, force: true });
+  removePacked(packed, [project]);
 });
 
 const manifest = () => JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'));

@@ -4,11 +4,11 @@
 // resolution mode, as an ES module and as CommonJS where the mode has both; once more with the
 // DOM lib. The consumer's @ts-expect-error lines fail the check if the types turn permissive.
 // Then every type reachable from the package's exports is walked: none may be `any`.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumerProject, linkFromRepo, pack, type Packed } from './helpers/packed.js';
+import { consumerProject, linkFromRepo, pack, type Packed, removePacked } from './helpers/packed.js';
 
 const consumer = `import { allocTensor, BatchNormalization, init, initSync, WasmTensor } from 'batchnorm-wasm';
 import type { BatchNormState, CompiledWasmModule, InitInfo, InitOptions, KerasExport, Tensor, TensorLike, WasmSource } from 'batchnorm-wasm';
@@ -82,7 +82,7 @@ beforeAll(() => {
   linkFromRepo(project, '@types/node');
 });
 afterAll(() => {
-  for (const dir of [project, packed && dirname(packed.tarball)]) if (dir) rmSync(dir, { recursive: true, force: true });
+  removePacked(packed, [project]);
 });
 
 // Parsed files shared by the programs (the lib and @types/node files are the same in every mode).

@@ -11,12 +11,12 @@
 // this repository's node_modules, so a recipe for another library runs once that library is a
 // devDependency (or is marked not run).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumerProject, linkFromRepo, pack, root, type Packed } from './helpers/packed.js';
+import { consumerProject, linkFromRepo, pack, type Packed, removePacked, root } from './helpers/packed.js';
 
 interface Block {
   lang: string;
@@ -88,7 +88,7 @@ beforeAll(() => {
   mkdirSync(join(project, 'blocks'));
 });
 afterAll(() => {
-  for (const dir of [project, packed && dirname(packed.tarball)]) if (dir) rmSync(dir, { recursive: true, force: true });
+  removePacked(packed, [project]);
 });
 
 const fileOf = (b: Block, ext: string) => join(project, 'blocks', `line-${b.line}.${ext}`);

@@ -3,7 +3,7 @@
 // network is needed). The tests that use it need `npm run build` first (`npm test` does it):
 // assertBuilt() says so rather than testing a stale dist/.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,4 +75,9 @@ export function linkFromRepo(project: string, name: string): void {
   const to = join(project, 'node_modules', name);
   mkdirSync(dirname(to), { recursive: true });
   symlinkSync(from, to, 'junction');
+}
+
+/** Removes consumer projects and the tarball's folder; any may be missing (a beforeAll that failed). */
+export function removePacked(packed: Packed | undefined, projects: ReadonlyArray<string | undefined> = []): void {
+  for (const dir of [...projects, packed && dirname(packed.tarball)]) if (dir) rmSync(dir, { recursive: true, force: true });
 }

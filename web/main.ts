@@ -4,25 +4,8 @@
 import { formatStd, type ExperimentResult } from '../experiment/result.js';
 import { renderSvg } from '../experiment/svg.js';
 import type { StartMessage, WorkerMessage } from './protocol.js';
+import type { Run, RunState } from './run.js';
 import { presetControls, readControls, type Settings } from './settings.js';
-
-type RunState = 'running' | 'done' | 'stopped' | 'error';
-
-/** One run as the page keeps it (plain data: the test reads it through page.evaluate). */
-interface Run {
-  settings: Settings;
-  state: RunState;
-  /** The backend init() gave ('wasm' may fall back to 'js'), once the Worker reports it. */
-  backend: string | null;
-  threads: number;
-  epochMs: number[];
-  /** Curves so far; the Worker's final result once done. */
-  result: ExperimentResult | null;
-  /** performance.now() when Start was pressed and when the run ended. */
-  startedAt: number;
-  endedAt: number | null;
-  error?: string;
-}
 
 const $ = (id: string) => document.getElementById(id)!;
 const button = (id: string) => $(id) as HTMLButtonElement;

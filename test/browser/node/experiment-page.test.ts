@@ -15,6 +15,7 @@ import { mnistBytes } from '../../../experiment/mnist.js';
 import type { ExperimentResult } from '../../../experiment/result.js';
 import { startDemoServer } from '../../../scripts/demo-web.mjs';
 import { startStaticServer } from '../../../scripts/static-server.mjs';
+import type { Run } from '../../../web/run.js';
 import { chromiumLaunchOptions } from '../chromium.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -25,18 +26,6 @@ const screenshot = join(root, 'test-results/experiment-page.png');
 const SHORT_RUN = { seed: 3, epochs: 2, scales: 4 };
 // js needs a Node run of its own (threads reuses wasm's): one epoch keeps the file short.
 const JS_RUN = { ...SHORT_RUN, epochs: 1 };
-
-interface PageRun {
-  settings: { backend: string; seed: number; epochs: number; scales: number };
-  state: string;
-  backend: string | null;
-  threads: number;
-  epochMs: number[];
-  result: ExperimentResult | null;
-  startedAt: number;
-  endedAt: number | null;
-  error?: string;
-}
 
 let browser: Browser;
 let page: Page;
@@ -54,7 +43,7 @@ function nodeResult(backend: 'wasm' | 'js', settings: Settings): Promise<Experim
   return inNode.get(key)!;
 }
 
-const runs = () => page.evaluate(() => (window as unknown as { __bnExperiment: { runs: PageRun[] } }).__bnExperiment.runs);
+const runs = () => page.evaluate(() => (window as unknown as { __bnExperiment: { runs: Run[] } }).__bnExperiment.runs);
 
 async function setControls(settings: Settings & { backend: string }) {
   await page.selectOption('#backend', settings.backend);
@@ -63,7 +52,7 @@ async function setControls(settings: Settings & { backend: string }) {
 
 /** Presses Start with `settings` on `backend` and waits for the run's end, counting the main
  *  thread's animation frames meanwhile. */
-async function runToEnd(backend: string, settings: Settings): Promise<{ run: PageRun; frames: number[] }> {
+async function runToEnd(backend: string, settings: Settings): Promise<{ run: Run; frames: number[] }> {
   await setControls({ backend, ...settings });
   await page.evaluate(() => {
     const w = window as unknown as { __frames: number[] };
@@ -77,7 +66,7 @@ async function runToEnd(backend: string, settings: Settings): Promise<{ run: Pag
   const before = (await runs()).length;
   await page.click('#start');
   await page.waitForFunction((n) => {
-    const r = (window as unknown as { __bnExperiment: { runs: PageRun[] } }).__bnExperiment.runs;
+    const r = (window as unknown as { __bnExperiment: { runs: Run[] } }).__bnExperiment.runs;
     return r.length > n && r.at(-1)!.state !== 'running';
   }, before, { timeout: 60_000 });
   const run = (await runs()).at(-1)!;
@@ -159,7 +148,7 @@ describe('the experiment page, cross-origin isolated', () => {
     await setControls({ backend: 'wasm', seed: 1, epochs: 200, scales: 1 });
     const before = (await runs()).length;
     const epochs = (i: number) => page.waitForFunction(
-      (i) => ((window as unknown as { __bnExperiment: { runs: PageRun[] } }).__bnExperiment.runs[i]?.epochMs.length ?? 0) >= 1, i, { timeout: 30_000 });
+      (i) => ((window as unknown as { __bnExperiment: { runs: Run[] } }).__bnExperiment.runs[i]?.epochMs.length ?? 0) >= 1, i, { timeout: 30_000 });
     await page.click('#start');
     await epochs(before);
     await page.click('#restart');

@@ -5,7 +5,7 @@
 import type { LayerView } from './interop.js';
 import { checkKeys, checkNumber } from './options.js';
 import type { Axis } from './types.js';
-import { checkBoolean, checkLength, describe, float32Param, show } from './validate.js';
+import { checkBoolean, checkLength, describe, float32Param, readOnce, show } from './validate.js';
 
 /**
  * A Keras `BatchNormalization`'s weights by name, as arrays of numbers (in Python
@@ -121,7 +121,7 @@ export function fromKerasArgs(weights: unknown, config: unknown, who: string): K
     if (value === null || typeof value !== 'object') throw new TypeError(`${who}: ${name} must be an object (${name === 'config' ? "Keras' get_config()" : WEIGHTS.join(', ')}); got ${describe(value)}`);
     checkKeys(value, keys, who, name);
   }
-  const c = config as Record<string, unknown>;
+  const c: Record<string, unknown> = readOnce(config as object, [...USED, ...REFUSED]); // each key read once
   for (const key of REFUSED) {
     const v = c[key];
     if (v != null && v !== false) throw new RangeError(`${who}: config.${key} must be ${key[0] === 'v' ? 'null' : 'false'} (not supported); got ${show(v)}`);

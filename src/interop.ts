@@ -7,7 +7,7 @@
 import type { Activation } from './activation.js';
 import { checkMomentum, checkNumber, isCount } from './options.js';
 import type { Axis } from './types.js';
-import { arrayLength, describe, float32Param, isArrayLike } from './validate.js';
+import { arrayLength, describe, float32Param, isArrayLike, readOnce } from './validate.js';
 
 /** What the conversions read of a layer. */
 export interface LayerView {
@@ -70,11 +70,13 @@ const STATE_FORMAT: BatchNormState['format'] = 'batchnorm-wasm/state@2';
 // The first format: no trackRunningStats and numBatchesTracked. Still read. A reader of @1
 // would silently give a layer without running statistics some, hence the new name.
 const STATE_FORMAT_1 = 'batchnorm-wasm/state@1';
+const STATE_FIELDS = ['format', 'gamma', 'beta', 'runningMean', 'runningVar', 'momentum', 'eps', 'axis', 'activation', 'runningVarUnbiased',
+  'trackRunningStats', 'numBatchesTracked'] as const satisfies ReadonlyArray<keyof BatchNormState>;
 
 /** Checks a state object's form (either format) and gives it in the current one; the constructor checks the values. */
 export function checkState(state: unknown, who: string): BatchNormState {
   if (state === null || typeof state !== 'object') throw new TypeError(`${who}: state must be an object from state(); got ${describe(state)}`);
-  const s = state as BatchNormState;
+  const s = readOnce(state, STATE_FIELDS) as BatchNormState; // each field read once: fromState uses this copy
   if (s.format !== STATE_FORMAT && (s.format as string) !== STATE_FORMAT_1) {
     throw new TypeError(`${who}: state.format must be ${JSON.stringify(STATE_FORMAT)} (or the older ${JSON.stringify(STATE_FORMAT_1)}); got ${describe(s.format)}`);
   }
@@ -170,6 +172,8 @@ function complementMomentum(m: number): number {
   return Number((1 - m).toPrecision(15));
 }
 
+const PYTORCH_FIELDS = ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked', 'momentum', 'eps'] as const satisfies ReadonlyArray<keyof PyTorchBatchNorm>;
+
 /** The constructor's arguments and the options a state_dict implies. */
 export interface PyTorchArgs {
   gamma: Float32Array;
@@ -193,7 +197,7 @@ export function fromPyTorchArgs(sd: unknown, who: string): PyTorchArgs {
   if (sd === null || typeof sd !== 'object') {
     throw new TypeError(`${who}: the argument must be an object { weight, bias, running_mean, running_var, num_batches_tracked?, momentum?, eps? }; got ${describe(sd)}`);
   }
-  const s = sd as PyTorchBatchNorm;
+  const s = readOnce(sd, PYTORCH_FIELDS) as PyTorchBatchNorm; // each field read once
   const m = s.momentum === undefined ? 0.1 : checkMomentum(s.momentum, who);
   const pick = (v: unknown, name: string) => (v == null ? null : float32Param(v, name, who));
   const fields = { weight: pick(s.weight, 'weight'), bias: pick(s.bias, 'bias'), running_mean: pick(s.running_mean, 'running_mean'), running_var: pick(s.running_var, 'running_var') };

@@ -85,6 +85,13 @@ export function checkBoolean(value: unknown, name: string, who: string): boolean
   return value;
 }
 
+/** The listed properties of a caller's object, each read once, in a plain object of their own. */
+export function readOnce<K extends string>(value: object, keys: readonly K[]): { [P in K]?: unknown } {
+  const out: { [P in K]?: unknown } = {};
+  for (const key of keys) out[key] = (value as Record<K, unknown>)[key];
+  return out;
+}
+
 /** Whether a shape (or an array a caller gave as one) has the same entries as another. */
 export function sameShape(a: readonly unknown[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;

@@ -339,6 +339,35 @@ describe('options (item 8)', () => {
   });
 });
 
+describe('state formats read each field once (item 4)', () => {
+  // The object's fields as getters that count their reads.
+  function counted<T extends object>(fields: T): { value: T; reads: Record<string, number> } {
+    const reads: Record<string, number> = {};
+    const value = {} as T;
+    for (const [key, v] of Object.entries(fields)) {
+      Object.defineProperty(value, key, { get: () => ((reads[key] = (reads[key] ?? 0) + 1), v), enumerable: true });
+    }
+    return { value, reads };
+  }
+  const once = (reads: Record<string, number>) => Object.entries(reads).filter(([, n]) => n !== 1);
+
+  it('fromPyTorch, fromKeras and fromState, with the layer a plain object gives', () => {
+    const sd = { weight: [1, 2], bias: [0, 1], running_mean: [0.5, -1], running_var: [2, 3], num_batches_tracked: 4, momentum: 0.2, eps: 1e-3 };
+    const pt = counted(sd);
+    expect(BatchNormalization.fromPyTorch(pt.value).state()).toEqual(BatchNormalization.fromPyTorch(sd).state());
+    expect(once(pt.reads)).toEqual([]);
+    const weights = { gamma: [1, 2], beta: [0, 1], moving_mean: [0.5, -1], moving_variance: [2, 3] };
+    const config = { axis: 1, momentum: 0.9, epsilon: 1e-2, center: true, scale: true, renorm: false };
+    const k = counted(config);
+    expect(BatchNormalization.fromKeras(weights, k.value).state()).toEqual(BatchNormalization.fromKeras(weights, config).state());
+    expect(once(k.reads)).toEqual([]);
+    const state = make('wasm').state();
+    const st = counted(state);
+    expect(BatchNormalization.fromState(st.value).state()).toEqual(BatchNormalization.fromState(state).state());
+    expect(once(st.reads)).toEqual([]);
+  });
+});
+
 describe('messages (items 12, 13)', () => {
   it('the common shape mistakes say what x must be and how to pass it', () => {
     const bn = make('wasm');

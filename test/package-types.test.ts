@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumerProject, linkFromRepo, pack, type Packed, removePacked } from './helpers/packed.js';
+import { moduleConsumer, pack, type Packed, removePacked } from './helpers/packed.js';
 
 const consumer = `import { allocTensor, BatchNormalization, init, initSync, WasmTensor } from 'batchnorm-wasm';
 import type { BatchNormState, CompiledWasmModule, InitInfo, InitOptions, KerasExport, Tensor, TensorLike, WasmSource } from 'batchnorm-wasm';
@@ -78,8 +78,7 @@ let packed: Packed;
 let project: string;
 beforeAll(() => {
   packed = pack();
-  project = consumerProject(packed, { type: 'module' });
-  linkFromRepo(project, '@types/node');
+  project = moduleConsumer(packed);
 });
 afterAll(() => {
   removePacked(packed, [project]);

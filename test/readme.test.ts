@@ -16,7 +16,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumerProject, linkFromRepo, pack, type Packed, removePacked, root } from './helpers/packed.js';
+import { linkFromRepo, moduleConsumer, pack, type Packed, removePacked, root } from './helpers/packed.js';
 
 interface Block {
   lang: string;
@@ -76,8 +76,7 @@ let packed: Packed;
 let project: string;
 beforeAll(() => {
   packed = pack();
-  project = consumerProject(packed, { type: 'module' });
-  linkFromRepo(project, '@types/node');
+  project = moduleConsumer(packed);
   for (const name of new Set(runnable.flatMap((b) => packagesOf(b.code)))) {
     if (name === 'batchnorm-wasm') continue;
     linkFromRepo(project, name);

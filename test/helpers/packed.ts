@@ -77,6 +77,13 @@ export function linkFromRepo(project: string, name: string): void {
   symlinkSync(from, to, 'junction');
 }
 
+/** A consumer project of "type": "module" with @types/node linked: what tsc over the package's types needs. */
+export function moduleConsumer(packed: Packed): string {
+  const project = consumerProject(packed, { type: 'module' });
+  linkFromRepo(project, '@types/node');
+  return project;
+}
+
 /** Removes consumer projects and the tarball's folder; any may be missing (a beforeAll that failed). */
 export function removePacked(packed: Packed | undefined, projects: ReadonlyArray<string | undefined> = []): void {
   for (const dir of [...projects, packed && dirname(packed.tarball)]) if (dir) rmSync(dir, { recursive: true, force: true });

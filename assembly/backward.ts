@@ -9,7 +9,11 @@ import { Activation, clampHigh, clampLow, highV, lowV, openV, passS, passV } fro
 
 import { streamRows } from './stats';
 
-const ROW_BLOCK: i32 = 8; // rows per accumulator flush; 4 and 16 measured slower (bench, [1024, 4096])
+// Rows per flush of the f32 sums into f64, walked SUB_BLOCK rows at a time. 8-row blocks, each
+// flushed, were up to 1.25x slower on rows of 128 features and more (bench/kernels.mjs); 16 and
+// 32 rows walked at once (16 and 32 streams through memory), 1.45x to 2.6x slower.
+const ROW_BLOCK: i32 = 32;
+const SUB_BLOCK: i32 = 8;
 const RUN_CHUNK: i32 = 1024;
 
 @inline
@@ -30,36 +34,68 @@ function addPromoted(acc: usize, c: i32, v: v128): void {
   v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(hi)), 16);
 }
 
+// A block's f32 sums are carried in scratch (two f32 arrays of C) while it is walked SUB_BLOCK
+// rows at a time (eight streams through memory), and flushed into f64 once per block.
 @inline
-function reduceRows(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32, clamp: bool): void {
-  const lo = lowV(act), hi = highV(act), open = openV(act);
-  const rowBytes = <usize>C << 2;
+function reduceRows(x: usize, dy: usize, N: i32, C: i32, rowBytes: usize, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+  scratch: usize, act: i32, clamp: bool): void {
   const C4 = C & ~3;
-  for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
-    const nb = min(ROW_BLOCK, N - r0);
+  const sums = scratch, products = scratch + (<usize>C << 2);
+  // Rows of 64 features or fewer: blocks of SUB_BLOCK rows, each flushed (carried across
+  // 32 rows they ran 1.3x to 1.7x slower at [100352, 64], the NHWC bench layout).
+  // (by the row, not by C: a slab of a tensor, slab.ts, must sum as the whole tensor does)
+  const block = rowBytes <= 256 ? SUB_BLOCK : ROW_BLOCK;
+  for (let r0 = 0; r0 < N; r0 += block) {
+    const nb = min(block, N - r0);
     const off0 = <usize>r0 * rowBytes;
-    for (let c = 0; c < C4; c += 4) {
-      const o = <usize>c << 2;
-      const m = v128.load(center + o);
-      let a = f32x4.splat(0), b = f32x4.splat(0);
-      if (clamp) {
-        a = v128.load(alpha + o);
-        b = v128.load(shift + o);
-      }
-      let s1 = f32x4.splat(0), s2 = f32x4.splat(0);
-      let p = off0 + o;
-      for (let i = 0; i < nb; i++) {
-        const xc = f32x4.sub(v128.load(x + p), m);
-        let g = v128.load(dy + p);
-        g = maskV(g, xc, a, b, clamp, lo, hi, open);
-        s1 = f32x4.add(s1, g);
-        s2 = f32x4.add(s2, f32x4.mul(g, xc));
-        p += rowBytes;
-      }
-      addPromoted(sumDy, c, s1);
-      addPromoted(sumDyXc, c, s2);
+    for (let s0 = 0; s0 < nb; s0 += SUB_BLOCK) {
+      const ns = min(SUB_BLOCK, nb - s0);
+      const off = off0 + <usize>s0 * rowBytes;
+      // Four bodies, the flags constant in each: first starts the sums, last flushes them
+      // (with the flags tested at run time, 1.01x to 1.16x slower, bench/kernels.mjs).
+      if (s0 == 0 && ns == nb) reduceSub(x, dy, off, ns, rowBytes, C4, center, alpha, shift, sumDy, sumDyXc, sums, products, act, clamp, true, true);
+      else if (s0 == 0) reduceSub(x, dy, off, ns, rowBytes, C4, center, alpha, shift, sumDy, sumDyXc, sums, products, act, clamp, true, false);
+      else if (s0 + ns == nb) reduceSub(x, dy, off, ns, rowBytes, C4, center, alpha, shift, sumDy, sumDyXc, sums, products, act, clamp, false, true);
+      else reduceSub(x, dy, off, ns, rowBytes, C4, center, alpha, shift, sumDy, sumDyXc, sums, products, act, clamp, false, false);
     }
     for (let c = C4; c < C; c++) reduceTail(x, dy, off0, nb, rowBytes, c, center, alpha, shift, sumDy, sumDyXc, act, clamp);
+  }
+}
+
+// ns rows from byte offset off, four features a step.
+@inline
+function reduceSub(x: usize, dy: usize, off: usize, ns: i32, rowBytes: usize, C4: i32, center: usize, alpha: usize, shift: usize,
+  sumDy: usize, sumDyXc: usize, sums: usize, products: usize, act: i32, clamp: bool, first: bool, last: bool): void {
+  const lo = lowV(act), hi = highV(act), open = openV(act);
+  for (let c = 0; c < C4; c += 4) {
+    const o = <usize>c << 2;
+    const m = v128.load(center + o);
+    let a = f32x4.splat(0), b = f32x4.splat(0);
+    if (clamp) {
+      a = v128.load(alpha + o);
+      b = v128.load(shift + o);
+    }
+    let s1 = f32x4.splat(0), s2 = f32x4.splat(0); // this sub-block's part, added to the block's sums after it
+    let p = off + o;
+    for (let i = 0; i < ns; i++) {
+      const xc = f32x4.sub(v128.load(x + p), m);
+      let g = v128.load(dy + p);
+      g = maskV(g, xc, a, b, clamp, lo, hi, open);
+      s1 = f32x4.add(s1, g);
+      s2 = f32x4.add(s2, f32x4.mul(g, xc));
+      p += rowBytes;
+    }
+    if (!first) {
+      s1 = f32x4.add(v128.load(sums + o), s1);
+      s2 = f32x4.add(v128.load(products + o), s2);
+    }
+    if (last) {
+      addPromoted(sumDy, c, s1);
+      addPromoted(sumDyXc, c, s2);
+    } else {
+      v128.store(sums + o, s1);
+      v128.store(products + o, s2);
+    }
   }
 }
 
@@ -85,29 +121,30 @@ function reduceTail(x: usize, dy: usize, off0: usize, nb: i32, rowBytes: usize, 
   store<f64>(sumDyXc + q, load<f64>(sumDyXc + q) + s2);
 }
 
-// reduceRows for short rows (streamRows, see stats.ts): each block's rows one at a time,
-// in memory order, the block's f32 sums in scratch (two f32 arrays of C), flushed into f64 as
-// reduceRows flushes; the same sums in the same order.
+// reduceRows for short rows (streamRows, see stats.ts): each block's rows one at a time, in
+// memory order, the block's f32 sums and each sub-block's part of them in scratch (four f32
+// arrays of C), flushed into f64 as reduceRows flushes; the same sums in the same order.
 @inline
 function reduceRowsStream(x: usize, dy: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
   scratch: usize, act: i32, clamp: bool): void {
-  const lo = lowV(act), hi = highV(act), open = openV(act);
   const rowBytes = <usize>C << 2;
   const C4 = C & ~3;
-  const sums = scratch, products = scratch + rowBytes;
+  const sums = scratch, products = sums + rowBytes, partSums = products + rowBytes, partProducts = partSums + rowBytes;
   for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
     const nb = min(ROW_BLOCK, N - r0);
     const off0 = <usize>r0 * rowBytes;
-    memory.fill(sums, 0, rowBytes << 1); // sums and products
-    for (let i = 0; i < nb; i++) {
-      const off = off0 + <usize>i * rowBytes;
-      for (let c = 0; c < C4; c += 4) {
-        const o = <usize>c << 2;
-        const xc = f32x4.sub(v128.load(x + off + o), v128.load(center + o));
-        let g = v128.load(dy + off + o);
-        if (clamp) g = maskV(g, xc, v128.load(alpha + o), v128.load(shift + o), clamp, lo, hi, open);
-        v128.store(sums + o, f32x4.add(v128.load(sums + o), g));
-        v128.store(products + o, f32x4.add(v128.load(products + o), f32x4.mul(g, xc)));
+    for (let s0 = 0; s0 < nb; s0 += SUB_BLOCK) {
+      const ns = min(SUB_BLOCK, nb - s0);
+      const off = off0 + <usize>s0 * rowBytes;
+      streamRow(x, dy, off, C4, center, alpha, shift, partSums, partProducts, act, clamp, true);
+      for (let i = 1; i < ns; i++) streamRow(x, dy, off + <usize>i * rowBytes, C4, center, alpha, shift, partSums, partProducts, act, clamp, false);
+      if (s0 == 0) memory.copy(sums, partSums, rowBytes << 1); // parts and sums are laid out alike
+      else {
+        for (let c = 0; c < C4; c += 4) {
+          const o = <usize>c << 2;
+          v128.store(sums + o, f32x4.add(v128.load(sums + o), v128.load(partSums + o)));
+          v128.store(products + o, f32x4.add(v128.load(products + o), v128.load(partProducts + o)));
+        }
       }
     }
     for (let c = 0; c < C4; c += 4) {
@@ -119,10 +156,26 @@ function reduceRowsStream(x: usize, dy: usize, N: i32, C: i32, center: usize, al
   }
 }
 
+// One row at byte offset off added into a sub-block's parts (start: into zeros).
+@inline
+function streamRow(x: usize, dy: usize, off: usize, C4: i32, center: usize, alpha: usize, shift: usize, sums: usize, products: usize,
+  act: i32, clamp: bool, start: bool): void {
+  const lo = lowV(act), hi = highV(act), open = openV(act);
+  for (let c = 0; c < C4; c += 4) {
+    const o = <usize>c << 2;
+    const xc = f32x4.sub(v128.load(x + off + o), v128.load(center + o));
+    let g = v128.load(dy + off + o);
+    if (clamp) g = maskV(g, xc, v128.load(alpha + o), v128.load(shift + o), clamp, lo, hi, open);
+    v128.store(sums + o, f32x4.add(start ? f32x4.splat(0) : v128.load(sums + o), g));
+    v128.store(products + o, f32x4.add(start ? f32x4.splat(0) : v128.load(products + o), f32x4.mul(g, xc)));
+  }
+}
+
 // Samples outer, channels inner: consecutive runs are contiguous, so x and dy stream in
 // order (channel-outer order jumps C*S floats between runs and measured 1.7x slower).
 @inline
-function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, act: i32, clamp: bool): void {
+function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+  act: i32, clamp: bool): void {
   const lo = lowV(act), hi = highV(act), open = openV(act), loS = clampLow(act), hiS = clampHigh(act);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
@@ -133,7 +186,7 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
       const m = f32x4.splat(ms);
       const a = f32x4.splat(as);
       const b = f32x4.splat(bs);
-      const run = (<usize>n * <usize>C + <usize>c) * <usize>S << 2;
+      const run = <usize>n * sampleBytes + (<usize>c * <usize>S << 2);
       let t1: f64 = 0, t2: f64 = 0;
       for (let s0 = 0; s0 < S; s0 += RUN_CHUNK) {
         const end = min(RUN_CHUNK + s0, S);
@@ -184,38 +237,45 @@ function reduceRuns(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, 
 }
 
 @inline
-function reduceWith(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+function reduceWith(x: usize, dy: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
   scratch: usize, act: i32, clamp: bool): void {
-  if (S > 1) reduceRuns(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, act, clamp);
-  else if (streamRows(N, C)) reduceRowsStream(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, scratch, act, clamp);
-  else reduceRows(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, act, clamp);
+  if (S > 1) reduceRuns(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, act, clamp);
+  else if (streamRows(N, C) && sampleBytes == <usize>C << 2) reduceRowsStream(x, dy, N, C, center, alpha, shift, sumDy, sumDyXc, scratch, act, clamp);
+  else reduceRows(x, dy, N, C, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch, act, clamp);
 }
 
-// scratch: 2*C f32.
+/** backwardReduce over an [N, C, S] view whose samples are sampleBytes apart, adding into sumDy and sumDyXc (slab.ts). */
+export function reduceView(x: usize, dy: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+  scratch: usize, activation: i32): void {
+  // Two bodies, each a function of its own (see normalize.ts for why).
+  if (activation == Activation.None) reduceNone(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch);
+  else reduceClamp(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch, activation);
+}
+
+// scratch: 4*C f32.
 export function backwardReduce(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
   scratch: usize, activation: i32): void {
   memory.fill(sumDy, 0, <usize>C << 3);
   memory.fill(sumDyXc, 0, <usize>C << 3);
-  // Two bodies, each a function of its own (see normalize.ts for why).
-  if (activation == Activation.None) reduceNone(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, scratch);
-  else reduceClamp(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, scratch, activation);
+  reduceView(x, dy, N, C, S, <usize>C * <usize>S << 2, center, alpha, shift, sumDy, sumDyXc, scratch, activation);
 }
 
-function reduceNone(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, scratch: usize): void {
-  reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, scratch, Activation.None, false);
+function reduceNone(x: usize, dy: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+  scratch: usize): void {
+  reduceWith(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch, Activation.None, false);
 }
-function reduceClamp(x: usize, dy: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize, scratch: usize,
-  act: i32): void {
-  reduceWith(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, scratch, act, true);
+function reduceClamp(x: usize, dy: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, sumDy: usize, sumDyXc: usize,
+  scratch: usize, act: i32): void {
+  reduceWith(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch, act, true);
 }
 
 // Four rows per iteration share the per-feature loads (centre and three coefficients:
 // 64 KiB of them for 4096 features, more than L1 holds, so loading them once per row cost
 // 1.6x here).
 @inline
-function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32, clamp: bool): void {
+function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, rowBytes: usize, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize,
+  act: i32, clamp: bool): void {
   const lo = lowV(act), hi = highV(act), open = openV(act);
-  const rowBytes = <usize>C << 2;
   const C4 = C & ~3;
   let r = 0;
   for (; r + 4 <= N; r += 4) {
@@ -272,7 +332,8 @@ function applyScalar(x: usize, dy: usize, dx: usize, row: usize, rows: usize, ro
 }
 
 @inline
-function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32, clamp: bool): void {
+function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize,
+  act: i32, clamp: bool): void {
   const lo = lowV(act), hi = highV(act), open = openV(act), loS = clampLow(act), hiS = clampHigh(act);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
@@ -281,7 +342,7 @@ function applyRuns(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, cente
       const kas = load<f32>(ka + cb), kbs = load<f32>(kb + cb), kcs = load<f32>(kc + cb);
       const m = f32x4.splat(ms), a = f32x4.splat(as), b = f32x4.splat(bs);
       const va = f32x4.splat(kas), vb = f32x4.splat(kbs), vc = f32x4.splat(kcs);
-      const run = (<usize>n * <usize>C + <usize>c) * <usize>S << 2;
+      const run = <usize>n * sampleBytes + (<usize>c * <usize>S << 2);
       let s = 0;
       for (; s + 4 <= S; s += 4) {
         const o = run + (<usize>s << 2);
@@ -323,22 +384,29 @@ function applyRowsStream(x: usize, dy: usize, dx: usize, N: i32, C: i32, center:
 }
 
 @inline
-function applyWith(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, act: i32, clamp: bool): void {
-  if (S > 1) applyRuns(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, act, clamp);
-  else if (streamRows(N, C)) applyRowsStream(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, act, clamp);
-  else applyRows(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, act, clamp);
+function applyWith(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize,
+  act: i32, clamp: bool): void {
+  if (S > 1) applyRuns(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc, act, clamp);
+  else if (streamRows(N, C) && sampleBytes == <usize>C << 2) applyRowsStream(x, dy, dx, N, C, center, alpha, shift, ka, kb, kc, act, clamp);
+  else applyRows(x, dy, dx, N, C, sampleBytes, center, alpha, shift, ka, kb, kc, act, clamp);
+}
+
+/** backwardApply over an [N, C, S] view whose samples are sampleBytes apart (slab.ts). */
+export function applyView(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize,
+  ka: usize, kb: usize, kc: usize, activation: i32): void {
+  // Two bodies, each a function of its own (see normalize.ts for why).
+  if (activation == Activation.None) applyNone(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc);
+  else applyClamp(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc, activation);
 }
 
 export function backwardApply(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize, activation: i32): void {
-  // Two bodies, each a function of its own (see normalize.ts for why).
-  if (activation == Activation.None) applyNone(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc);
-  else applyClamp(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, activation);
+  applyView(x, dy, dx, N, C, S, <usize>C * <usize>S << 2, center, alpha, shift, ka, kb, kc, activation);
 }
 
-function applyNone(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize): void {
-  applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, Activation.None, false);
+function applyNone(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize): void {
+  applyWith(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc, Activation.None, false);
 }
-function applyClamp(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize,
+function applyClamp(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize,
   act: i32): void {
-  applyWith(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, act, true);
+  applyWith(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc, act, true);
 }

@@ -33,21 +33,25 @@ export function trainFinalize(C: i32, count: f64, mean64: usize, m2_64: usize, g
   meanHi: usize, meanLo: usize, saveInvstd: usize, alpha: usize, shift: usize): void {
   const keep = momentum;
   const take = 1 - momentum;
-  const runDenom = unbiased && count > 1 ? count - 1 : count;
-  const one = f64x2.splat(1), countV = f64x2.splat(count), epsV = f64x2.splat(eps), keepV = f64x2.splat(keep);
-  const takeV = f64x2.splat(take), denomV = f64x2.splat(runDenom);
+  // Reciprocals once: the divisions per channel were most of this step's time (0.9 ms of the
+  // book's 200,704 channels here, a third of a pass over its 25.7 MB). x * (1/n) and x / n
+  // differ by at most an ulp of f64, far below the f32 the results are stored in.
+  const invCount = 1 / count;
+  const invDenom = 1 / (unbiased && count > 1 ? count - 1 : count);
+  const one = f64x2.splat(1), invCountV = f64x2.splat(invCount), epsV = f64x2.splat(eps), keepV = f64x2.splat(keep);
+  const takeV = f64x2.splat(take), invDenomV = f64x2.splat(invDenom);
   let c = 0;
   for (; c + 2 <= C; c += 2) {
     const q = <usize>c << 3;
     const p = <usize>c << 2;
     const mean = v128.load(mean64 + q);
     const m2 = v128.load(m2_64 + q);
-    const invstd = f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(m2, countV), epsV)));
+    const invstd = f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.mul(m2, invCountV), epsV)));
     const hi = toF32(mean);
     const lo = f64x2.sub(mean, hi);
     const a = f64x2.mul(load2(gamma + p), invstd);
     store2(runMean + p, f64x2.add(f64x2.mul(keepV, load2(runMean + p)), f64x2.mul(takeV, mean)));
-    store2(runVar + p, f64x2.add(f64x2.mul(keepV, load2(runVar + p)), f64x2.mul(takeV, f64x2.div(m2, denomV))));
+    store2(runVar + p, f64x2.add(f64x2.mul(keepV, load2(runVar + p)), f64x2.mul(takeV, f64x2.mul(m2, invDenomV))));
     store2(meanHi + p, hi);
     store2(meanLo + p, lo);
     store2(saveInvstd + p, invstd);
@@ -59,12 +63,12 @@ export function trainFinalize(C: i32, count: f64, mean64: usize, m2_64: usize, g
     const p = <usize>c << 2;
     const mean = load<f64>(mean64 + q);
     const m2 = load<f64>(m2_64 + q);
-    const invstd = 1 / Math.sqrt(m2 / count + eps);
+    const invstd = 1 / Math.sqrt(m2 * invCount + eps);
     const hi = <f32>mean;
     const lo = mean - <f64>hi;
     const a = <f64>load<f32>(gamma + p) * invstd;
     store<f32>(runMean + p, <f32>(keep * <f64>load<f32>(runMean + p) + take * mean));
-    store<f32>(runVar + p, <f32>(keep * <f64>load<f32>(runVar + p) + take * (m2 / runDenom)));
+    store<f32>(runVar + p, <f32>(keep * <f64>load<f32>(runVar + p) + take * (m2 * invDenom)));
     store<f32>(meanHi + p, hi);
     store<f32>(meanLo + p, <f32>lo);
     store<f32>(saveInvstd + p, <f32>invstd);
@@ -93,7 +97,8 @@ export function fold(C: i32, gamma: usize, runVar: usize, eps: f64, scale: usize
 //   kc = (dbeta - meanLo*invstd*dgamma) / M (the meanLo term corrects x - meanHi to x - mean).
 export function backwardFinalize(C: i32, M: f64, gamma: usize, meanLo: usize, saveInvstd: usize, sumDy: usize, sumDyXc: usize,
   dgamma: usize, dbeta: usize, ka: usize, kb: usize, kc: usize): void {
-  const MV = f64x2.splat(M);
+  const invM = 1 / M; // a multiply, not a division, per channel (see trainFinalize)
+  const invMV = f64x2.splat(invM);
   let c = 0;
   for (; c + 2 <= C; c += 2) {
     const q = <usize>c << 3;
@@ -106,8 +111,8 @@ export function backwardFinalize(C: i32, M: f64, gamma: usize, meanLo: usize, sa
     store2(dbeta + p, db);
     store2(dgamma + p, dg);
     store2(ka + p, a);
-    store2(kb + p, f64x2.div(f64x2.mul(f64x2.mul(f64x2.neg(a), invstd), dg), MV));
-    store2(kc + p, f64x2.div(f64x2.sub(db, f64x2.mul(f64x2.mul(lo, invstd), dg)), MV));
+    store2(kb + p, f64x2.mul(f64x2.mul(f64x2.mul(f64x2.neg(a), invstd), dg), invMV));
+    store2(kc + p, f64x2.mul(f64x2.sub(db, f64x2.mul(f64x2.mul(lo, invstd), dg)), invMV));
   }
   for (; c < C; c++) {
     const q = <usize>c << 3;
@@ -120,8 +125,8 @@ export function backwardFinalize(C: i32, M: f64, gamma: usize, meanLo: usize, sa
     store<f32>(dbeta + p, <f32>db);
     store<f32>(dgamma + p, <f32>dg);
     store<f32>(ka + p, <f32>a);
-    store<f32>(kb + p, <f32>(-a * invstd * dg / M));
-    store<f32>(kc + p, <f32>((db - lo * invstd * dg) / M));
+    store<f32>(kb + p, <f32>(-a * invstd * dg * invM));
+    store<f32>(kc + p, <f32>((db - lo * invstd * dg) * invM));
   }
 }
 

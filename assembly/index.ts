@@ -16,3 +16,4 @@ export { stats } from './stats';
 export { normalize } from './normalize';
 export { backwardReduce, backwardApply } from './backward';
 export { trainFinalize, fold, backwardFinalize, mergeStats, addF64 } from './channel';
+export { trainSlabs, backwardSlabs } from './slab';

@@ -8,9 +8,8 @@ import { streamRows } from './stats';
 
 // Four rows per iteration share the per-feature loads (S == 1 layout).
 @inline
-function normRows(x: usize, y: usize, N: i32, C: i32, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
+function normRows(x: usize, y: usize, N: i32, C: i32, rowBytes: usize, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
   const lo = lowV(act), hi = highV(act), loS = clampLow(act), hiS = clampHigh(act);
-  const rowBytes = <usize>C << 2;
   const C4 = C & ~3;
   let r = 0;
   for (; r + 4 <= N; r += 4) {
@@ -88,13 +87,13 @@ function normRowsStream(x: usize, y: usize, N: i32, C: i32, center: usize, scale
 
 // One (n, c) run of S contiguous elements at a time (S > 1 layout).
 @inline
-function normRuns(x: usize, y: usize, N: i32, C: i32, S: i32, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
+function normRuns(x: usize, y: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
   const lo = lowV(act), hi = highV(act), loS = clampLow(act), hiS = clampHigh(act);
   const S8 = S & ~7;
   const S4 = S & ~3;
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const off = (<usize>n * <usize>C + <usize>c) * <usize>S << 2;
+      const off = <usize>n * sampleBytes + (<usize>c * <usize>S << 2);
       const xr = x + off;
       const yr = y + off;
       const ms = load<f32>(center + (<usize>c << 2));
@@ -125,23 +124,29 @@ function normRuns(x: usize, y: usize, N: i32, C: i32, S: i32, center: usize, sca
 }
 
 @inline
-function normalizeWith(x: usize, y: usize, N: i32, C: i32, S: i32, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
-  if (S > 1) normRuns(x, y, N, C, S, center, scale, bias, act, clamp);
-  else if (streamRows(N, C)) normRowsStream(x, y, N, C, center, scale, bias, act, clamp);
-  else normRows(x, y, N, C, center, scale, bias, act, clamp);
+function normalizeWith(x: usize, y: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
+  if (S > 1) normRuns(x, y, N, C, S, sampleBytes, center, scale, bias, act, clamp);
+  else if (streamRows(N, C) && sampleBytes == <usize>C << 2) normRowsStream(x, y, N, C, center, scale, bias, act, clamp);
+  else normRows(x, y, N, C, sampleBytes, center, scale, bias, act, clamp);
 }
 
 // Two bodies, none and clamp, each a function of its own, so that each is specialised before
 // it is inlined below (inlined into one function, the bodies of the activations were merged
 // back into one that tested the code inside its loops: 1.4x slower in cache).
-function normalizeNone(x: usize, y: usize, N: i32, C: i32, S: i32, center: usize, scale: usize, bias: usize): void {
-  normalizeWith(x, y, N, C, S, center, scale, bias, Activation.None, false);
+function normalizeNone(x: usize, y: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, scale: usize, bias: usize): void {
+  normalizeWith(x, y, N, C, S, sampleBytes, center, scale, bias, Activation.None, false);
 }
-function normalizeClamp(x: usize, y: usize, N: i32, C: i32, S: i32, center: usize, scale: usize, bias: usize, act: i32): void {
-  normalizeWith(x, y, N, C, S, center, scale, bias, act, true);
+function normalizeClamp(x: usize, y: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, scale: usize, bias: usize, act: i32): void {
+  normalizeWith(x, y, N, C, S, sampleBytes, center, scale, bias, act, true);
+}
+
+/** normalize over an [N, C, S] view whose samples are sampleBytes apart (a slab of channels: slab.ts). */
+export function normalizeView(x: usize, y: usize, N: i32, C: i32, S: i32, sampleBytes: usize, center: usize, scale: usize, bias: usize,
+  activation: i32): void {
+  if (activation == Activation.None) normalizeNone(x, y, N, C, S, sampleBytes, center, scale, bias);
+  else normalizeClamp(x, y, N, C, S, sampleBytes, center, scale, bias, activation);
 }
 
 export function normalize(x: usize, y: usize, N: i32, C: i32, S: i32, center: usize, scale: usize, bias: usize, activation: i32): void {
-  if (activation == Activation.None) normalizeNone(x, y, N, C, S, center, scale, bias);
-  else normalizeClamp(x, y, N, C, S, center, scale, bias, activation);
+  normalizeView(x, y, N, C, S, <usize>C * <usize>S << 2, center, scale, bias, activation);
 }

@@ -7,8 +7,14 @@
 // Never E[x^2] - E[x]^2.
 // Memory traffic: x is read exactly once from main memory.
 
-// Rows per block in the S == 1 layout (features contiguous, rows strided).
-const ROW_BLOCK: i32 = 8;
+// Rows per block in the S == 1 layout: the rows whose deviations from the block's first row
+// are summed in f32 and merged into the f64 statistics once. statsRows walks a block
+// SUB_BLOCK rows at a time (eight streams through memory), its f32 sums kept in scratch
+// between them. Blocks of 8 rows, merged 4x as often, ran 1.3x to 1.55x slower on rows of 128
+// features and more, in and out of cache, and 1.1x on rows of 64 (bench/kernels.mjs): the
+// merges were about half of the work.
+const ROW_BLOCK: i32 = 32;
+const SUB_BLOCK: i32 = 8;
 // Which S == 1 loop a pass takes: several rows at a time with the block's sums in registers
 // (statsRows and its twins), or one row at a time, in memory order, with the sums in scratch
 // (statsRowsStream and its twins). Measured here (AMD EPYC, kernels called directly): over
@@ -52,10 +58,11 @@ function mergePair(mean: usize, m2: usize, c: i32, wNew: v128, wCross: v128, bme
   v128.store(m2 + p, f64x2.add(v128.load(m2 + p), f64x2.add(bm2, cross)));
 }
 
-// Features contiguous: vectorise across C, stream blocks of rows.
-function statsRows(x: usize, N: i32, C: i32, mean: usize, m2: usize): void {
-  const rowBytes = <usize>C << 2;
+// Features contiguous: vectorise across C, stream blocks of rows. Rows are rowBytes apart
+// (C*4 for a whole tensor; more for a slab of its features, slab.ts). scratch: 2*C f32.
+export function statsRows(x: usize, N: i32, C: i32, rowBytes: usize, mean: usize, m2: usize, scratch: usize): void {
   const C4 = C & ~3;
+  const sums = scratch, squares = scratch + (<usize>C << 2);
   for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
     const nb = min(ROW_BLOCK, N - r0);
     const na = <f64>r0;
@@ -65,23 +72,52 @@ function statsRows(x: usize, N: i32, C: i32, mean: usize, m2: usize): void {
     const wCross = f64x2.splat(na * nbf / n);
     const invNb = f64x2.splat(1 / nbf);
     const base = x + <usize>r0 * rowBytes;
-    for (let c = 0; c < C4; c += 4) {
-      // One pass over the block, with deviations from its first row (the pivot): the sums
-      // of d and d^2 lose at most log2(1 + nb) bits to cancellation, since the pivot is one
-      // of the block's own values (its squared deviation is at most the block's M2).
-      let p = base + (<usize>c << 2);
-      const pivot = v128.load(p);
-      let ds = f32x4.splat(0);
-      let sq = f32x4.splat(0);
-      for (let i = 1; i < nb; i++) {
-        p += rowBytes;
-        const d = f32x4.sub(v128.load(p), pivot);
-        ds = f32x4.add(ds, d);
-        sq = f32x4.add(sq, f32x4.mul(d, d));
-      }
-      mergeBlock4(mean, m2, c, pivot, ds, sq, wNew, wCross, invNb);
+    for (let s0 = 0; s0 < nb; s0 += SUB_BLOCK) {
+      const ns = min(SUB_BLOCK, nb - s0);
+      const rows = base + <usize>s0 * rowBytes;
+      // Four bodies, the flags constant in each: first starts the sums, last merges them
+      // (with the flags tested at run time, 1.1x to 1.2x slower, bench/kernels.mjs).
+      if (s0 == 0 && ns == nb) statsSub(base, rows, rowBytes, ns, C4, sums, squares, mean, m2, wNew, wCross, invNb, true, true);
+      else if (s0 == 0) statsSub(base, rows, rowBytes, ns, C4, sums, squares, mean, m2, wNew, wCross, invNb, true, false);
+      else if (s0 + ns == nb) statsSub(base, rows, rowBytes, ns, C4, sums, squares, mean, m2, wNew, wCross, invNb, false, true);
+      else statsSub(base, rows, rowBytes, ns, C4, sums, squares, mean, m2, wNew, wCross, invNb, false, false);
     }
     for (let c = C4; c < C; c++) statsTail(base, rowBytes, nb, c, mean, m2, na);
+  }
+}
+
+// ns rows of a block from `rows`, four features a step. One pass with deviations from the
+// block's first row (the pivot): the sums of d and d^2 lose at most log2(1 + nb) bits (5 for
+// 32 rows) to cancellation, since the pivot is one of the block's own values (its squared
+// deviation is at most the block's M2).
+@inline
+function statsSub(base: usize, rows: usize, rowBytes: usize, ns: i32, C4: i32, sums: usize, squares: usize, mean: usize, m2: usize,
+  wNew: v128, wCross: v128, invNb: v128, first: bool, last: bool): void {
+  for (let c = 0; c < C4; c += 4) {
+    const o = <usize>c << 2;
+    const pivot = v128.load(base + o);
+    let ds = f32x4.splat(0), sq = f32x4.splat(0);
+    let p = rows + o;
+    let i = 0;
+    if (first) { // the pivot's own deviation is 0
+      i = 1;
+      p += rowBytes;
+    }
+    for (; i < ns; i++) {
+      const d = f32x4.sub(v128.load(p), pivot);
+      ds = f32x4.add(ds, d);
+      sq = f32x4.add(sq, f32x4.mul(d, d));
+      p += rowBytes;
+    }
+    if (!first) {
+      ds = f32x4.add(v128.load(sums + o), ds);
+      sq = f32x4.add(v128.load(squares + o), sq);
+    }
+    if (last) mergeBlock4(mean, m2, c, pivot, ds, sq, wNew, wCross, invNb);
+    else {
+      v128.store(sums + o, ds);
+      v128.store(squares + o, sq);
+    }
   }
 }
 
@@ -125,14 +161,15 @@ function statsTail(base: usize, rowBytes: usize, nb: i32, c: i32, mean: usize, m
   mergeScalar(mean, m2, c, na, <f64>nb, bmean, sq);
 }
 
-// The same statistics walked one row at a time (streamRows): each block's rows in
-// memory order, its pivot row and sums of d and d^2 in scratch (three f32 arrays of C), then
-// merged as statsRows merges; the sums are formed in the same order, so the results are the same.
+// The same statistics walked one row at a time (streamRows): each block's rows in memory
+// order, its pivot row, its sums of d and d^2 and each sub-block's part of them in scratch
+// (five f32 arrays of C), merged as statsRows merges. The same sums in the same order
+// (a sub-block's part from 0, then added to the block's sums), so the same results.
 function statsRowsStream(x: usize, N: i32, C: i32, mean: usize, m2: usize, scratch: usize): void {
   const rowBytes = <usize>C << 2;
   const C4 = C & ~3;
-  const C16 = C & ~15;
   const pivots = scratch, sums = scratch + rowBytes, squares = sums + rowBytes;
+  const partSums = squares + rowBytes, partSquares = partSums + rowBytes;
   for (let r0 = 0; r0 < N; r0 += ROW_BLOCK) {
     const nb = min(ROW_BLOCK, N - r0);
     const na = <f64>r0;
@@ -140,31 +177,23 @@ function statsRowsStream(x: usize, N: i32, C: i32, mean: usize, m2: usize, scrat
     const n = na + nbf;
     const base = x + <usize>r0 * rowBytes;
     memory.copy(pivots, base, rowBytes);
-    memory.fill(sums, 0, rowBytes << 1); // sums and squares
-    for (let i = 1; i < nb; i++) {
-      const row = base + <usize>i * rowBytes;
-      let c = 0;
-      for (; c < C16; c += 16) { // four independent vectors a step
-        const o = <usize>c << 2;
-        const d0 = f32x4.sub(v128.load(row + o), v128.load(pivots + o));
-        const d1 = f32x4.sub(v128.load(row + o, 16), v128.load(pivots + o, 16));
-        const d2 = f32x4.sub(v128.load(row + o, 32), v128.load(pivots + o, 32));
-        const d3 = f32x4.sub(v128.load(row + o, 48), v128.load(pivots + o, 48));
-        const u = sums + o, w = squares + o;
-        v128.store(u, f32x4.add(v128.load(u), d0));
-        v128.store(u, f32x4.add(v128.load(u, 16), d1), 16);
-        v128.store(u, f32x4.add(v128.load(u, 32), d2), 32);
-        v128.store(u, f32x4.add(v128.load(u, 48), d3), 48);
-        v128.store(w, f32x4.add(v128.load(w), f32x4.mul(d0, d0)));
-        v128.store(w, f32x4.add(v128.load(w, 16), f32x4.mul(d1, d1)), 16);
-        v128.store(w, f32x4.add(v128.load(w, 32), f32x4.mul(d2, d2)), 32);
-        v128.store(w, f32x4.add(v128.load(w, 48), f32x4.mul(d3, d3)), 48);
+    for (let s0 = 0; s0 < nb; s0 += SUB_BLOCK) {
+      const ns = min(SUB_BLOCK, nb - s0);
+      // The pivot's own deviation is 0: the first sub-block starts at its second row.
+      for (let i = s0 == 0 ? 1 : 0; i < ns; i++) {
+        const row = base + <usize>(s0 + i) * rowBytes;
+        if (i == (s0 == 0 ? 1 : 0)) streamDeviations(row, pivots, partSums, partSquares, C, true);
+        else streamDeviations(row, pivots, partSums, partSquares, C, false);
       }
-      for (; c < C4; c += 4) {
-        const o = <usize>c << 2;
-        const d = f32x4.sub(v128.load(row + o), v128.load(pivots + o));
-        v128.store(sums + o, f32x4.add(v128.load(sums + o), d));
-        v128.store(squares + o, f32x4.add(v128.load(squares + o), f32x4.mul(d, d)));
+      if (s0 == 0) { // a block of one row has no part: its sums are 0
+        if (ns > 1) memory.copy(sums, partSums, rowBytes << 1); // parts and sums are laid out alike
+        else memory.fill(sums, 0, rowBytes << 1);
+      } else {
+        for (let c = 0; c < C4; c += 4) {
+          const o = <usize>c << 2;
+          v128.store(sums + o, f32x4.add(v128.load(sums + o), v128.load(partSums + o)));
+          v128.store(squares + o, f32x4.add(v128.load(squares + o), v128.load(partSquares + o)));
+        }
       }
     }
     const wNew = f64x2.splat(nbf / n);
@@ -175,6 +204,38 @@ function statsRowsStream(x: usize, N: i32, C: i32, mean: usize, m2: usize, scrat
       mergeBlock4(mean, m2, c, v128.load(pivots + o), v128.load(sums + o), v128.load(squares + o), wNew, wCross, invNb);
     }
     for (let c = C4; c < C; c++) statsTail(base, rowBytes, nb, c, mean, m2, na);
+  }
+}
+
+// One row's deviations from the pivots added into a sub-block's parts (start: into zeros),
+// sixteen features a step (four independent vectors), then four.
+@inline
+function streamDeviations(row: usize, pivots: usize, sums: usize, squares: usize, C: i32, start: bool): void {
+  const C4 = C & ~3;
+  const C16 = C & ~15;
+  let c = 0;
+  for (; c < C16; c += 16) {
+    const o = <usize>c << 2;
+    const d0 = f32x4.sub(v128.load(row + o), v128.load(pivots + o));
+    const d1 = f32x4.sub(v128.load(row + o, 16), v128.load(pivots + o, 16));
+    const d2 = f32x4.sub(v128.load(row + o, 32), v128.load(pivots + o, 32));
+    const d3 = f32x4.sub(v128.load(row + o, 48), v128.load(pivots + o, 48));
+    const u = sums + o, w = squares + o;
+    const zero = f32x4.splat(0);
+    v128.store(u, f32x4.add(start ? zero : v128.load(u), d0));
+    v128.store(u, f32x4.add(start ? zero : v128.load(u, 16), d1), 16);
+    v128.store(u, f32x4.add(start ? zero : v128.load(u, 32), d2), 32);
+    v128.store(u, f32x4.add(start ? zero : v128.load(u, 48), d3), 48);
+    v128.store(w, f32x4.add(start ? zero : v128.load(w), f32x4.mul(d0, d0)));
+    v128.store(w, f32x4.add(start ? zero : v128.load(w, 16), f32x4.mul(d1, d1)), 16);
+    v128.store(w, f32x4.add(start ? zero : v128.load(w, 32), f32x4.mul(d2, d2)), 32);
+    v128.store(w, f32x4.add(start ? zero : v128.load(w, 48), f32x4.mul(d3, d3)), 48);
+  }
+  for (; c < C4; c += 4) {
+    const o = <usize>c << 2;
+    const d = f32x4.sub(v128.load(row + o), v128.load(pivots + o));
+    v128.store(sums + o, f32x4.add(start ? f32x4.splat(0) : v128.load(sums + o), d));
+    v128.store(squares + o, f32x4.add(start ? f32x4.splat(0) : v128.load(squares + o), f32x4.mul(d, d)));
   }
 }
 
@@ -234,11 +295,12 @@ function chunkDev(p: usize, len: i32, m: f32): f32 {
   return sq;
 }
 
-// Channel runs contiguous: vectorise along S inside each (n, c) run.
-function statsRuns(x: usize, N: i32, C: i32, S: i32, mean: usize, m2: usize): void {
+// Channel runs contiguous: vectorise along S inside each (n, c) run. Samples are
+// sampleBytes apart (C*S*4 for a whole tensor; more for a slab of its channels, slab.ts).
+export function statsRuns(x: usize, N: i32, C: i32, S: i32, sampleBytes: usize, mean: usize, m2: usize): void {
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const run = x + ((<usize>n * <usize>C + <usize>c) * <usize>S << 2);
+      const run = x + <usize>n * sampleBytes + (<usize>c * <usize>S << 2);
       for (let s0 = 0; s0 < S; s0 += RUN_CHUNK) {
         const len = min(RUN_CHUNK, S - s0);
         const p = run + (<usize>s0 << 2);
@@ -253,11 +315,11 @@ function statsRuns(x: usize, N: i32, C: i32, S: i32, mean: usize, m2: usize): vo
   }
 }
 
-// Entry point: zeroes the accumulators, then picks the inner shape. scratch: 3*C f32.
+// Entry point: zeroes the accumulators, then picks the inner shape. scratch: 5*C f32.
 export function stats(x: usize, N: i32, C: i32, S: i32, mean: usize, m2: usize, scratch: usize): void {
   memory.fill(mean, 0, <usize>C << 3);
   memory.fill(m2, 0, <usize>C << 3);
-  if (S > 1) statsRuns(x, N, C, S, mean, m2);
+  if (S > 1) statsRuns(x, N, C, S, <usize>C * <usize>S << 2, mean, m2);
   else if (streamRows(N, C, STREAM_STATS_MAX_C)) statsRowsStream(x, N, C, mean, m2, scratch);
-  else statsRows(x, N, C, mean, m2);
+  else statsRows(x, N, C, <usize>C << 2, mean, m2, scratch);
 }

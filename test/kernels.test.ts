@@ -37,7 +37,7 @@ describe('the kernel ABI (src/wasm/abi.ts)', () => {
   for (const m of dts.matchAll(/\/\*\*([\s\S]*?)\*\/\s*export function (\w+)\(/g)) {
     declared.set(m[2], [...m[1].matchAll(/@param (\w+) `(\w+)`/g)].map((p) => [p[1], p[2]]));
   }
-  const ascType: Record<string, string> = { rows: 'usize', part: 'usize', ptr: 'usize', count: 'i32', C: 'i32', S: 'i32', i32: 'i32', f64: 'f64' };
+  const ascType: Record<string, string> = { rows: 'usize', tensor: 'usize', part: 'usize', ptr: 'usize', count: 'i32', N: 'i32', C: 'i32', S: 'i32', i32: 'i32', f64: 'f64' };
 
   it('lists every function the module exports, with its parameters in order, named and typed as asc declares them', () => {
     expect(declared.size).toBeGreaterThan(5); // the parser found the declarations
@@ -138,7 +138,7 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
   const runVar = seeded(C, 8, 1, 1);
   const ref = reference(x, N, C, S);
   const xp = put(x);
-  const scratch = zeros32(3 * C);
+  const scratch = zeros32(5 * C); // the kernels' scratch (abi.ts: partialBytes)
 
   // The JS twin's per-channel state after stats and trainFinalize (inputs for the later steps).
   const jsMean = new Float64Array(C), jsM2 = new Float64Array(C);
@@ -249,6 +249,8 @@ describe('the one-row-at-a-time S == 1 paths (assembly/stats.ts: streamRows)', (
 });
 
 it('every kernel of the table is exercised above', () => {
-  const used: KernelName[] = ['stats', 'trainFinalize', 'fold', 'normalize', 'backwardReduce', 'backwardFinalize', 'backwardApply', 'mergeStats', 'addF64'];
+  // trainSlabs and backwardSlabs: test/slabs.test.ts, against the steps above.
+  const used: KernelName[] = ['stats', 'trainFinalize', 'fold', 'normalize', 'backwardReduce', 'backwardFinalize', 'backwardApply', 'mergeStats', 'addF64',
+    'trainSlabs', 'backwardSlabs'];
   expect(used.sort()).toEqual(Object.keys(KERNELS).sort());
 });

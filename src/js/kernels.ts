@@ -66,14 +66,16 @@ export function stats(x: Float32Array, N: number, C: number, S: number, mean: Fl
 export function trainFinalize(C: number, count: number, mean: Float64Array, m2: Float64Array, gamma: Float32Array,
   beta: Float32Array, runMean: Float32Array, runVar: Float32Array, momentum: number, eps: number, unbiased: boolean,
   meanHi: Float32Array, meanLo: Float32Array, saveInvstd: Float32Array, alpha: Float32Array, shift: Float32Array): void {
-  const runDenom = unbiased && count > 1 ? count - 1 : count;
+  // Reciprocals once: a division per channel cost as much as a pass over the book's layout.
+  const invCount = 1 / count;
+  const invDenom = 1 / (unbiased && count > 1 ? count - 1 : count);
   for (let c = 0; c < C; c++) {
-    const invstd = 1 / Math.sqrt(m2[c] / count + eps);
+    const invstd = 1 / Math.sqrt(m2[c] * invCount + eps);
     const hi = Math.fround(mean[c]);
     const lo = mean[c] - hi;
     const a = gamma[c] * invstd;
     runMean[c] = momentum * runMean[c] + (1 - momentum) * mean[c];
-    runVar[c] = momentum * runVar[c] + (1 - momentum) * (m2[c] / runDenom);
+    runVar[c] = momentum * runVar[c] + (1 - momentum) * (m2[c] * invDenom);
     meanHi[c] = hi;
     meanLo[c] = lo;
     saveInvstd[c] = invstd;
@@ -188,6 +190,7 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
 export function backwardFinalize(C: number, M: number, gamma: Float32Array, meanLo: Float32Array, saveInvstd: Float32Array,
   sumDy: Float64Array, sumDyXc: Float64Array, dgamma: Float32Array, dbeta: Float32Array,
   ka: Float32Array, kb: Float32Array, kc: Float32Array): void {
+  const invM = 1 / M;
   for (let c = 0; c < C; c++) {
     const invstd = saveInvstd[c];
     const lo = meanLo[c];
@@ -197,8 +200,8 @@ export function backwardFinalize(C: number, M: number, gamma: Float32Array, mean
     dbeta[c] = db;
     dgamma[c] = dg;
     ka[c] = a;
-    kb[c] = (-a * invstd * dg) / M;
-    kc[c] = (db - lo * invstd * dg) / M;
+    kb[c] = -a * invstd * dg * invM;
+    kc[c] = (db - lo * invstd * dg) * invM;
   }
 }
 

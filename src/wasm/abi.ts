@@ -8,7 +8,8 @@
 //   rows   byte pointer to row 0 of an [N, C, S] tensor; a share starting at row r gets +r*C*S*4
 //   count  the rows N; a share gets its own row count
 //   part   pointer into per-share partial results: share t gets +t*partialBytes(C)
-//   C, S   the sizes of the [N, C, S] view
+//   C, S   the sizes of the [N, C, S] view (N too, in a kernel that threads do not split)
+//   tensor byte pointer to a whole [N, C, S] tensor, in a kernel that threads do not split
 //   ptr    a per-channel array, the same for every share
 //   f64    a number; i32: a flag or code (activation: src/activation.ts)
 export const KERNELS = {
@@ -25,6 +26,11 @@ export const KERNELS = {
   backwardFinalize: ['C', 'M:f64', 'gamma:ptr', 'meanLo:ptr', 'saveInvstd:ptr', 'sumDy:ptr', 'sumDyXc:ptr', 'dgamma:ptr', 'dbeta:ptr',
     'ka:ptr', 'kb:ptr', 'kc:ptr'],
   mergeStats: ['C', 'nA:f64', 'meanA:ptr', 'm2A:ptr', 'nB:f64', 'meanB:ptr', 'm2B:ptr'],
+  // A whole operation over slabs of channels, on the calling thread (slabs.ts says when).
+  trainSlabs: ['x:tensor', 'y:tensor', 'N', 'C', 'S', 'slab:i32', 'mean64:ptr', 'm2_64:ptr', 'gamma:ptr', 'beta:ptr', 'runMean:ptr', 'runVar:ptr',
+    'momentum:f64', 'eps:f64', 'unbiased:i32', 'meanHi:ptr', 'meanLo:ptr', 'saveInvstd:ptr', 'alpha:ptr', 'shift:ptr', 'scratch:ptr', 'activation:i32'],
+  backwardSlabs: ['x:tensor', 'dy:tensor', 'dx:tensor', 'N', 'C', 'S', 'slab:i32', 'center:ptr', 'alpha:ptr', 'shift:ptr', 'sumDy:ptr', 'sumDyXc:ptr',
+    'gamma:ptr', 'meanLo:ptr', 'saveInvstd:ptr', 'dgamma:ptr', 'dbeta:ptr', 'ka:ptr', 'kb:ptr', 'kc:ptr', 'scratch:ptr', 'activation:i32'],
   addF64: ['dst:ptr', 'src:ptr', 'n:i32'],
 } as const;
 
@@ -51,10 +57,11 @@ export function roleOf(param: string): string {
 }
 
 // Partial results (stats: mean then M2; backwardReduce: sum(dy) then sum(dy * xc)) are two
-// f64 arrays of C per share, then the share's scratch (three f32 arrays of C: the kernels'
-// sums of a block of short rows), one share after another.
+// f64 arrays of C per share, then the share's scratch (five f32 arrays of C: the kernels'
+// f32 sums of a block of rows carried between its sub-blocks, and those of the one-row-at-a-time
+// loops), one share after another.
 /** Bytes of one share's partial results and scratch. */
-export const partialBytes = (C: number): number => C * 28;
+export const partialBytes = (C: number): number => C * 36;
 /** The second array of a share's partial results, after its first. */
 export const secondPartial = (part: number, C: number): number => part + C * 8;
 /** A share's scratch, after its two result arrays. */

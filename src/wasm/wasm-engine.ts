@@ -17,6 +17,7 @@ import type { WasmHeap } from './heap.js';
 import { OneStep } from './one-step.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { keepInput, releaseInput, type SavedInput } from './saved-inputs.js';
+import { slabChannels } from './slabs.js';
 
 // Per-channel f32 arrays, each padded to a multiple of 4 floats (16 bytes): the parameters
 // and scratch, then two sets of what a training forward saves for backward.
@@ -235,17 +236,23 @@ export class WasmEngine implements Engine {
     const k = this.rt.kernels;
     const { C } = g;
     const acc = this.acc;
-    const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C)] };
-    // Chan's merge of the shares' partial statistics into share 0, in row order.
-    for (let t = 1, n = shareOf(g.N, shares, 0).rows * g.S; t < shares; t++) {
-      const part = acc + t * partialBytes(C);
-      const nt = shareOf(g.N, shares, t).rows * g.S;
-      k.mergeStats(C, n, acc, secondPartial(acc, C), nt, part, secondPartial(part, C));
-      n += nt;
+    const slab = slabChannels(g, 1, this.runner.maxShares);
+    if (slab) {
+      k.trainSlabs(xp, yp, g.N, C, g.S, slab, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
+        p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift, scratchPartial(acc, C), p.activation);
+    } else {
+      const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C)] };
+      // Chan's merge of the shares' partial statistics into share 0, in row order.
+      for (let t = 1, n = shareOf(g.N, shares, 0).rows * g.S; t < shares; t++) {
+        const part = acc + t * partialBytes(C);
+        const nt = shareOf(g.N, shares, t).rows * g.S;
+        k.mergeStats(C, n, acc, secondPartial(acc, C), nt, part, secondPartial(part, C));
+        n += nt;
+      }
+      k.trainFinalize(C, g.N * g.S, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
+        p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift);
+      yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation] };
     }
-    k.trainFinalize(C, g.N * g.S, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
-      p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift);
-    yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation] };
     const y = this.deliver(out, outAt, yp, g.count);
     // Commit: nothing below can throw.
     this.read(a.runMean, p.runningMean);
@@ -317,12 +324,18 @@ export class WasmEngine implements Engine {
     const acc = this.acc;
     const xp = saved.ptr;
     const ka = this.coef, kb = ka + C * 4, kc = kb + C * 4;
-    const shares = yield {
-      op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation],
-    };
-    for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
-    k.backwardFinalize(C, g.N * g.S, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
-    yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation] };
+    const slab = slabChannels(g, 2, this.runner.maxShares);
+    if (slab) {
+      k.backwardSlabs(xp, dyp, dxp, g.N, C, g.S, slab, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), a.gamma, s.meanLo, s.invstd,
+        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation);
+    } else {
+      const shares = yield {
+        op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation],
+      };
+      for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
+      k.backwardFinalize(C, g.N * g.S, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
+      yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation] };
+    }
     this.read(a.dgamma, dgamma);
     this.read(a.dbeta, dbeta);
     return this.deliver(out, outAt, dxp, g.count);

@@ -1,0 +1,32 @@
+// When a training forward or a backward runs as one kernel over slabs of channels
+// (assembly/slab.ts: trainSlabs, backwardSlabs) instead of two passes over the whole tensor,
+// and how many channels a slab holds. A slab's x (and dy) stay in L2 between its two passes,
+// so they come from memory once. Results are the same bits either way (test/kernels.test.ts).
+//
+// Measured here (AMD EPYC, 1 MiB L2 a core; kernels called directly, interleaved,
+// time / memcpy of x): the book's [32, 200704] training forward 1.97x -> 1.72x with 512 KiB
+// slabs (1.82x with 256 KiB), backward 3.02x -> 2.45x; [16, 262144] 2.92x -> 2.72x and
+// 4.16x -> 3.55x. From 64 rows on, slabs gained nothing ([64, 65536]: 1.94x -> 1.93x) or lost
+// ([128, 32768]: 2.50x -> 2.57x, backward 4.11x -> 4.07x..4.46x), and so did channel slabs of the
+// S > 1 layout ([32, 64, 3136], one channel a slab: 1.45x -> 2.10x), whose runs they walk
+// channel by channel instead of in memory order. Hence S == 1 and at most 32 rows.
+import type { Geometry } from '../types.js';
+
+/** Bytes of x (training forward) or of x and dy (backward) in one slab. */
+export const SLAB_BYTES = 512 * 1024;
+/** The most rows the slab path takes (see above). */
+export const SLAB_MAX_ROWS = 32;
+
+/**
+ * Channels per slab for an operation reading `tensors` tensors of this geometry (1: the
+ * training forward's x; 2: backward's x and dy), or 0: two passes. 0 as well where the
+ * runner may split steps over threads (maxShares > 1): they split the two passes by rows.
+ * A multiple of 4, so that each slab's SIMD lanes hold the same features as in the
+ * whole-tensor passes; at least two slabs, or the whole tensor fits the budget and slabs
+ * would save nothing.
+ */
+export function slabChannels(g: Geometry, tensors: 1 | 2, maxShares: number): number {
+  if (maxShares > 1 || g.S !== 1 || g.N > SLAB_MAX_ROWS) return 0;
+  const slab = Math.floor(SLAB_BYTES / (g.N * 4 * tensors)) & ~3;
+  return slab >= 4 && g.C >= 2 * slab ? slab : 0;
+}

@@ -9,7 +9,8 @@ export const WORKLOADS = [
   { name: '[32, 64, 56, 56] book', shape: [32, 64, 56, 56] },
   { name: '[32, 64, 56, 56] NCHW', shape: [32, 64, 56, 56], axis: 1 },
   { name: '[32, 56, 56, 64] NHWC', shape: [32, 56, 56, 64], axis: -1 },
-  { name: '[1, 256] small call', shape: [1, 256], ops: ['infer'] },
+  // loop: also time the plain JS loop a caller would write instead (workloads.mjs: 'js loop').
+  { name: '[1, 256] small call', shape: [1, 256], ops: ['infer'], loop: true },
 ];
 
 export const OPS = ['train', 'infer', 'backward'];
@@ -25,7 +26,7 @@ export function random(n, seed) {
 }
 
 /** { count, impls: { name: { train, infer, backward } }, dispose } for one workload. */
-export function prepare({ shape, axis }) {
+export function prepare({ shape, axis, loop: withLoop }) {
   const count = shape.reduce((a, b) => a * b, 1);
   const C = axis === 1 ? shape[1] : axis === -1 ? shape[shape.length - 1] : count / shape[0];
   const x = { data: random(count, 1), shape };
@@ -73,6 +74,16 @@ export function prepare({ shape, axis }) {
   const target = new Float32Array(count);
   const copy = () => target.set(x.data);
   impls.memcpy = { train: copy, infer: copy, backward: copy };
+  if (withLoop) {
+    // What a caller would write by hand instead of a small call: y = x * a + b, folded
+    // coefficients, into an array of its own.
+    const a = gamma.map((g) => g / Math.sqrt(1 + 1e-7)), b = beta.slice();
+    const xd = x.data;
+    const loop = () => {
+      for (let i = 0; i < count; i++) target[i] = xd[i] * a[i] + b[i];
+    };
+    impls['js loop'] = { train: loop, infer: loop, backward: loop };
+  }
   return {
     count,
     impls,

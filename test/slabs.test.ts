@@ -107,8 +107,9 @@ describe('the one-row-at-a-time S == 1 paths (assembly/stats.ts: streamRows)', (
     const [gp, bp, rm, rv, hi, lo, inv, al, sh] = [put(seeded(C, 3, 1.5)), put(seeded(C, 4)), ch(), ch(), ch(), ch(), ch(), ch(), ch()];
     k.stats(xp, N, C, 1, acc, secondPartial(acc, C), scratchPartial(acc, C));
     const [mean, m2] = [f64At(acc, C), f64At(secondPartial(acc, C), C)];
-    // One slab of all the channels: the several-rows path (statsRows) over the same rows.
-    k.trainSlabs(xp, put(new Float32Array(N * C)), N, C, 1, 104, acc, secondPartial(acc, C), gp, bp, rm, rv, 0.9, 1e-5, 0, hi, lo, inv, al, sh,
+    // Slabs of 100 channels and 1: narrower than the tensor's rows, so they take the
+    // several-rows paths (a slab as wide as the rows would pick the one-row path again).
+    k.trainSlabs(xp, put(new Float32Array(N * C)), N, C, 1, 100, acc, secondPartial(acc, C), gp, bp, rm, rv, 0.9, 1e-5, 0, hi, lo, inv, al, sh,
       scratchPartial(acc, C), 0);
     expect(f64At(acc, C)).toEqual(mean);
     expect(f64At(secondPartial(acc, C), C)).toEqual(m2);
@@ -117,7 +118,7 @@ describe('the one-row-at-a-time S == 1 paths (assembly/stats.ts: streamRows)', (
       k.backwardReduce(xp, dyp, N, C, 1, hi, al, sh, sums, sums + C * 8, scratchPartial(acc, C), code);
       const [sumDy, sumDyXc] = [f64At(sums, C), f64At(sums + C * 8, C)];
       const outs = Array.from({ length: 5 }, ch) as [number, number, number, number, number];
-      k.backwardSlabs(xp, dyp, put(new Float32Array(N * C)), N, C, 1, 104, hi, al, sh, sums, sums + C * 8, gp, lo, inv, ...outs, scratchPartial(acc, C), code);
+      k.backwardSlabs(xp, dyp, put(new Float32Array(N * C)), N, C, 1, 100, hi, al, sh, sums, sums + C * 8, gp, lo, inv, ...outs, scratchPartial(acc, C), code);
       expect(f64At(sums, C), `activation ${code}`).toEqual(sumDy);
       expect(f64At(sums + C * 8, C), `activation ${code}`).toEqual(sumDyXc);
     }

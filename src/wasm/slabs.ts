@@ -1,7 +1,7 @@
 // When a training forward or a backward runs as one kernel over slabs of channels
 // (assembly/slab.ts: trainSlabs, backwardSlabs) instead of two passes over the whole tensor,
 // and how many channels a slab holds. A slab's x (and dy) stay in L2 between its two passes,
-// so they come from memory once. Results are the same bits either way (test/kernels.test.ts).
+// so they come from memory once. Results are the same bits either way (test/slabs.test.ts).
 //
 // Measured here (AMD EPYC, 1 MiB L2 a core; kernels called directly, interleaved,
 // time / memcpy of x): the book's [32, 200704] training forward 1.97x -> 1.72x with 512 KiB

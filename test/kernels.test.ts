@@ -9,24 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../src/activation.js';
 import * as js from '../src/js/kernels.js';
 import { KERNELS, partialBytes, roleOf, ROW_KERNELS, scratchPartial, secondPartial, shareOf, sliceArgs, type KernelName } from '../src/wasm/abi.js';
-import { WasmHeap } from '../src/wasm/heap.js';
-import { createMemory, instantiateKernelsSync } from '../src/wasm/instantiate.js';
 import { ARGS_SLOTS, jobHeader, OPS } from '../src/threads/protocol.js';
 import { scaledDistance } from './helpers/compare.js';
+import { kernelMemory } from './helpers/kernel-memory.js';
 import { seeded } from './helpers/seeded.js';
 
-const memory = createMemory();
-const { instance, kernels: k } = instantiateKernelsSync(undefined, memory);
-const heap = new WasmHeap(memory);
-
-// Copies an array into fresh Wasm memory; returns its byte offset.
-function put(values: Float32Array | Float64Array): number {
-  const ptr = heap.alloc(values.byteLength);
-  new (values.constructor as Float32ArrayConstructor)(memory.buffer, ptr, values.length).set(values as Float32Array);
-  return ptr;
-}
-const f32At = (ptr: number, n: number) => new Float32Array(memory.buffer, ptr, n).slice();
-const f64At = (ptr: number, n: number) => new Float64Array(memory.buffer, ptr, n).slice();
+const { instance, kernels: k, put, f32At, f64At } = kernelMemory();
 const zeros32 = (n: number) => put(new Float32Array(n));
 const zeros64 = (n: number) => put(new Float64Array(n));
 

@@ -9,23 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../src/activation.js';
 import { BatchNormalization, init } from '../src/index.js';
 import { partialBytes, scratchPartial, secondPartial } from '../src/wasm/abi.js';
-import { WasmHeap } from '../src/wasm/heap.js';
-import { createMemory, instantiateKernelsSync } from '../src/wasm/instantiate.js';
 import { SLAB_BYTES, SLAB_MAX_ROWS, slabChannels } from '../src/wasm/slabs.js';
 import { scaledDistance } from './helpers/compare.js';
 import { channelMap, refBackward, refTrain, type RefOptions } from './helpers/general-reference.js';
+import { kernelMemory } from './helpers/kernel-memory.js';
 import { seeded } from './helpers/seeded.js';
 
-const memory = createMemory();
-const { kernels: k } = instantiateKernelsSync(undefined, memory);
-const heap = new WasmHeap(memory);
-const put = (values: Float32Array | Float64Array): number => {
-  const ptr = heap.alloc(values.byteLength);
-  new (values.constructor as Float32ArrayConstructor)(memory.buffer, ptr, values.length).set(values as Float32Array);
-  return ptr;
-};
-const f32At = (ptr: number, n: number) => new Float32Array(memory.buffer, ptr, n).slice();
-const f64At = (ptr: number, n: number) => new Float64Array(memory.buffer, ptr, n).slice();
+const { kernels: k, heap, put, f32At, f64At } = kernelMemory();
 const copies = (values: Float32Array, n: number) => Array.from({ length: n }, () => put(values));
 
 // [N, C] with slab widths: a short last slab, C % 4 != 0 in it, one row, rows past a sub-block.

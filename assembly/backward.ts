@@ -7,7 +7,7 @@
 // dx may alias dy.
 import { Activation, clampHigh, clampLow, highV, lowV, openV, passS, passV } from './activation';
 
-import { streamRows } from './stats';
+import { addParts, streamRows } from './stats';
 
 // Rows per flush of the f32 sums into f64, walked SUB_BLOCK rows at a time. 8-row blocks, each
 // flushed, were up to 1.25x slower on rows of 128 features and more (bench/kernels.mjs); 16 and
@@ -138,14 +138,8 @@ function reduceRowsStream(x: usize, dy: usize, N: i32, C: i32, center: usize, al
       const off = off0 + <usize>s0 * rowBytes;
       streamRow(x, dy, off, C4, center, alpha, shift, partSums, partProducts, act, clamp, true);
       for (let i = 1; i < ns; i++) streamRow(x, dy, off + <usize>i * rowBytes, C4, center, alpha, shift, partSums, partProducts, act, clamp, false);
-      if (s0 == 0) memory.copy(sums, partSums, rowBytes << 1); // parts and sums are laid out alike
-      else {
-        for (let c = 0; c < C4; c += 4) {
-          const o = <usize>c << 2;
-          v128.store(sums + o, f32x4.add(v128.load(sums + o), v128.load(partSums + o)));
-          v128.store(products + o, f32x4.add(v128.load(products + o), v128.load(partProducts + o)));
-        }
-      }
+      if (s0 > 0) addParts(sums, partSums, rowBytes, C4);
+      else memory.copy(sums, partSums, rowBytes << 1); // parts and sums are laid out alike
     }
     for (let c = 0; c < C4; c += 4) {
       const o = <usize>c << 2;

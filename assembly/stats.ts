@@ -180,21 +180,13 @@ function statsRowsStream(x: usize, N: i32, C: i32, mean: usize, m2: usize, scrat
     for (let s0 = 0; s0 < nb; s0 += SUB_BLOCK) {
       const ns = min(SUB_BLOCK, nb - s0);
       // The pivot's own deviation is 0: the first sub-block starts at its second row.
-      for (let i = s0 == 0 ? 1 : 0; i < ns; i++) {
-        const row = base + <usize>(s0 + i) * rowBytes;
-        if (i == (s0 == 0 ? 1 : 0)) streamDeviations(row, pivots, partSums, partSquares, C, true);
-        else streamDeviations(row, pivots, partSums, partSquares, C, false);
-      }
-      if (s0 == 0) { // a block of one row has no part: its sums are 0
-        if (ns > 1) memory.copy(sums, partSums, rowBytes << 1); // parts and sums are laid out alike
-        else memory.fill(sums, 0, rowBytes << 1);
-      } else {
-        for (let c = 0; c < C4; c += 4) {
-          const o = <usize>c << 2;
-          v128.store(sums + o, f32x4.add(v128.load(sums + o), v128.load(partSums + o)));
-          v128.store(squares + o, f32x4.add(v128.load(squares + o), v128.load(partSquares + o)));
-        }
-      }
+      const i0 = s0 == 0 ? 1 : 0;
+      const rows = base + <usize>s0 * rowBytes;
+      if (i0 < ns) streamDeviations(rows + <usize>i0 * rowBytes, pivots, partSums, partSquares, C, true);
+      for (let i = i0 + 1; i < ns; i++) streamDeviations(rows + <usize>i * rowBytes, pivots, partSums, partSquares, C, false);
+      if (s0 > 0) addParts(sums, partSums, rowBytes, C4);
+      else if (ns > 1) memory.copy(sums, partSums, rowBytes << 1); // parts and sums are laid out alike
+      else memory.fill(sums, 0, rowBytes << 1); // a block of one row has no part: its sums are 0
     }
     const wNew = f64x2.splat(nbf / n);
     const wCross = f64x2.splat(na * nbf / n);
@@ -204,6 +196,20 @@ function statsRowsStream(x: usize, N: i32, C: i32, mean: usize, m2: usize, scrat
       mergeBlock4(mean, m2, c, v128.load(pivots + o), v128.load(sums + o), v128.load(squares + o), wNew, wCross, invNb);
     }
     for (let c = C4; c < C; c++) statsTail(base, rowBytes, nb, c, mean, m2, na);
+  }
+}
+
+/**
+ * A block's sums += a sub-block's parts, four features a step: two f32 arrays of C at sums
+ * (rowBytes apart) and two laid out alike at parts, the first C4 features of each (the tail
+ * features have their own loops). The one-row-at-a-time loops' step between sub-blocks.
+ */
+@inline
+export function addParts(sums: usize, parts: usize, rowBytes: usize, C4: i32): void {
+  for (let c = 0; c < C4; c += 4) {
+    const o = <usize>c << 2;
+    v128.store(sums + o, f32x4.add(v128.load(sums + o), v128.load(parts + o)));
+    v128.store(sums + rowBytes + o, f32x4.add(v128.load(sums + rowBytes + o), v128.load(parts + rowBytes + o)));
   }
 }
 

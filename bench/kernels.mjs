@@ -11,6 +11,7 @@ import { WasmHeap } from '../dist/wasm/heap.js';
 import { createMemory } from '../dist/wasm/instantiate.js';
 import { partialBytes } from '../dist/wasm/abi.js';
 import { machineLine } from './lib/results.mjs';
+import { random } from './workloads.mjs';
 import { median } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
@@ -27,13 +28,9 @@ const LAYOUTS = [
   ['[32, 64, 56, 56] NCHW', 32, 64, 3136], ['[32, 56, 56, 64] NHWC', 100352, 64, 1],
 ];
 
+// n floats at ptr: the core bench's inputs (workloads.mjs: random), moved by offset.
 function fill(ptr, n, seed, offset = 0) {
-  const a = new Float32Array(memory.buffer, ptr, n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    a[i] = offset + ((s >>> 0) / 4294967296) * 4 - 2;
-  }
+  new Float32Array(memory.buffer, ptr, n).set(random(n, seed).map((v) => v + offset));
 }
 
 console.log(`machine: ${machineLine()}`);

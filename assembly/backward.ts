@@ -42,8 +42,8 @@ function reduceRows(x: usize, dy: usize, N: i32, C: i32, rowBytes: usize, center
   const C4 = C & ~3;
   const sums = scratch, products = scratch + (<usize>C << 2);
   // Rows of 64 features or fewer: blocks of SUB_BLOCK rows, each flushed (carried across
-  // 32 rows they ran 1.3x to 1.7x slower at [100352, 64], the NHWC bench layout).
-  // (by the row, not by C: a slab of a tensor, slab.ts, must sum as the whole tensor does)
+  // 32 rows they ran 1.3x to 1.7x slower at [100352, 64], the NHWC bench layout). Chosen by
+  // the row's bytes, not by C, so that a slab of a tensor (slab.ts) sums as the tensor does.
   const block = rowBytes <= 256 ? SUB_BLOCK : ROW_BLOCK;
   for (let r0 = 0; r0 < N; r0 += block) {
     const nb = min(block, N - r0);

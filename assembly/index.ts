@@ -11,6 +11,8 @@
 //   backward:         backwardReduce -> [addF64] -> backwardFinalize -> backwardApply
 // The O(N*C*S) steps take a block of rows, so that threads can split them; the bracketed
 // steps merge the threads' partial results.
+// On one thread the book's layout of few rows runs a training forward or a backward as one
+// kernel instead, trainSlabs or backwardSlabs, slab by slab of channels (src/wasm/slabs.ts).
 export { Activation } from './activation';
 export { stats } from './stats';
 export { normalize } from './normalize';

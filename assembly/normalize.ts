@@ -39,18 +39,32 @@ function normRows(x: usize, y: usize, N: i32, C: i32, rowBytes: usize, center: u
       }
     }
   }
-  for (; r < N; r++) {
-    const xr = x + <usize>r * rowBytes;
-    const yr = y + <usize>r * rowBytes;
-    for (let c = 0; c < C4; c += 4) {
-      const o = <usize>c << 2;
-      const v = f32x4.add(f32x4.mul(f32x4.sub(v128.load(xr + o), v128.load(center + o)), v128.load(scale + o)), v128.load(bias + o));
-      v128.store(yr + o, activateV(v, clamp, lo, hi));
-    }
-    for (let c = C4; c < C; c++) {
-      const o = <usize>c << 2;
-      store<f32>(yr + o, activateS((load<f32>(xr + o) - load<f32>(center + o)) * load<f32>(scale + o) + load<f32>(bias + o), clamp, loS, hiS));
-    }
+  for (; r < N; r++) normRow(x + <usize>r * rowBytes, y + <usize>r * rowBytes, C, center, scale, bias, act, clamp);
+}
+
+// One row, sixteen features a step: the rows past the last four, and a small call's one row
+// ([1, 256]: 61 ns against 75 ns four features a step, kernel called directly).
+@inline
+function normRow(xr: usize, yr: usize, C: i32, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
+  const lo = lowV(act), hi = highV(act), loS = clampLow(act), hiS = clampHigh(act);
+  const C4 = C & ~3;
+  const C16 = C & ~15;
+  let c = 0;
+  for (; c < C16; c += 16) {
+    const o = <usize>c << 2;
+    const p = xr + o, q = yr + o, m = center + o, a = scale + o, b = bias + o;
+    v128.store(q, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(p), v128.load(m)), v128.load(a)), v128.load(b)), clamp, lo, hi));
+    v128.store(q, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(p, 16), v128.load(m, 16)), v128.load(a, 16)), v128.load(b, 16)), clamp, lo, hi), 16);
+    v128.store(q, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(p, 32), v128.load(m, 32)), v128.load(a, 32)), v128.load(b, 32)), clamp, lo, hi), 32);
+    v128.store(q, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(p, 48), v128.load(m, 48)), v128.load(a, 48)), v128.load(b, 48)), clamp, lo, hi), 48);
+  }
+  for (; c < C4; c += 4) {
+    const o = <usize>c << 2;
+    v128.store(yr + o, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(xr + o), v128.load(center + o)), v128.load(scale + o)), v128.load(bias + o)), clamp, lo, hi));
+  }
+  for (; c < C; c++) {
+    const o = <usize>c << 2;
+    store<f32>(yr + o, activateS((load<f32>(xr + o) - load<f32>(center + o)) * load<f32>(scale + o) + load<f32>(bias + o), clamp, loS, hiS));
   }
 }
 
@@ -58,31 +72,8 @@ function normRows(x: usize, y: usize, N: i32, C: i32, rowBytes: usize, center: u
 // features a step; the per-feature arrays stay in L1 at these widths.
 @inline
 function normRowsStream(x: usize, y: usize, N: i32, C: i32, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
-  const lo = lowV(act), hi = highV(act), loS = clampLow(act), hiS = clampHigh(act);
   const rowBytes = <usize>C << 2;
-  const C4 = C & ~3;
-  const C16 = C & ~15;
-  for (let r = 0; r < N; r++) {
-    const xr = x + <usize>r * rowBytes;
-    const yr = y + <usize>r * rowBytes;
-    let c = 0;
-    for (; c < C16; c += 16) {
-      const o = <usize>c << 2;
-      const p = xr + o, q = yr + o, m = center + o, a = scale + o, b = bias + o;
-      v128.store(q, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(p), v128.load(m)), v128.load(a)), v128.load(b)), clamp, lo, hi));
-      v128.store(q, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(p, 16), v128.load(m, 16)), v128.load(a, 16)), v128.load(b, 16)), clamp, lo, hi), 16);
-      v128.store(q, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(p, 32), v128.load(m, 32)), v128.load(a, 32)), v128.load(b, 32)), clamp, lo, hi), 32);
-      v128.store(q, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(p, 48), v128.load(m, 48)), v128.load(a, 48)), v128.load(b, 48)), clamp, lo, hi), 48);
-    }
-    for (; c < C4; c += 4) {
-      const o = <usize>c << 2;
-      v128.store(yr + o, activateV(f32x4.add(f32x4.mul(f32x4.sub(v128.load(xr + o), v128.load(center + o)), v128.load(scale + o)), v128.load(bias + o)), clamp, lo, hi));
-    }
-    for (; c < C; c++) {
-      const o = <usize>c << 2;
-      store<f32>(yr + o, activateS((load<f32>(xr + o) - load<f32>(center + o)) * load<f32>(scale + o) + load<f32>(bias + o), clamp, loS, hiS));
-    }
-  }
+  for (let r = 0; r < N; r++) normRow(x + <usize>r * rowBytes, y + <usize>r * rowBytes, C, center, scale, bias, act, clamp);
 }
 
 // One (n, c) run of S contiguous elements at a time (S > 1 layout).

@@ -5,9 +5,12 @@
 import type { Axis, Geometry } from './types.js';
 import { formatShape } from './validate.js';
 
+const BOOK_RANKS: readonly number[] = Object.freeze([2, 4]);
+const AXIS_RANKS: readonly number[] = Object.freeze([2, 3, 4]);
+
 /** The ranks an input may have with this axis. */
 export function allowedRanks(axis: Axis | undefined): readonly number[] {
-  return axis === undefined ? [2, 4] : [2, 3, 4];
+  return axis === undefined ? BOOK_RANKS : AXIS_RANKS;
 }
 
 export function rankDescription(axis: Axis | undefined): string {

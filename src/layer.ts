@@ -6,7 +6,7 @@ import { runAsync, runSync } from './drive.js';
 import { foldInto, type Folded } from './fold.js';
 import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
 import { currentDefaultBackend, requireRuntime } from './init.js';
-import { readTarget, readTensor, type KnownShape, type Target } from './intake.js';
+import { readTarget, readTensor, type Target } from './intake.js';
 import {
   checkState, fromPyTorchArgs, stateOf, toPyTorchFields, type BatchNormState, type PyTorchBatchNorm, type PyTorchExport,
 } from './interop.js';
@@ -122,7 +122,9 @@ export class BatchNormalization {
   // The small-call path: the last params object (per version) and the last input shape's
   // geometry, reused so that a repeated call allocates nothing of its own.
   private paramsCache: LayerParams | null = null;
-  private lastInput: KnownShape | null = null; // the last input's shape (frozen) and element count
+  // The last input's shape (frozen) and element count; the shape is the last equal one seen,
+  // so that a caller passing the same (frozen) shape again is answered by identity.
+  private lastInput: { shape: readonly number[]; readonly count: number } | null = null;
   private lastGeometry: Geometry | null = null;
   private inFlight = false; // a forwardAsync/backwardAsync has not settled
 
@@ -571,7 +573,11 @@ export class BatchNormalization {
   // The [N, C, S] view of a checked input's (frozen) shape.
   private geometry(t: Input, name: string, who: string): Geometry {
     const last = this.lastInput;
-    if (last && (t.shape === last.shape || sameShape(t.shape, last.shape))) return this.lastGeometry!;
+    if (last && t.shape === last.shape) return this.lastGeometry!;
+    if (last && sameShape(t.shape, last.shape)) {
+      last.shape = t.shape; // both frozen: equal for good
+      return this.lastGeometry!;
+    }
     const g = geometryOf(t.shape, this._axis, name, who);
     if (g.C !== this._gamma.length) {
       const what = this._axis === undefined ? 'features per sample' : 'channels';

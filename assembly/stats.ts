@@ -93,13 +93,42 @@ export function statsRows(x: usize, N: i32, C: i32, rowBytes: usize, mean: usize
 @inline
 function statsSub(base: usize, rows: usize, rowBytes: usize, ns: i32, C4: i32, sums: usize, squares: usize, mean: usize, m2: usize,
   wNew: v128, wCross: v128, invNb: v128, first: bool, last: bool): void {
-  for (let c = 0; c < C4; c += 4) {
+  let c = 0;
+  // Rows of more than 64 features: eight features a step, two independent chains of sums, so
+  // that one's additions wait less on the other's (0.90x to 0.93x the time of four a step, in
+  // cache and past it; at 64 features, the NHWC layout [100352, 64], 1.1x to 1.24x slower).
+  // Each feature's sums keep their order: the same results either way.
+  const pairs = rowBytes > 256 ? C4 : 0;
+  for (; c + 8 <= pairs; c += 8) {
+    const o = <usize>c << 2;
+    const pivotA = v128.load(base + o);
+    const pivotB = v128.load(base + o, 16);
+    let dsA = f32x4.splat(0), sqA = f32x4.splat(0), dsB = f32x4.splat(0), sqB = f32x4.splat(0);
+    let p = rows + o;
+    let i = 0;
+    if (first) { // the pivot's own deviation is 0
+      i = 1;
+      p += rowBytes;
+    }
+    for (; i < ns; i++) {
+      const dA = f32x4.sub(v128.load(p), pivotA);
+      const dB = f32x4.sub(v128.load(p, 16), pivotB);
+      dsA = f32x4.add(dsA, dA);
+      dsB = f32x4.add(dsB, dB);
+      sqA = f32x4.add(sqA, f32x4.mul(dA, dA));
+      sqB = f32x4.add(sqB, f32x4.mul(dB, dB));
+      p += rowBytes;
+    }
+    statsSubEnd(c, o, pivotA, dsA, sqA, sums, squares, mean, m2, wNew, wCross, invNb, first, last);
+    statsSubEnd(c + 4, o + 16, pivotB, dsB, sqB, sums, squares, mean, m2, wNew, wCross, invNb, first, last);
+  }
+  for (; c < C4; c += 4) {
     const o = <usize>c << 2;
     const pivot = v128.load(base + o);
     let ds = f32x4.splat(0), sq = f32x4.splat(0);
     let p = rows + o;
     let i = 0;
-    if (first) { // the pivot's own deviation is 0
+    if (first) {
       i = 1;
       p += rowBytes;
     }
@@ -109,15 +138,22 @@ function statsSub(base: usize, rows: usize, rowBytes: usize, ns: i32, C4: i32, s
       sq = f32x4.add(sq, f32x4.mul(d, d));
       p += rowBytes;
     }
-    if (!first) {
-      ds = f32x4.add(v128.load(sums + o), ds);
-      sq = f32x4.add(v128.load(squares + o), sq);
-    }
-    if (last) mergeBlock4(mean, m2, c, pivot, ds, sq, wNew, wCross, invNb);
-    else {
-      v128.store(sums + o, ds);
-      v128.store(squares + o, sq);
-    }
+    statsSubEnd(c, o, pivot, ds, sq, sums, squares, mean, m2, wNew, wCross, invNb, first, last);
+  }
+}
+
+// A sub-block's sums of four features: added to the block's, then merged (last) or kept.
+@inline
+function statsSubEnd(c: i32, o: usize, pivot: v128, ds: v128, sq: v128, sums: usize, squares: usize, mean: usize, m2: usize,
+  wNew: v128, wCross: v128, invNb: v128, first: bool, last: bool): void {
+  if (!first) {
+    ds = f32x4.add(v128.load(sums + o), ds);
+    sq = f32x4.add(v128.load(squares + o), sq);
+  }
+  if (last) mergeBlock4(mean, m2, c, pivot, ds, sq, wNew, wCross, invNb);
+  else {
+    v128.store(sums + o, ds);
+    v128.store(squares + o, sq);
   }
 }
 

@@ -46,13 +46,10 @@ describe.each(CASES)('the slab kernels on [$N, $C] in slabs of $slab channels, o
     const [rv2, rvS] = copies(runVar, 2);
     const [y2, yS] = [put(new Float32Array(count)), put(new Float32Array(count))];
     k.stats(xp, N, C, 1, acc, secondPartial(acc, C), scratchPartial(acc, C));
-    const [mean2, m2Two] = [f64At(acc, C), f64At(secondPartial(acc, C), C)];
     k.trainFinalize(C, N, acc, secondPartial(acc, C), gp, bp, rm2, rv2, 0.9, 1e-5, 1, ...two as [number, number, number, number, number]);
     k.normalize(xp, y2, N, C, 1, two[0], two[3], two[4], code);
     k.trainSlabs(xp, yS, N, C, 1, slab, acc, secondPartial(acc, C), gp, bp, rmS, rvS, 0.9, 1e-5, 1, ...slabbed as [number, number, number, number, number],
       scratchPartial(acc, C), code);
-    expect(f64At(acc, C)).toEqual(mean2);
-    expect(f64At(secondPartial(acc, C), C)).toEqual(m2Two);
     expect(f32At(yS, count)).toEqual(f32At(y2, count));
     expect(f32At(rmS, C)).toEqual(f32At(rm2, C));
     expect(f32At(rvS, C)).toEqual(f32At(rv2, C));
@@ -71,13 +68,10 @@ describe.each(CASES)('the slab kernels on [$N, $C] in slabs of $slab channels, o
     const dyp = put(dy);
     const [dx2, dxS] = [put(new Float32Array(count)), put(new Float32Array(count))];
     k.backwardReduce(xp, dyp, N, C, 1, meanHi, alpha, shift, sums, sums + C * 8, scratchPartial(acc, C), code);
-    const [sumDy, sumDyXc] = [f64At(sums, C), f64At(sums + C * 8, C)];
     k.backwardFinalize(C, N, gp, meanLo, invstd, sums, sums + C * 8, ...two as [number, number, number, number, number]);
     k.backwardApply(xp, dyp, dx2, N, C, 1, meanHi, alpha, shift, two[2], two[3], two[4], code);
     k.backwardSlabs(xp, dyp, dxS, N, C, 1, slab, meanHi, alpha, shift, sums, sums + C * 8, gp, meanLo, invstd, ...slabbed as [number, number, number, number, number],
       scratchPartial(acc, C), code);
-    expect(f64At(sums, C)).toEqual(sumDy);
-    expect(f64At(sums + C * 8, C)).toEqual(sumDyXc);
     expect(f32At(dxS, count)).toEqual(f32At(dx2, count));
     slabbed.forEach((p, i) => expect(f32At(p, C), ['dgamma', 'dbeta', 'ka', 'kb', 'kc'][i]).toEqual(f32At(two[i], C)));
     // dx written over dy: each slab's dy is read before it is overwritten.
@@ -89,7 +83,7 @@ describe.each(CASES)('the slab kernels on [$N, $C] in slabs of $slab channels, o
 
 describe('the one-row-at-a-time S == 1 paths (assembly/stats.ts: streamRows)', () => {
   it('sum in the same order as the several-rows paths: stats and backwardReduce give the same bits', () => {
-    const [N, C] = [2600, 101]; // 262,600 elements: stats and backwardReduce walk one row at a time
+    const [N, C] = [1318, 199]; // 262,282 elements: stats and backwardReduce walk one row at a time
     const x = seeded(N * C, 41, 1e4, 4), dy = seeded(N * C, 42);
     const [xp, dyp] = [put(x), put(dy)];
     const acc = heap.alloc(partialBytes(C));
@@ -97,20 +91,23 @@ describe('the one-row-at-a-time S == 1 paths (assembly/stats.ts: streamRows)', (
     const [gp, bp, rm, rv, hi, lo, inv, al, sh] = [put(seeded(C, 3, 1.5)), put(seeded(C, 4)), ch(), ch(), ch(), ch(), ch(), ch(), ch()];
     k.stats(xp, N, C, 1, acc, secondPartial(acc, C), scratchPartial(acc, C));
     const [mean, m2] = [f64At(acc, C), f64At(secondPartial(acc, C), C)];
-    // Slabs of 100 channels and 1: narrower than the tensor's rows, so they take the
-    // several-rows paths (a slab as wide as the rows would pick the one-row path again).
+    // Slabs of 100 channels: narrower than the tensor's rows, so they take the several-rows
+    // paths (a slab as wide as the rows would pick the one-row path again). A slab kernel
+    // keeps each slab's sums at the front of its f64 arrays: after the call they hold the
+    // last slab's, channels 100 to 198 (eight and four features a step, and a scalar tail).
+    const last = (all: Float64Array) => all.subarray(100, C);
     k.trainSlabs(xp, put(new Float32Array(N * C)), N, C, 1, 100, acc, secondPartial(acc, C), gp, bp, rm, rv, 0.9, 1e-5, 0, hi, lo, inv, al, sh,
       scratchPartial(acc, C), 0);
-    expect(f64At(acc, C)).toEqual(mean);
-    expect(f64At(secondPartial(acc, C), C)).toEqual(m2);
+    expect(f64At(acc, C - 100)).toEqual(last(mean));
+    expect(f64At(secondPartial(acc, C), C - 100)).toEqual(last(m2));
     for (const code of ACTIVATIONS.map((a) => a.code)) {
       const sums = heap.alloc(C * 16);
       k.backwardReduce(xp, dyp, N, C, 1, hi, al, sh, sums, sums + C * 8, scratchPartial(acc, C), code);
       const [sumDy, sumDyXc] = [f64At(sums, C), f64At(sums + C * 8, C)];
       const outs = Array.from({ length: 5 }, ch) as [number, number, number, number, number];
       k.backwardSlabs(xp, dyp, put(new Float32Array(N * C)), N, C, 1, 100, hi, al, sh, sums, sums + C * 8, gp, lo, inv, ...outs, scratchPartial(acc, C), code);
-      expect(f64At(sums, C), `activation ${code}`).toEqual(sumDy);
-      expect(f64At(sums + C * 8, C), `activation ${code}`).toEqual(sumDyXc);
+      expect(f64At(sums, C - 100), `activation ${code}`).toEqual(last(sumDy));
+      expect(f64At(sums + C * 8, C - 100), `activation ${code}`).toEqual(last(sumDyXc));
     }
   });
 });

@@ -72,6 +72,28 @@ describe('Wasm memory', () => {
     for (const bn of [early, twin, big, js]) bn.dispose();
   });
 
+  it('a result read after the io buffer moved comes from where it is now, not from the last view of that size', () => {
+    // The engine reuses its last view of its io buffer when a call delivers the same count from
+    // the same place. Here the buffer moves (a larger call into a Wasm tensor out grows it and
+    // reads no view) between two plain calls of one size: the second must not be served the
+    // first's view, over memory the buffer has left.
+    const bn = new BatchNormalization(data(50, 1), data(50, 2), 0.9, null, null, { backend: 'wasm' });
+    const js = new BatchNormalization(data(50, 1), data(50, 2), 0.9, null, null, { backend: 'js' });
+    const small = (seed: number) => ({ data: data(100, seed), shape: [2, 50] });
+    for (const layer of [bn, js]) layer.forward(small(3));
+    bn.forward(small(4), false);
+    const out = allocTensor([40, 50]);
+    bn.forward({ data: data(2000, 5), shape: [40, 50] }, false, out);
+    const x = small(6);
+    const y = bn.forward(x, false).data;
+    js.forward(small(4), false); // the JS layer takes the same calls: the same running statistics
+    js.forward({ data: data(2000, 5), shape: [40, 50] }, false);
+    const expected = js.forward(x, false).data;
+    y.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1e-5 * Math.abs(expected[i]) + 1e-6));
+    out.dispose();
+    for (const layer of [bn, js]) layer.dispose();
+  });
+
   it('layers dropped without dispose() are freed by the FinalizationRegistry', () => {
     const probe = fileURLToPath(new URL('./helpers/gc-probe.ts', import.meta.url));
     const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', probe], { encoding: 'utf8' });

@@ -207,12 +207,13 @@ export class WasmEngine implements Engine {
     return out.data;
   }
 
-  // Copies the layer's JS-side parameters in: they are the truth, edits included.
-  private writeParams(p: LayerParams, withRunning: boolean): void {
+  // Copies the layer's JS-side parameters in: they are the truth, edits included. Backward
+  // reads gamma alone (beta and the running statistics are the forwards').
+  private writeParams(p: LayerParams, forward: boolean): void {
     const f32 = this.rt.heap.f32;
     f32.set(p.gamma, this.at.gamma >>> 2);
-    f32.set(p.beta, this.at.beta >>> 2);
-    if (withRunning) {
+    if (forward) {
+      f32.set(p.beta, this.at.beta >>> 2);
       f32.set(p.runningMean, this.at.runMean >>> 2);
       f32.set(p.runningVar, this.at.runVar >>> 2);
     }

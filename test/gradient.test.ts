@@ -2,6 +2,8 @@
 // L = sum(w * forward(x)) for a fixed random w, so dL/dx = backward(w).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, init } from '../src/index.js';
+import { scaledDistance } from './helpers/compare.js';
+import { channelMap, refBackward, refTrain, type RefOptions } from './helpers/general-reference.js';
 
 beforeAll(async () => {
   await init();
@@ -56,6 +58,32 @@ describe.each(['wasm', 'js'] as const)('gradient check on %s', (backend) => {
         close(dgamma[d], numeric(gamma, d));
         close(dbeta[d], numeric(beta, d));
       }
+      bn.dispose();
+    });
+  }
+});
+
+// The book's backward multiplies by self.gamma as it is when backward runs: an optimiser that
+// steps gamma between the forward and the backward (or a caller who edits it) is seen, on both
+// paths of the Wasm backend (two passes; slab by slab, [16, 16384]). Against the float64
+// reference with the forward's statistics and the new gamma, as a distance scaled by its size.
+describe.each(['wasm', 'js'] as const)('backward on %s reads gamma as it is then', (backend) => {
+  for (const shape of [[8, 20], [16, 16384]]) {
+    it(`edited in place and set anew between forward and backward, [${shape}]`, () => {
+      const [N, D] = shape;
+      const options: RefOptions = { activation: null, unbiased: false, momentum: 0.9, eps: 1e-7 };
+      const channel = channelMap(N, D, 1, 'first');
+      const gamma = random(D, 11, 1), beta = random(D, 12);
+      const x = random(N * D, 13, 0.5), dy = random(N * D, 14);
+      const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend });
+      const t = refTrain(x, channel, D, gamma.slice(), beta, new Float64Array(D), new Float64Array(D), options);
+      bn.forward({ data: x, shape });
+      bn.gamma[1] = -3; // in place
+      const edited = Float32Array.from(bn.gamma);
+      expect(scaledDistance(bn.backward({ data: dy, shape }).data, refBackward(dy, channel, D, edited, t, options).dx)).toBeLessThan(1e-5);
+      bn.forward({ data: x, shape });
+      bn.gamma = random(D, 15, 2); // a new array
+      expect(scaledDistance(bn.backward({ data: dy, shape }).data, refBackward(dy, channel, D, bn.gamma, t, options).dx)).toBeLessThan(1e-5);
       bn.dispose();
     });
   }

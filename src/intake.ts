@@ -33,13 +33,6 @@ interface RawTensor {
   dataSync?: unknown;
 }
 
-// The properties of a tensor-like object, each read once.
-function readProps(value: object): RawTensor {
-  const v = value as RawTensor;
-  const { data, shape, dims, stride, offset, type, dtype, disposed, dataSync } = v;
-  return { data, shape, dims, stride, offset, type, dtype, disposed, dataSync };
-}
-
 // An array or typed array passed where a tensor goes (a tensor with a length, such as a Wasm
 // tensor of another copy of this library, has a shape too).
 function bareData(value: object): boolean {
@@ -58,7 +51,7 @@ function tfjsTensor(name: string, who: string): TypeError {
   return new TypeError(`${who}: ${name} is a TensorFlow.js tensor, whose data lives in its backend; pass { data: ${name}.dataSync(), shape: ${name}.shape }`);
 }
 
-function checkDeclaredType(raw: RawTensor, name: string, who: string, allowed: readonly string[]): void {
+function checkDeclaredType(raw: { type?: unknown; dtype?: unknown }, name: string, who: string, allowed: readonly string[]): void {
   for (const key of ['type', 'dtype'] as const) {
     const declared = raw[key];
     if (declared === undefined) continue;
@@ -77,14 +70,14 @@ function entries(array: readonly unknown[]): unknown[] {
 }
 
 // The shape: `shape`, or an onnxruntime tensor's `dims`; its entries read once into a new array.
-function readShape(raw: RawTensor, name: string, who: string): number[] {
-  const given = raw.shape !== undefined ? raw.shape : raw.dims;
+function readShape(givenShape: unknown, givenDims: unknown, name: string, who: string): number[] {
+  const given = givenShape !== undefined ? givenShape : givenDims;
   if (!Array.isArray(given)) {
     throw new TypeError(`${who}: ${name}.shape must be an array [N, D] or [N, C, H, W]; got ${describe(given)}`);
   }
   const shape = entries(given);
-  if (raw.shape !== undefined && raw.dims !== undefined) {
-    const dims = Array.isArray(raw.dims) ? entries(raw.dims) : raw.dims;
+  if (givenShape !== undefined && givenDims !== undefined) {
+    const dims = Array.isArray(givenDims) ? entries(givenDims) : givenDims;
     if (!Array.isArray(dims) || dims.length !== shape.length || dims.some((d, i) => d !== shape[i])) {
       throw new RangeError(`${who}: ${name}.shape and ${name}.dims must agree; got shape ${formatShape(shape)} and dims ${Array.isArray(dims) ? formatShape(dims) : describe(dims)}`);
     }
@@ -116,13 +109,13 @@ function contiguousStrides(shape: readonly number[]): number[] {
 
 // An ndarray-style view: its stride and offset checked against the data's length; the
 // flat index of each element in row-major order.
-function readView(raw: RawTensor, shape: readonly number[], length: number, name: string, who: string): ((i: number) => number) | number {
+function readView(givenStride: unknown, givenOffset: unknown, shape: readonly number[], length: number, name: string, who: string): ((i: number) => number) | number {
   const rank = shape.length;
-  const offset = raw.offset === undefined ? 0 : raw.offset;
+  const offset = givenOffset === undefined ? 0 : givenOffset;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
     throw new RangeError(`${who}: ${name}.offset must be a non-negative integer; got ${describe(offset)}`);
   }
-  const given = raw.stride === undefined ? contiguousStrides(shape) : raw.stride;
+  const given = givenStride === undefined ? contiguousStrides(shape) : givenStride;
   const stride = Array.isArray(given) ? entries(given) : null;
   if (!stride || stride.length !== rank || stride.some((s) => typeof s !== 'number' || !Number.isSafeInteger(s))) {
     throw new RangeError(`${who}: ${name}.stride must be an array of ${rank} integers (one per dimension of ${name}.shape ${formatShape(shape)}); got ${Array.isArray(given) ? formatShape(given as unknown[]) : describe(given)}`);
@@ -162,16 +155,16 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
     return { data: value.data, shape, count: value.length, tensor: value };
   }
   if (value === null || typeof value !== 'object' || bareData(value)) throw notATensor(value, name, who, '{ data, shape }');
-  const raw = readProps(value);
-  if (raw.disposed === true) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
-  if (typeof raw.dataSync === 'function') throw tfjsTensor(name, who);
-  if (raw.type !== undefined || raw.dtype !== undefined) checkDeclaredType(raw, name, who, ['float32', 'float64']);
-  const { data } = raw;
+  // Each property read once, into locals (as readTarget).
+  const { data, shape: givenShape, dims, stride, offset, type, dtype, disposed, dataSync } = value as RawTensor;
+  if (disposed === true) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
+  if (typeof dataSync === 'function') throw tfjsTensor(name, who);
+  if (type !== undefined || dtype !== undefined) checkDeclaredType({ type, dtype }, name, who, ['float32', 'float64']);
   const length = arrayLength(data); // read once: the checks and the copy use this one
   if (length < 0) {
     throw new TypeError(`${who}: ${name}.data must be a Float32Array or an array-like of numbers; got ${describe(data)}`);
   }
-  const shape = readShape(raw, name, who);
+  const shape = readShape(givenShape, dims, name, who);
   // The shape of the layer's last call again (the common case): checked then, and kept frozen.
   const again = known !== null && sameShape(shape, known.shape);
   if (!again) checkRank(shape, name, who, ranks, rankText);
@@ -181,14 +174,14 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
     throw new RangeError(`${who}: out of Wasm memory: ${name}.shape ${formatShape(shape)} needs ${count * 4} bytes, more than the ${maxCount * 4} it can still hold`);
   }
   const frozen = again ? known.shape : Object.freeze(shape as number[]);
-  if (raw.stride === undefined && raw.offset === undefined) {
+  if (stride === undefined && offset === undefined) {
     if (length !== count) {
       throw new RangeError(`${who}: ${name}.data.length must be the product of ${name}.shape ${formatShape(shape)} = ${count}; got ${length}`);
     }
     const f32 = data instanceof Float32Array ? data : toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who);
     return { data: f32, shape: frozen, count, tensor: null };
   }
-  const view = readView(raw, shape, length, name, who);
+  const view = readView(stride, offset, shape, length, name, who);
   if (typeof view === 'number') { // contiguous from an offset: no gather
     const f32 = data instanceof Float32Array ? data.subarray(view, view + count) : toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who, (i) => view + i);
     return { data: f32, shape: frozen, count, tensor: null };
@@ -212,22 +205,22 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
       ? new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null, not its data alone; got ${describe(value)}: pass { data: out, shape: ${formatShape(shape)} }`)
       : new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null; got ${describe(value)}`);
   }
-  const raw = readProps(value);
-  if (raw.disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
-  if (typeof raw.dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new Float32Array(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
-  if (raw.type !== undefined || raw.dtype !== undefined) checkDeclaredType(raw, 'out', who, ['float32']);
-  const { data } = raw;
+  // Each property read once, into locals rather than an object of them: a small call then
+  // allocates less.
+  const { data, shape: givenShape, dims, stride, offset, type, dtype, disposed, dataSync } = value as RawTensor;
+  if (disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
+  if (typeof dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new Float32Array(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
+  if (type !== undefined || dtype !== undefined) checkDeclaredType({ type, dtype }, 'out', who, ['float32']);
   if (!(data instanceof Float32Array)) throw new TypeError(`${who}: out.data must be a Float32Array; got ${describe(data)}`);
-  const outShape = raw.shape !== undefined ? raw.shape : raw.dims;
-  checkShape(Array.isArray(outShape) ? entries(outShape) : outShape, shape, of, who);
+  checkShape(givenShape !== undefined ? givenShape : dims, shape, of, who);
   const length = data.length; // a Float32Array's own length: no getter of the caller's
   if (length !== count) throw new RangeError(`${who}: out.data.length must be ${count}; got ${length}`);
-  if (raw.offset !== undefined && raw.offset !== 0) {
-    throw new RangeError(`${who}: out.offset must be 0 (the layer writes out.data from its start); got ${describe(raw.offset)}: pass a contiguous out of its own`);
+  if (offset !== undefined && offset !== 0) {
+    throw new RangeError(`${who}: out.offset must be 0 (the layer writes out.data from its start); got ${describe(offset)}: pass a contiguous out of its own`);
   }
-  if (raw.stride !== undefined) {
+  if (stride !== undefined) {
     const contiguous = contiguousStrides(shape);
-    const given = Array.isArray(raw.stride) ? entries(raw.stride) : raw.stride;
+    const given = Array.isArray(stride) ? entries(stride) : stride;
     if (!Array.isArray(given) || given.length !== shape.length || given.some((s, d) => s !== contiguous[d] && shape[d] !== 1)) {
       throw new RangeError(`${who}: out.stride must be the row-major strides ${formatShape(contiguous)} of ${formatShape(shape)} (the layer writes contiguously); got ${Array.isArray(given) ? formatShape(given) : describe(given)}: pass a contiguous out of its own`);
     }
@@ -235,9 +228,17 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
   return { data, tensor: null };
 }
 
+// out's shape against the result's: its length and entries read once each, compared as read
+// (no copy: this runs on every call); only a mismatch reads them again, for the message.
 function checkShape(outShape: unknown, shape: readonly number[], of: string, who: string): void {
-  const same = Array.isArray(outShape) && sameShape(outShape, shape);
-  if (!same) {
-    throw new RangeError(`${who}: out.shape must be ${of}'s shape ${formatShape(shape)}; got ${Array.isArray(outShape) ? formatShape(outShape) : describe(outShape)}`);
+  if (!Array.isArray(outShape) || !sameEntries(outShape, shape)) {
+    throw new RangeError(`${who}: out.shape must be ${of}'s shape ${formatShape(shape)}; got ${Array.isArray(outShape) ? formatShape(entries(outShape)) : describe(outShape)}`);
   }
+}
+
+function sameEntries(given: readonly unknown[], shape: readonly number[]): boolean {
+  const n = given.length;
+  if (n !== shape.length) return false;
+  for (let i = 0; i < n; i++) if (given[i] !== shape[i]) return false;
+  return true;
 }

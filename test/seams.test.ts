@@ -193,6 +193,30 @@ describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
       for (const t of [bn, bystander]) t.dispose();
     });
 
+    it("out.shape's length and entries are read once each, and checked as read", () => {
+      const reads = new Map<string, number>();
+      const counted = (entries: number[]) => new Proxy(entries, {
+        get: (t, k) => { if (typeof k === 'string') reads.set(k, (reads.get(k) ?? 0) + 1); return Reflect.get(t, k); },
+      });
+      const bn = make(backend);
+      const out = { data: new Float32Array(12), shape: counted([4, D]) };
+      expect(bn.forward({ data: xData, shape }, true, out)).toBe(out);
+      expect(Object.fromEntries(reads)).toEqual({ length: 1, 0: 1, 1: 1 });
+      bn.dispose();
+    });
+
+    it('an out of the right size whose shape differs in any entry, or whose dims alone match, is refused', () => {
+      const bn = trainedTwin(backend);
+      const before = observe(trainedTwin(backend));
+      const data = new Float32Array(12);
+      expect(() => bn.forward({ data: xData, shape }, true, { data, shape: [D, 4] })).toThrow(/out\.shape must be x's shape \[4, 3\]; got \[3, 4\]/);
+      expect(() => bn.forward({ data: xData, shape }, true, { data, shape: [4, 5] })).toThrow(/got \[4, 5\]/); // the last entry alone
+      expect(() => bn.forward({ data: xData, shape }, true, { data, shape: [4, 3, 1] })).toThrow(RangeError);
+      expect(() => bn.forward({ data: xData, shape }, true, { data, shape: [2, 6], dims: [4, D] })).toThrow(/got \[2, 6\]/); // shape is what is checked
+      expect(observe(bn)).toEqual(before);
+      bn.dispose();
+    });
+
     it('a shape whose first entry answers 4, then 400, gives 12 outputs', () => {
       let reads = 0;
       const dims = new Proxy([4, D], { get: (t, k) => (k === '0' ? (++reads === 1 ? 4 : 400) : Reflect.get(t, k)) });

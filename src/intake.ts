@@ -205,8 +205,7 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
       ? new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null, not its data alone; got ${describe(value)}: pass { data: out, shape: ${formatShape(shape)} }`)
       : new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null; got ${describe(value)}`);
   }
-  // Each property read once, into locals rather than an object of them: a small call then
-  // allocates less.
+  // Each property read once, into locals (no object: a small call allocates less).
   const { data, shape: givenShape, dims, stride, offset, type, dtype, disposed, dataSync } = value as RawTensor;
   if (disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
   if (typeof dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new Float32Array(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
@@ -231,14 +230,8 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
 // out's shape against the result's: its length and entries read once each, compared as read
 // (no copy: this runs on every call); only a mismatch reads them again, for the message.
 function checkShape(outShape: unknown, shape: readonly number[], of: string, who: string): void {
-  if (!Array.isArray(outShape) || !sameEntries(outShape, shape)) {
+  if (!Array.isArray(outShape) || !sameShape(outShape, shape)) {
     throw new RangeError(`${who}: out.shape must be ${of}'s shape ${formatShape(shape)}; got ${Array.isArray(outShape) ? formatShape(entries(outShape)) : describe(outShape)}`);
   }
 }
 
-function sameEntries(given: readonly unknown[], shape: readonly number[]): boolean {
-  const n = given.length;
-  if (n !== shape.length) return false;
-  for (let i = 0; i < n; i++) if (given[i] !== shape[i]) return false;
-  return true;
-}

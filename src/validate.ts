@@ -92,9 +92,10 @@ export function readOnce<K extends string>(value: object, keys: readonly K[]): {
   return out;
 }
 
-/** Whether a shape (or an array a caller gave as one) has the same entries as another. */
+/** Whether a shape (or an array a caller gave as one) has the same entries as another: a's length and entries read once each. */
 export function sameShape(a: readonly unknown[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }

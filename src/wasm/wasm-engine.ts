@@ -19,11 +19,10 @@ import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { keepInput, releaseInput, type SavedInput } from './saved-inputs.js';
 import { slabChannels } from './slabs.js';
 
-// Per-channel f32 arrays, each padded to a multiple of 4 floats (16 bytes), and from 4 KiB on
-// ARRAY_SKEW bytes more: the per-channel steps walk up to eleven of them in step, which a
-// multiple of 4 KiB apart share the L1's sets (the book's layout: training forward 0.89x to
-// 0.92x the time with the skew, layer A/B). The parameters
-// and scratch, then two sets of what a training forward saves for backward.
+// Per-channel f32 arrays, each padded to a multiple of 4 floats, and from 4 KiB on ARRAY_SKEW
+// bytes more: the per-channel steps walk up to eleven in step, which 4 KiB apart share the
+// L1's sets (book training forward 0.9x the time with the skew). The parameters and
+// scratch, then two sets of what a training forward saves for backward.
 const ARRAY_SKEW = 320; // five cache lines, as the heap's large blocks (heap.ts: SKEW)
 const CHANNEL_ARRAYS = ['gamma', 'beta', 'runMean', 'runVar', 'scale', 'dgamma', 'dbeta'] as const;
 const SAVED_ARRAYS = ['meanHi', 'meanLo', 'invstd', 'alpha', 'shift'] as const;

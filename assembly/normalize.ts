@@ -6,7 +6,8 @@
 import { Activation, activateS, activateV, clampHigh, clampLow, highV, lowV } from './activation';
 import { streamRows } from './stats';
 
-// Four rows per iteration share the per-feature loads (S == 1 layout).
+// Four rows per iteration share the per-feature loads (S == 1 layout), eight features a step
+// and then four (eight: 0.80x-0.85x the time in cache, 0.91x-0.99x past it; bench/kernels.mjs).
 @inline
 function normRows(x: usize, y: usize, N: i32, C: i32, rowBytes: usize, center: usize, scale: usize, bias: usize, act: i32, clamp: bool): void {
   const lo = lowV(act), hi = highV(act), loS = clampLow(act), hiS = clampHigh(act);
@@ -15,7 +16,32 @@ function normRows(x: usize, y: usize, N: i32, C: i32, rowBytes: usize, center: u
   for (; r + 4 <= N; r += 4) {
     const xr = x + <usize>r * rowBytes;
     const yr = y + <usize>r * rowBytes;
-    for (let c = 0; c < C4; c += 4) {
+    let c = 0;
+    for (; c + 8 <= C4; c += 8) {
+      const o = <usize>c << 2;
+      const m = v128.load(center + o), m2 = v128.load(center + o, 16);
+      const a = v128.load(scale + o), a2 = v128.load(scale + o, 16);
+      const b = v128.load(bias + o), b2 = v128.load(bias + o, 16);
+      const p0 = xr + o, p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+      const q0 = yr + o, q1 = q0 + rowBytes, q2 = q1 + rowBytes, q3 = q2 + rowBytes;
+      const v0 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(p0), m), a), b);
+      const w0 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(p0, 16), m2), a2), b2);
+      const v1 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(p1), m), a), b);
+      const w1 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(p1, 16), m2), a2), b2);
+      const v2 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(p2), m), a), b);
+      const w2 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(p2, 16), m2), a2), b2);
+      const v3 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(p3), m), a), b);
+      const w3 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(p3, 16), m2), a2), b2);
+      v128.store(q0, activateV(v0, clamp, lo, hi));
+      v128.store(q0, activateV(w0, clamp, lo, hi), 16);
+      v128.store(q1, activateV(v1, clamp, lo, hi));
+      v128.store(q1, activateV(w1, clamp, lo, hi), 16);
+      v128.store(q2, activateV(v2, clamp, lo, hi));
+      v128.store(q2, activateV(w2, clamp, lo, hi), 16);
+      v128.store(q3, activateV(v3, clamp, lo, hi));
+      v128.store(q3, activateV(w3, clamp, lo, hi), 16);
+    }
+    for (; c < C4; c += 4) {
       const o = <usize>c << 2;
       const m = v128.load(center + o);
       const a = v128.load(scale + o);

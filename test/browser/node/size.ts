@@ -5,16 +5,18 @@ import { gzipSync } from 'node:zlib';
  * The gzipped JS plus Wasm a browser app pulls in up front for this package, built the way
  * apps are built (the Vite example app: bundled and minified), must stay under this
  * (example-app.test.ts). The threads code, loaded on demand, has LAZY_BUDGET_GZIP_BYTES.
- * 31,292 bytes when raised from 31,000: the statistics' eight-features-a-step loop (0.9x the
- * time), a small call's sixteen-features-a-step row (0.8x) and the JS kernels' loads-first
- * loops (0.7x to 0.9x), 0.3 KB in all. 30,322 when raised from 29,000: the Wasm, embedded as base64, went from
- * 8.0 to 9.9 KB gzipped, for blocks of 32 rows in the statistics and the backward reduction
+ * 31,657 bytes when raised from 31,500: normalize's eight-features-a-step loop (in cache 0.8x
+ * the time; the layer's [64, 1024] inference about 2x a memcpy, its target). 31,292 when
+ * raised from 31,000: the statistics' eight-features-a-step loop (0.9x the time), a small
+ * call's sixteen-features-a-step row (0.8x) and the JS kernels' loads-first loops (0.7x to
+ * 0.9x), 0.3 KB in all. 30,322 when raised from 29,000: the Wasm, embedded as base64, went
+ * from 8.0 to 9.9 KB gzipped, for blocks of 32 rows in the statistics and the backward reduction
  * (1.1x to 1.55x faster; each has four bodies, with the block's first and last sub-block
  * constant in each: tested at run time instead, 1.1x to 1.3x slower in cache, at 1.2 KB less)
  * and the slab kernels. It was 27,653 when raised from 25,000 (the one-row-at-a-time loops,
  * each kernel's none and clamp bodies, and @assemblyscript/loader's 4.4 KB).
  */
-export const BUDGET_GZIP_BYTES = 31_500;
+export const BUDGET_GZIP_BYTES = 32_000;
 
 /**
  * The same with no bundler (an import map, as the README shows): every file index.js loads
@@ -22,7 +24,7 @@ export const BUDGET_GZIP_BYTES = 31_500;
  * costs about two fifths more than one minified bundle, hence its own budget
  * (package-dist.test.ts).
  */
-export const UNBUNDLED_BUDGET_GZIP_BYTES = 42_500; // 42,346 when raised from 42,000, 41,400 from 40,000, 38,347 from 36,000 (as above)
+export const UNBUNDLED_BUDGET_GZIP_BYTES = 43_000; // 42,755 when raised from 42,500, 42,346 from 42,000, 41,400 from 40,000, 38,347 from 36,000 (as above)
 
 /** The threads code, which only init({ threads }) loads (a dynamic import), on top of that. */
 export const LAZY_BUDGET_GZIP_BYTES = 10_000;

@@ -275,7 +275,8 @@ function applyRows(x: usize, dy: usize, dx: usize, N: i32, C: i32, rowBytes: usi
   for (; r + 4 <= N; r += 4) {
     const row = <usize>r * rowBytes;
     let c = 0;
-    // Without an activation, eight features a step first (as normalize).
+    // Without an activation, eight features a step first (as normalize: 0.67x the time in
+    // cache, 0.91x-0.95x past it; with one, left out for the Wasm's size).
     if (!clamp) {
       for (; c + 8 <= C4; c += 8) {
         const o = <usize>c << 2;

@@ -21,7 +21,18 @@ export function stats(x: Float32Array, N: number, C: number, S: number, mean: Fl
     let n = 0;
     for (; n < N4; n += 4) {
       const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
-      for (let c = 0; c < C; c++) {
+      let c = 0;
+      for (; c + 2 <= C; c += 2) { // two features a step, loads first (see normalize)
+        const p = x[c], q = x[c + 1];
+        const d0 = x[r0 + c] - p, d1 = x[r1 + c] - p, d2 = x[r2 + c] - p, d3 = x[r3 + c] - p;
+        const e0 = x[r0 + c + 1] - q, e1 = x[r1 + c + 1] - q, e2 = x[r2 + c + 1] - q, e3 = x[r3 + c + 1] - q;
+        const s = mean[c], t = mean[c + 1], u = m2[c], v = m2[c + 1];
+        mean[c] = s + (d0 + d1 + d2 + d3);
+        mean[c + 1] = t + (e0 + e1 + e2 + e3);
+        m2[c] = u + (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3);
+        m2[c + 1] = v + (e0 * e0 + e1 * e1 + e2 * e2 + e3 * e3);
+      }
+      for (; c < C; c++) {
         const p = x[c];
         const d0 = x[r0 + c] - p, d1 = x[r1 + c] - p, d2 = x[r2 + c] - p, d3 = x[r3 + c] - p;
         mean[c] += d0 + d1 + d2 + d3;
@@ -121,7 +132,21 @@ export function normalize(x: Float32Array, y: Float32Array, N: number, C: number
     let n = 0;
     for (; n < N4; n += 4) {
       const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
-      for (let c = 0; c < C; c++) {
+      let c = 0;
+      for (; c + 2 <= C; c += 2) { // two features a step: half the reloads per element
+        const m = center[c], a = scale[c], b = bias[c], m1 = center[c + 1], a1 = scale[c + 1], b1 = bias[c + 1];
+        const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c];
+        const u0 = x[r0 + c + 1], u1 = x[r1 + c + 1], u2 = x[r2 + c + 1], u3 = x[r3 + c + 1];
+        y[r0 + c] = (x0 - m) * a + b;
+        y[r0 + c + 1] = (u0 - m1) * a1 + b1;
+        y[r1 + c] = (x1 - m) * a + b;
+        y[r1 + c + 1] = (u1 - m1) * a1 + b1;
+        y[r2 + c] = (x2 - m) * a + b;
+        y[r2 + c + 1] = (u2 - m1) * a1 + b1;
+        y[r3 + c] = (x3 - m) * a + b;
+        y[r3 + c + 1] = (u3 - m1) * a1 + b1;
+      }
+      for (; c < C; c++) {
         const m = center[c], a = scale[c], b = bias[c];
         const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c];
         y[r0 + c] = (x0 - m) * a + b;
@@ -240,9 +265,26 @@ export function backwardApply(x: Float32Array, dy: Float32Array, dx: Float32Arra
     let n = 0;
     for (; n < N4; n += 4) {
       const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
-      for (let c = 0; c < C; c++) {
+      let c = 0;
+      for (; c + 2 <= C; c += 2) { // two features a step (as normalize)
         const m = center[c], k1 = ka[c], k2 = kb[c], k3 = kc[c];
+        const n1 = center[c + 1], j1 = ka[c + 1], j2 = kb[c + 1], j3 = kc[c + 1];
         // Every load before the first store (see normalize); dx may be dy.
+        const g0 = dy[r0 + c], g1 = dy[r1 + c], g2 = dy[r2 + c], g3 = dy[r3 + c];
+        const h0 = dy[r0 + c + 1], h1 = dy[r1 + c + 1], h2 = dy[r2 + c + 1], h3 = dy[r3 + c + 1];
+        const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c];
+        const u0 = x[r0 + c + 1], u1 = x[r1 + c + 1], u2 = x[r2 + c + 1], u3 = x[r3 + c + 1];
+        dx[r0 + c] = (g0 - k3) * k1 + (x0 - m) * k2;
+        dx[r0 + c + 1] = (h0 - j3) * j1 + (u0 - n1) * j2;
+        dx[r1 + c] = (g1 - k3) * k1 + (x1 - m) * k2;
+        dx[r1 + c + 1] = (h1 - j3) * j1 + (u1 - n1) * j2;
+        dx[r2 + c] = (g2 - k3) * k1 + (x2 - m) * k2;
+        dx[r2 + c + 1] = (h2 - j3) * j1 + (u2 - n1) * j2;
+        dx[r3 + c] = (g3 - k3) * k1 + (x3 - m) * k2;
+        dx[r3 + c + 1] = (h3 - j3) * j1 + (u3 - n1) * j2;
+      }
+      for (; c < C; c++) {
+        const m = center[c], k1 = ka[c], k2 = kb[c], k3 = kc[c];
         const g0 = dy[r0 + c], g1 = dy[r1 + c], g2 = dy[r2 + c], g3 = dy[r3 + c];
         const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c];
         dx[r0 + c] = (g0 - k3) * k1 + (x0 - m) * k2;

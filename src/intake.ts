@@ -234,4 +234,3 @@ function checkShape(outShape: unknown, shape: readonly number[], of: string, who
     throw new RangeError(`${who}: out.shape must be ${of}'s shape ${formatShape(shape)}; got ${Array.isArray(outShape) ? formatShape(entries(outShape)) : describe(outShape)}`);
   }
 }
-

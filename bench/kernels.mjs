@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { WasmHeap } from '../dist/wasm/heap.js';
 import { createMemory } from '../dist/wasm/instantiate.js';
-import { partialBytes } from '../dist/wasm/abi.js';
+import { partialBytes, scratchPartial, secondPartial } from '../dist/wasm/abi.js';
 import { machineLine } from './lib/results.mjs';
 import { random } from './workloads.mjs';
 import { median } from './lib/stats.mjs';
@@ -43,7 +43,7 @@ for (const [name, N, C, S] of LAYOUTS.filter((l) => !only || l[0].includes(only)
   const ch = Array.from({ length: 8 }, (_, i) => { const p = heap.alloc(C * 4); fill(p, C, 3 + i, i < 2 ? 2 : 0); return p; });
   const [center, scale, bias, ka, kb, kc, gamma, beta] = ch;
   const acc = heap.alloc(partialBytes(C)); // one share's partial results and scratch (src/wasm/abi.ts)
-  const [mean, m2, scratch] = [acc, acc + C * 8, acc + C * 16];
+  const [mean, m2, scratch] = [acc, secondPartial(acc, C), scratchPartial(acc, C)];
   const steps = {
     stats: (k) => k.stats(x, N, C, S, mean, m2, scratch),
     trainFinalize: (k) => k.trainFinalize(C, N * S, mean, m2, gamma, beta, ka, kb, 0.9, 1e-5, 0, center, kc, scale, bias, dx),

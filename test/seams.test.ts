@@ -413,4 +413,23 @@ describe('messages (items 12, 13)', () => {
     expect(() => bn.forward(huge)).toThrow(/BatchNormalization\.forward: out of Wasm memory: x\.shape \[536870912, 2\] needs 4294967296 bytes/);
     bn.dispose();
   });
+
+  it.each(['wasm', 'js'] as const)('%s: data that does not fill a huge shape is named as the mismatch, not as memory', (backend) => {
+    const bn = new BatchNormalization([1, 1, 1], [0, 0, 0], 0.9, null, null, { backend });
+    const x = { data: new Float32Array(12), shape: [1e9, 3] };
+    expect(() => bn.forward(x)).toThrow(new RangeError('BatchNormalization.forward: x.data.length must be the product of x.shape [1000000000, 3] = 3000000000; got 12'));
+    // A view that reaches past its data is named too, before the memory is asked.
+    expect(() => bn.forward({ ...x, stride: [3, 1], offset: 0 })).toThrow(/x\.shape \[1000000000, 3\] with stride \[3, 1\] and offset 0 reaches elements 0 to 2999999999 of x\.data; it has 12/);
+    expect(bn.runningMean).toBeNull();
+    bn.dispose();
+  });
+
+  it('allocTensor past Wasm memory names itself, the shape and its bytes', () => {
+    expect(() => allocTensor([65536, 16384])).toThrow(/^allocTensor: out of Wasm memory: a block of \d+ bytes does not fit .*\(for shape \[65536, 16384\], 4294967296 bytes\)$/);
+    // The memory is still usable after the refusal.
+    const t = allocTensor([4]);
+    t.data.set([1, 2, 3, 4]);
+    expect(Array.from(t.data)).toEqual([1, 2, 3, 4]);
+    t.dispose();
+  });
 });

@@ -222,7 +222,7 @@ export class WasmEngine implements Engine {
     into.set(this.rt.heap.f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
   }
 
-    trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
+  trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
     const xAt = this.addressOf(x, 0);
     const outAt = out ? this.addressOf(out, 1) : 0;
     const set = this.sets[this.saved?.set === this.sets[0] ? 1 : 0]; // the spare set

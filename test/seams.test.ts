@@ -419,7 +419,8 @@ describe('messages (items 12, 13)', () => {
     const x = { data: new Float32Array(12), shape: [1e9, 3] };
     expect(() => bn.forward(x)).toThrow(new RangeError('BatchNormalization.forward: x.data.length must be the product of x.shape [1000000000, 3] = 3000000000; got 12'));
     // A view that reaches past its data is named too, before the memory is asked.
-    expect(() => bn.forward({ ...x, stride: [3, 1], offset: 0 })).toThrow(/x\.shape \[1000000000, 3\] with stride \[3, 1\] and offset 0 reaches elements 0 to 2999999999 of x\.data; it has 12/);
+    const view = { ...x, stride: [3, 1], offset: 0 };
+    expect(() => bn.forward(view)).toThrow(/x\.shape \[1000000000, 3\] with stride \[3, 1\] and offset 0 reaches elements 0 to 2999999999 of x\.data; it has 12/);
     expect(bn.runningMean).toBeNull();
     bn.dispose();
   });

@@ -79,7 +79,10 @@ export class LayerCore {
   // their cached inference scale on it.
   private version = 0;
   // The small-call path: the last params object (per version) and the last input shape's
-  // geometry, reused so that a repeated call allocates nothing of its own.
+  // geometry, reused so that a repeated call allocates nothing of its own. Measured on Node
+  // 26, interleaved A/B, [1, 256] inference: without paramsCache a resident call took
+  // 1.05x-1.08x the time; without lastInput/lastGeometry 1.23x-1.27x resident and 1.34x-1.41x
+  // from and into Float32Arrays.
   private paramsCache: LayerParams | null = null;
   // The last input's shape (frozen) and element count; the shape is the last equal one seen,
   // so that a caller passing the same (frozen) shape again is answered by identity.

@@ -272,11 +272,6 @@ export class BatchNormalization {
    * The weight of the old running value; null for the cumulative average.
    *
    * @returns The momentum as given (PyTorch's 0.1 reads 0.9 here).
-   *
-   * @example
-   * ```ts
-   * console.log(bn.momentum); // 0.9
-   * ```
    */
   get momentum(): number | null {
     return this.core.momentum;
@@ -285,11 +280,6 @@ export class BatchNormalization {
    * Added to the variance inside the square root.
    *
    * @returns eps (the book's 1e-6 by default).
-   *
-   * @example
-   * ```ts
-   * console.log(bn.eps); // 1e-6
-   * ```
    */
   get eps(): number {
     return this.core.eps;
@@ -298,11 +288,6 @@ export class BatchNormalization {
    * The axis option: null for the book's semantics.
    *
    * @returns 1 (channels first), -1, 2 or 3 (channels last), or null.
-   *
-   * @example
-   * ```ts
-   * console.log(BatchNormalization.fromPyTorch({ weight: [1], bias: [0] }).axis); // 1
-   * ```
    */
   get axis(): Axis | null {
     return this.core.axis ?? null;
@@ -311,11 +296,6 @@ export class BatchNormalization {
    * The fused activation.
    *
    * @returns 'relu', 'relu6' or null.
-   *
-   * @example
-   * ```ts
-   * console.log(new BatchNormalization([1], [0], 0.9, null, null, { activation: 'relu' }).activation); // 'relu'
-   * ```
    */
   get activation(): Activation | null {
     return this.core.activation;
@@ -325,11 +305,6 @@ export class BatchNormalization {
    * the biased one (the book, ONNX, Keras).
    *
    * @returns The option's value.
-   *
-   * @example
-   * ```ts
-   * console.log(BatchNormalization.fromPyTorch({ weight: [1], bias: [0] }).runningVarUnbiased); // true
-   * ```
    */
   get runningVarUnbiased(): boolean {
     return this.core.unbiased;
@@ -340,11 +315,6 @@ export class BatchNormalization {
    * inference too, and `backward` differentiates the last forward of either mode.
    *
    * @returns The option's value.
-   *
-   * @example
-   * ```ts
-   * console.log(BatchNormalization.fromPyTorch({ weight: [1], bias: [0] }).trackRunningStats); // false
-   * ```
    */
   get trackRunningStats(): boolean {
     return this.core.count !== null;
@@ -354,12 +324,6 @@ export class BatchNormalization {
    * 1, whatever the momentum; with momentum null it sets the weight of the next batch.
    *
    * @returns The count, or null without running statistics.
-   *
-   * @example
-   * ```ts
-   * bn.forward(x);
-   * console.log(bn.numBatchesTracked); // 1
-   * ```
    */
   get numBatchesTracked(): number | null {
     return this.core.count;
@@ -369,12 +333,6 @@ export class BatchNormalization {
    *
    * @returns The array; null until the first forward when not given, and always null without
    *   running statistics.
-   *
-   * @example
-   * ```ts
-   * bn.forward(x);
-   * console.log(Array.from(bn.runningMean!));
-   * ```
    */
   get runningMean(): Float32Array | null {
     return this.core.runningMean;
@@ -383,11 +341,6 @@ export class BatchNormalization {
    * The running variance, like runningMean.
    *
    * @returns The array, or null.
-   *
-   * @example
-   * ```ts
-   * console.log(bn.runningVar?.[0]);
-   * ```
    */
   get runningVar(): Float32Array | null {
     return this.core.runningVar;
@@ -396,12 +349,6 @@ export class BatchNormalization {
    * Set by backward: sum over the batch of dout * xn.
    *
    * @returns A new array per backward, or null before the first.
-   *
-   * @example
-   * ```ts
-   * bn.backward(dout);
-   * const step = bn.dgamma!.map((g) => -0.01 * g);
-   * ```
    */
   get dgamma(): Float32Array | null {
     return this.core.dgamma;
@@ -410,12 +357,6 @@ export class BatchNormalization {
    * Set by backward: sum over the batch of dout.
    *
    * @returns A new array per backward, or null before the first.
-   *
-   * @example
-   * ```ts
-   * bn.backward(dout);
-   * console.log(bn.dbeta![0]);
-   * ```
    */
   get dbeta(): Float32Array | null {
     return this.core.dbeta;
@@ -425,11 +366,6 @@ export class BatchNormalization {
    *
    * @returns 'wasm' or 'js'.
    * @throws TypeError after dispose(); Error while an async call is in flight.
-   *
-   * @example
-   * ```ts
-   * console.log(bn.backend); // 'wasm'
-   * ```
    */
   get backend(): BackendName {
     return this.core.live('BatchNormalization.backend').backend;
@@ -438,12 +374,6 @@ export class BatchNormalization {
    * Whether dispose() was called.
    *
    * @returns true once disposed.
-   *
-   * @example
-   * ```ts
-   * bn.dispose();
-   * console.log(bn.disposed); // true
-   * ```
    */
   get disposed(): boolean {
     return this.core.engine === null;

@@ -41,7 +41,7 @@ function trainedTwin(backend: 'wasm' | 'js') {
 
 describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
   describe('in-place writes into an input the training forward saw (item 1)', () => {
-    it("the README's zero-copy loop: in-place inference after a training forward gives a correct dx or a refusal, never a wrong dx", () => {
+    it("docs/TENSORS.md's zero-copy loop: in-place inference after a training forward gives a correct dx or a refusal, never a wrong dx", () => {
       const bn = make(backend);
       const [x, y, dy, dx] = [tensor(xData), tensor(new Float32Array(12)), tensor(dyData), tensor(new Float32Array(12))];
       bn.forward(x, true, y);
@@ -59,7 +59,7 @@ describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
         expect(() => bn.backward(dy, dx)).toThrow(/BatchNormalization\.backward: the Wasm tensor given to the training forward was written since .*call backward first/);
         expect({ runningMean: Array.from(bn.runningMean!), dgamma: bn.dgamma }).toEqual(before);
       }
-      // The README's order: backward first, then inference in place.
+      // docs/TENSORS.md's order: backward first, then inference in place.
       x.data.set(xData);
       bn.forward(x, true, y);
       bn.backward(dy, dx);

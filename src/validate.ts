@@ -23,7 +23,6 @@ export function formatShape(shape: readonly unknown[]): string {
   return `[${shape.map((d) => (typeof d === 'number' ? String(d) : describe(d))).join(', ')}]`;
 }
 
-/** An object's length when it is array-like (read once), else -1. */
 /**
  * A value as a message shows what came, for options that take a few words or numbers: a
  * number or boolean as it is (NaN and Infinity too), a string quoted, a short array of those
@@ -43,6 +42,7 @@ export function show(value: unknown): string {
   return describe(value);
 }
 
+/** An object's length when it is array-like (read once), else -1. */
 export function arrayLength(value: unknown): number {
   if (value === null || typeof value !== 'object') return -1;
   const length = (value as { length?: unknown }).length;

@@ -83,6 +83,8 @@ export function createMemory(shared = false): WebAssembly.Memory {
   throw new Error('unreachable');
 }
 
+// Stryker disable all: the workers run these two functions as source text (worker-source.ts),
+// where the instrumentation of a mutant does not exist; the threads tests check them.
 /** The module's only import: the memory. Self-contained: the worker's program embeds its source. */
 export function kernelImports(memory: WebAssembly.Memory): { env: { memory: WebAssembly.Memory } } {
   return { env: { memory } };
@@ -95,6 +97,7 @@ export function kernelImports(memory: WebAssembly.Memory): { env: { memory: WebA
 export function instantiateInWorker(module: WebAssembly.Module, memory: WebAssembly.Memory): WebAssembly.Exports {
   return new WebAssembly.Instance(module, kernelImports(memory)).exports;
 }
+// Stryker restore all
 
 function asBytes(source: ArrayBuffer | ArrayBufferView): BufferSource {
   return source instanceof ArrayBuffer ? source : (new Uint8Array(source.buffer, source.byteOffset, source.byteLength) as BufferSource);

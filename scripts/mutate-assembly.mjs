@@ -11,9 +11,10 @@
 // Score: (killed + timeout) / (killed + timeout + survived). docs/MUTATION.md says more.
 //
 //   node scripts/mutate-assembly.mjs [--files assembly/a.ts,assembly/b.ts] [--tests test/x.test.ts,...]
-//     [--jobs 2] [--survivors] [--list]
-// --survivors reruns only the mutants that survived in the last report (reports/assembly-mutation.json);
-// --list prints the mutants and runs nothing.
+//     [--jobs 2] [--sample K] [--limit N] [--survivors] [--list]
+// --sample K runs every K-th mutant (a spread-out sample, when a full run takes too long);
+// --limit N the first N; --survivors only the mutants that survived in the last report
+// (reports/assembly-mutation.json), whose results it updates; --list prints the mutants and runs nothing.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ const tests = String(option('tests', DEFAULT_TESTS.join(','))).split(',').filter
 const jobs = Math.max(1, Number(option('jobs', 2)));
 const onlySurvivors = option('survivors', false) === true;
 const listOnly = option('list', false) === true;
+const sample = Math.max(1, Number(option('sample', 1)));
+const limit = Number(option('limit', Infinity));
 
 // ---- the mutants ------------------------------------------------------------------------------
 
@@ -147,6 +150,7 @@ async function main() {
     const survived = new Set(last.mutants.filter((m) => m.status === 'survived').map((m) => m.id));
     mutants = mutants.filter((m) => survived.has(m.id));
   }
+  mutants = mutants.filter((_, i) => i % sample === 0).slice(0, limit);
   const equivalents = existsSync(EQUIVALENTS) ? JSON.parse(readFileSync(EQUIVALENTS, 'utf8')) : [];
   const listed = new Map(equivalents.map((e) => [e.id, e.why]));
   if (listOnly) {
@@ -229,12 +233,12 @@ async function main() {
     console.log(`| ${file} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.equivalent} | ${r.identical} | ${r['no-compile']} | ${score(r)} |`);
   }
   console.log(`| all | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.equivalent} | ${total.identical} | ${total['no-compile']} | ${score(total)} |`);
-  if (!onlySurvivors && !files.length && stale.length) {
+  if (!onlySurvivors && !files.length && sample === 1 && limit === Infinity && stale.length) {
     console.log(`\n${stale.length} listed equivalents match no mutant any more (the code changed): review scripts/assembly-equivalents.json`);
     for (const e of stale) console.log(`  ${e.id}`);
   }
   mkdirSync(join(root, 'reports'), { recursive: true });
-  if (!onlySurvivors) writeFileSync(REPORT, JSON.stringify({ tests, mutants: mutants.map(({ mutated, ...m }) => m) }, null, 1));
+  if (!onlySurvivors) writeFileSync(REPORT, JSON.stringify({ tests, files: targets, sample, mutants: mutants.map(({ mutated, ...m }) => m) }, null, 1));
   else {
     // Merge into the last full report: the survivors rerun replace their old results.
     const last = JSON.parse(readFileSync(REPORT, 'utf8'));

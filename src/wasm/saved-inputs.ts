@@ -38,8 +38,9 @@ export function savedUnder(data: Float32Array): SavedInput[] | null {
   const bytes = data.byteLength;
   let under: SavedInput[] | null = null;
   for (const input of saved) {
-    const inHeap = data.buffer === input.heap.memory.buffer || data.buffer === input.heap.f32.buffer;
-    if (inHeap && rangesOverlap(start, bytes, input.start, input.end - input.start)) (under ??= []).push(input);
+    // The heap's view is of the memory's current buffer (only the heap grows the memory), as in
+    // WasmEngine.addressOf.
+    if (data.buffer === input.heap.f32.buffer && rangesOverlap(start, bytes, input.start, input.end - input.start)) (under ??= []).push(input);
   }
   return under;
 }

@@ -7,7 +7,7 @@
 //   survived   every test passed         no-compile  asc refused the mutant (not counted)
 //   identical  asc -O3 emitted the very same bytes as without the mutant (equivalent by
 //              construction, not counted)
-//   equivalent listed in scripts/assembly-equivalents.json with the reason (not counted)
+//   equivalent listed in scripts/mutation-equivalents.json ("assembly") with the reason (not counted)
 // Score: (killed + timeout) / (killed + timeout + survived). docs/MUTATION.md says more.
 //
 //   node scripts/mutate-assembly.mjs [--files assembly/a.ts,assembly/b.ts] [--tests test/x.test.ts,...]
@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const REPORT = join(root, 'reports/assembly-mutation.json');
-const EQUIVALENTS = join(root, 'scripts/assembly-equivalents.json');
+const EQUIVALENTS = join(root, 'scripts/mutation-equivalents.json'); // its "assembly" list
 const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/slabs.test.ts'];
 
 function option(name, fallback) {
@@ -151,7 +151,7 @@ async function main() {
     mutants = mutants.filter((m) => survived.has(m.id));
   }
   mutants = mutants.filter((_, i) => i % sample === 0).slice(0, limit);
-  const equivalents = existsSync(EQUIVALENTS) ? JSON.parse(readFileSync(EQUIVALENTS, 'utf8')) : [];
+  const equivalents = existsSync(EQUIVALENTS) ? JSON.parse(readFileSync(EQUIVALENTS, 'utf8')).assembly : [];
   const listed = new Map(equivalents.map((e) => [e.id, e.why]));
   if (listOnly) {
     for (const m of mutants) console.log(`${m.file}:${m.line}:${m.column} ${m.kind}: ${m.from.trim()} -> ${m.to.trim() || '(dropped)'}`);
@@ -234,7 +234,7 @@ async function main() {
   }
   console.log(`| all | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.equivalent} | ${total.identical} | ${total['no-compile']} | ${score(total)} |`);
   if (!onlySurvivors && !files.length && sample === 1 && limit === Infinity && stale.length) {
-    console.log(`\n${stale.length} listed equivalents match no mutant any more (the code changed): review scripts/assembly-equivalents.json`);
+    console.log(`\n${stale.length} listed equivalents match no mutant any more (the code changed): review scripts/mutation-equivalents.json`);
     for (const e of stale) console.log(`  ${e.id}`);
   }
   mkdirSync(join(root, 'reports'), { recursive: true });

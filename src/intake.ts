@@ -10,7 +10,7 @@
 // An object that declares a type or dtype other than float32 or float64 is refused: its data
 // is not numbers of that kind (an ort 'float16' tensor's data is a Uint16Array of bits).
 import type { Input, Target } from './types.js';
-import { arrayLength, describe, formatShape, isArrayLike, sameShape, toFloat32 } from './validate.js';
+import { arrayLength, describe, formatShape, isArrayLike, isInteger, sameShape, toFloat32 } from './validate.js';
 import { WasmTensor } from './wasm/tensor.js';
 
 export type { Input, Target };
@@ -89,7 +89,7 @@ function checkDims(shape: readonly unknown[], name: string, who: string): number
   let count = 1;
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
+    if (!isInteger(d) || d <= 0) {
       throw new RangeError(`${who}: ${name}.shape[${i}] must be a positive integer; got ${describe(d)} in ${formatShape(shape)}`);
     }
     count *= d;
@@ -112,12 +112,12 @@ function contiguousStrides(shape: readonly number[]): number[] {
 function readView(givenStride: unknown, givenOffset: unknown, shape: readonly number[], length: number, name: string, who: string): ((i: number) => number) | number {
   const rank = shape.length;
   const offset = givenOffset === undefined ? 0 : givenOffset;
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+  if (!isInteger(offset) || offset < 0) {
     throw new RangeError(`${who}: ${name}.offset must be a non-negative integer; got ${describe(offset)}`);
   }
   const given = givenStride === undefined ? contiguousStrides(shape) : givenStride;
   const stride = Array.isArray(given) ? entries(given) : null;
-  if (!stride || stride.length !== rank || stride.some((s) => typeof s !== 'number' || !Number.isSafeInteger(s))) {
+  if (!stride || stride.length !== rank || stride.some((s) => !isInteger(s))) {
     throw new RangeError(`${who}: ${name}.stride must be an array of ${rank} integers (one per dimension of ${name}.shape ${formatShape(shape)}); got ${Array.isArray(given) ? formatShape(given as unknown[]) : describe(given)}`);
   }
   const strides = stride as number[];

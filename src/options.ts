@@ -104,11 +104,12 @@ const DEFAULT_EPS = 1e-6;
 /** The keys the constructor's options take. */
 const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased', 'trackRunningStats', 'numBatchesTracked'] as const;
 
-// Other frameworks' names for the same options.
-const ALIASES: Record<string, string> = { epsilon: 'eps', variance_epsilon: 'eps', unbiased: 'runningVarUnbiased' };
+// Other frameworks' names for the same options (Keras' epsilon needs none: it starts with eps).
+const ALIASES: Record<string, string> = { variance_epsilon: 'eps', unbiased: 'runningVarUnbiased' };
 
 // The known key a mistyped one most likely meant: another framework's name, the same letters
-// in another case, one that starts the other, or one a couple of edits away.
+// in another case, a known key of 3 letters or more that starts it or that it starts, or one a
+// couple of edits away.
 function closest(key: string, known: readonly string[]): string | null {
   const lower = key.toLowerCase();
   const alias = ALIASES[key] ?? ALIASES[lower];
@@ -190,7 +191,7 @@ function checkAxis(axis: unknown, who: string): Axis | undefined {
 /** The activation an options value names (src/activation.ts), or a RangeError listing the names. */
 function checkActivation(value: unknown, who: string): Activation | null {
   if (value === undefined || value === null) return null;
-  const def = ACTIVATIONS.find((a) => a.name !== null && a.name === value);
+  const def = ACTIVATIONS.find((a) => a.name === value); // value is not null here
   if (def) return def.name as Activation;
   throw new RangeError(`${who}: options.activation must be ${ACTIVATION_NAMES} or null; got ${describe(value)}`);
 }

@@ -1,6 +1,6 @@
 // allocTensor: the zero-copy path's entry point.
 import { requireRuntime } from './init.js';
-import { describe, formatShape } from './validate.js';
+import { describe, formatShape, isInteger } from './validate.js';
 import { namedMemoryError } from './wasm/heap.js';
 import { WasmTensor } from './wasm/tensor.js';
 
@@ -27,7 +27,7 @@ export function allocTensor(shape: readonly number[]): WasmTensor {
   if (shape.length === 0) throw new RangeError(`${who}: shape must have at least one dimension; got []`);
   let count = 1;
   shape.forEach((d: unknown, i) => {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
+    if (!isInteger(d) || d <= 0) {
       throw new RangeError(`${who}: shape[${i}] must be a positive integer; got ${describe(d)} in ${formatShape(shape)}`);
     }
     count *= d;

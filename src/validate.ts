@@ -42,11 +42,16 @@ export function show(value: unknown): string {
   return describe(value);
 }
 
+/** Whether a value is a safe integer (a number, then: what Number.isSafeInteger does not say to TypeScript). */
+export function isInteger(value: unknown): value is number {
+  return Number.isSafeInteger(value);
+}
+
 /** An object's length when it is array-like (read once), else -1. */
 export function arrayLength(value: unknown): number {
   if (value === null || typeof value !== 'object') return -1;
   const length = (value as { length?: unknown }).length;
-  return typeof length === 'number' && Number.isSafeInteger(length) && length >= 0 ? length : -1;
+  return isInteger(length) && length >= 0 ? length : -1;
 }
 
 export function isArrayLike(value: unknown): value is ArrayLike<number> {

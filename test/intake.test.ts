@@ -65,6 +65,8 @@ describe('readTensor: the forms a tensor may take', () => {
     expect(read({ data: iota(6), shape: [3, 2], dims: [3, 2] }).shape).toEqual([3, 2]);
     expectThrows(() => read({ data: iota(6), shape: [3, 2], dims: [2, 3] }), RangeError, 'f: x.shape and x.dims must agree; got shape [3, 2] and dims [2, 3]');
     expectThrows(() => read({ data: iota(6), shape: [3, 2], dims: [3, 2, 1] }), RangeError, 'f: x.shape and x.dims must agree; got shape [3, 2] and dims [3, 2, 1]');
+    expectThrows(() => read({ data: iota(6), shape: [3, 2], dims: [3] }), RangeError, 'f: x.shape and x.dims must agree; got shape [3, 2] and dims [3]');
+    expectThrows(() => read({ data: iota(6), shape: [3, 2], dims: [3, 5] }), RangeError, 'f: x.shape and x.dims must agree; got shape [3, 2] and dims [3, 5]');
     expectThrows(() => read({ data: iota(6), shape: [3, 2], dims: 'no' }), RangeError, 'f: x.shape and x.dims must agree; got shape [3, 2] and dims the string "no"');
   });
 
@@ -157,6 +159,11 @@ describe('readTensor: strided and offset views', () => {
     expectThrows(() => read({ data, shape: [2, 3], stride: [3] }), RangeError, 'f: x.stride must be an array of 2 integers (one per dimension of x.shape [2, 3]); got [3]');
     expectThrows(() => read({ data, shape: [2, 3], stride: [3, 1.5] }), RangeError, 'f: x.stride must be an array of 2 integers (one per dimension of x.shape [2, 3]); got [3, 1.5]');
     expectThrows(() => read({ data, shape: [2, 3], stride: [3, '1'] }), RangeError, 'f: x.stride must be an array of 2 integers (one per dimension of x.shape [2, 3]); got [3, the string "1"]');
+    // A view's elements are read once each and named by their index in data.
+    const strings: unknown[] = Array.from(data);
+    strings[7] = 'x';
+    expectThrows(() => read({ data: strings, shape: [2, 3], offset: 3 }), TypeError, 'f: x.data[7] must be a number; got the string "x"');
+    expectThrows(() => read({ data: strings, shape: [2, 2], stride: [6, 1], offset: 1 }), TypeError, 'f: x.data[7] must be a number; got the string "x"');
     expectThrows(() => read({ data, shape: [2, 3], stride: 3 }), RangeError, 'f: x.stride must be an array of 2 integers (one per dimension of x.shape [2, 3]); got number 3');
   });
 
@@ -244,12 +251,16 @@ describe('readTarget: an out', () => {
       'f: out is a TensorFlow.js tensor, which cannot be written; pass { data: new Float32Array(6), shape: [2, 3] } and make a tensor of it after');
     expectThrows(() => target({ data: new Float64Array(6), shape: [2, 3], type: 'float64' }), TypeError,
       "f: out.type must be 'float32' (the layer computes in float32); got the string \"float64\": convert the tensor to float32 first");
+    expectThrows(() => target({ data: new Float32Array(6), shape: [2, 3], dtype: 'float64' }), TypeError,
+      "f: out.dtype must be 'float32' (the layer computes in float32); got the string \"float64\": convert the tensor to float32 first");
     expectThrows(() => target({ data: new Float64Array(6), shape: [2, 3] }), TypeError, 'f: out.data must be a Float32Array; got a Float64Array of length 6');
     expectThrows(() => target({ data: new Float32Array(7), shape: [2, 3] }), RangeError, 'f: out.data.length must be 6; got 7');
     expectThrows(() => target({ data: new Float32Array(6), shape: [2, 3], offset: 2 }), RangeError,
       'f: out.offset must be 0 (the layer writes out.data from its start); got number 2: pass a contiguous out of its own');
     expectThrows(() => target({ data: new Float32Array(6), shape: [2, 3], stride: [1, 2] }), RangeError,
       'f: out.stride must be the row-major strides [3, 1] of [2, 3] (the layer writes contiguously); got [1, 2]: pass a contiguous out of its own');
+    expectThrows(() => target({ data: new Float32Array(6), shape: [2, 3], stride: [3, 2] }), RangeError,
+      'f: out.stride must be the row-major strides [3, 1] of [2, 3] (the layer writes contiguously); got [3, 2]: pass a contiguous out of its own');
     expectThrows(() => target({ data: new Float32Array(6), shape: [2, 3], stride: [3] }), RangeError,
       'f: out.stride must be the row-major strides [3, 1] of [2, 3] (the layer writes contiguously); got [3]: pass a contiguous out of its own');
     expectThrows(() => target({ data: new Float32Array(6), shape: [2, 3], stride: 'c' }), RangeError,

@@ -72,12 +72,17 @@ describe('the guess for an unknown key', () => {
     expect(guess('variance_epsilon')).toBe('eps');
     expect(guess('Epsilon')).toBe('eps');
     expect(guess('unbiased')).toBe('runningVarUnbiased');
+    expect(guess('Variance_Epsilon')).toBe('eps');
+    expect(guess('Unbiased')).toBe('runningVarUnbiased');
     // An alias whose key this list does not have is no guess: the other rules then answer.
     expect(guess('unbiased', ['backend', 'wasm', 'threads'])).toBeNull();
   });
 
   it('the same letters in another case, then a key that starts the other (of 3 letters or more), then one at most 2 edits away', () => {
     expect(guess('AXIS')).toBe('axis');
+    // The case rule comes before the prefix rule: Keras' renorm_clipping is no renorm.
+    expect(guess('Renorm_Clipping', ['renorm', 'renorm_clipping'])).toBe('renorm_clipping');
+    expect(guess('abcdefg', ['ab'])).toBeNull(); // a known key of 2 letters is no prefix
     expect(guess('trackRunningStatsOn')).toBe('trackRunningStats');
     expect(guess('epsilon_value')).toBe('eps'); // starts with eps, far from every key by edits
     expect(guess('activ')).toBe('activation');

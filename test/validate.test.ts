@@ -59,7 +59,7 @@ suite('arrayLength and isArrayLike', () => {
     expect(arrayLength({ length: 2 })).toBe(2);
     expect(arrayLength({ length: 0 })).toBe(0);
     expect(isArrayLike({ length: 0 })).toBe(true);
-    for (const value of [null, undefined, 'abc', 5, {}, { length: '2' }, { length: -1 }, { length: 1.5 }, { length: 2 ** 53 }, { length: NaN }]) {
+    for (const value of [null, undefined, 'abc', 5, {}, { length: '2' }, { length: -1 }, { length: -5 }, { length: 1.5 }, { length: 2 ** 53 }, { length: NaN }]) {
       expect(arrayLength(value), describe(value)).toBe(-1);
       expect(isArrayLike(value), describe(value)).toBe(false);
     }

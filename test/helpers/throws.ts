@@ -2,7 +2,7 @@
 // one compare all of it.
 import { expect } from 'vitest';
 
-export function expectThrows(call: () => unknown, type: typeof Error, message: string): void {
+export function expectThrows(call: () => unknown, type: abstract new (...args: never[]) => Error, message: string): void {
   let thrown: unknown = null;
   try {
     call();

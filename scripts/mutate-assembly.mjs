@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const REPORT = join(root, 'reports/assembly-mutation.json');
 const EQUIVALENTS = join(root, 'scripts/mutation-equivalents.json'); // its "assembly" list
-const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/slabs.test.ts'];
+const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/slabs.test.ts', 'test/activation-bounds.test.ts'];
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);

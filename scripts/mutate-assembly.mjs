@@ -11,9 +11,9 @@
 // Score: (killed + timeout) / (killed + timeout + survived). docs/MUTATION.md says more.
 //
 //   node scripts/mutate-assembly.mjs [--files assembly/a.ts,assembly/b.ts] [--tests test/x.test.ts,...]
-//     [--jobs 2] [--sample K] [--limit N] [--survivors] [--list]
+//     [--jobs 2] [--sample K] [--limit N] [--match text] [--survivors] [--list]
 // --sample K runs every K-th mutant (a spread-out sample, when a full run takes too long);
-// --limit N the first N; --survivors only the mutants that survived in the last report
+// --limit N the first N; --match text those whose id (file, line, change) contains text; --survivors only the mutants that survived in the last report
 // (reports/assembly-mutation.json), whose results it updates; --list prints the mutants and runs nothing.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const REPORT = join(root, 'reports/assembly-mutation.json');
 const EQUIVALENTS = join(root, 'scripts/mutation-equivalents.json'); // its "assembly" list
-const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/slabs.test.ts', 'test/activation-bounds.test.ts'];
+const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/slabs.test.ts', 'test/activation-bounds.test.ts', 'test/kernel-writes.test.ts'];
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,6 +40,7 @@ const onlySurvivors = option('survivors', false) === true;
 const listOnly = option('list', false) === true;
 const sample = Math.max(1, Number(option('sample', 1)));
 const limit = Number(option('limit', Infinity));
+const match = option('match', '');
 
 // ---- the mutants ------------------------------------------------------------------------------
 
@@ -150,6 +151,7 @@ async function main() {
     const survived = new Set(last.mutants.filter((m) => m.status === 'survived').map((m) => m.id));
     mutants = mutants.filter((m) => survived.has(m.id));
   }
+  if (match) mutants = mutants.filter((m) => m.id.includes(String(match)));
   mutants = mutants.filter((_, i) => i % sample === 0).slice(0, limit);
   const equivalents = existsSync(EQUIVALENTS) ? JSON.parse(readFileSync(EQUIVALENTS, 'utf8')).assembly : [];
   const listed = new Map(equivalents.map((e) => [e.id, e.why]));
@@ -233,7 +235,7 @@ async function main() {
     console.log(`| ${file} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.equivalent} | ${r.identical} | ${r['no-compile']} | ${score(r)} |`);
   }
   console.log(`| all | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.equivalent} | ${total.identical} | ${total['no-compile']} | ${score(total)} |`);
-  if (!onlySurvivors && !files.length && sample === 1 && limit === Infinity && stale.length) {
+  if (!onlySurvivors && !files.length && !match && sample === 1 && limit === Infinity && stale.length) {
     console.log(`\n${stale.length} listed equivalents match no mutant any more (the code changed): review scripts/mutation-equivalents.json`);
     for (const e of stale) console.log(`  ${e.id}`);
   }

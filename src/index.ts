@@ -13,3 +13,6 @@ export type { Axis, BackendName, TensorInput, TensorLike } from './types.js';
 export type { BatchNormState, PyTorchBatchNorm, PyTorchExport } from './interop.js';
 export type { KerasConfig, KerasExport, KerasWeights } from './interop-keras.js';
 export type { CompiledWasmModule, WasmSource } from './wasm/wasm-source.js';
+export { messagePortCollective } from './sync/message-port.js';
+export type { PortCollective, PortLike } from './sync/message-port.js';
+export type { Collective } from './sync/collective.js';

@@ -3,12 +3,13 @@
 // (blocking or awaiting the workers), and only then committed. The public class holds one
 // LayerCore and forwards to it, so that it reads as its methods.
 import { activationCode, type Activation } from './activation.js';
-import { runAsync, runSync } from './drive.js';
+import { runAsync, runSync, type Exchange } from './drive.js';
 import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
 import { requireRuntime } from './init.js';
 import { readTarget, readTensor, type Input, type Target } from './intake.js';
 import { JsEngine } from './js/js-engine.js';
 import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, Tensor, TensorInput } from './types.js';
+import { exchange, type SyncSettings } from './sync/collective.js';
 import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
 import { namedMemoryError } from './wasm/heap.js';
 import { markWritten, savedUnder, type SavedInput } from './wasm/saved-inputs.js';
@@ -28,6 +29,8 @@ export interface CoreSettings {
   /** The training forwards so far; null: no running statistics. */
   readonly count: number | null;
   readonly backend: BackendName;
+  /** The collective of a synchronized layer, read once. */
+  readonly sync: SyncSettings | undefined;
 }
 
 const IN_FLIGHT = 'an async call on this layer has not settled yet; await it first';
@@ -47,6 +50,7 @@ interface Call {
   readonly p: LayerParams;
   readonly dgamma: Float32Array | null;
   readonly dbeta: Float32Array | null;
+  readonly synced: boolean; // a training forward that exchanged with the other replicas
 }
 
 export class LayerCore {
@@ -57,6 +61,7 @@ export class LayerCore {
   readonly axis: Axis | undefined;
   readonly activation: Activation | null;
   readonly unbiased: boolean;
+  readonly sync: SyncSettings | undefined;
   runningMean: Float32Array | null;
   runningVar: Float32Array | null;
   // The training forwards so far (PyTorch's num_batches_tracked); null: no running statistics.
@@ -69,6 +74,7 @@ export class LayerCore {
   // Shape and geometry of the most recent training forward: what backward differentiates.
   private trainShape: readonly number[] | null = null;
   private trainGeometry: Geometry | null = null;
+  private trainSynced = false; // that forward exchanged with the other replicas: its backward must too
   // Bumped whenever gamma, beta or the running statistics may have changed: engines key
   // their cached inference scale on it.
   private version = 0;
@@ -94,6 +100,7 @@ export class LayerCore {
     this.axis = s.axis;
     this.activation = s.activation;
     this.unbiased = s.unbiased;
+    this.sync = s.sync;
     this.runningMean = s.runningMean;
     this.runningVar = s.runningVar;
     this.count = s.count;
@@ -121,15 +128,21 @@ export class LayerCore {
 
   forward(x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Tensor {
     const engine = this.live(who);
-    return this.complete(engine, this.forwardCall(engine, x, trainFlg, out, who));
+    if (this.sync && trainFlg === true) {
+      throw new TypeError(`${who}: a training forward of a layer with options.collective exchanges with the other replicas; call forwardAsync (forward(x, false) infers without the collective)`);
+    }
+    return this.complete(engine, this.forwardCall(engine, x, trainFlg, out, who, false));
   }
 
   forwardAsync(x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Promise<Tensor> {
-    return this.settle(who, (engine) => this.forwardCall(engine, x, trainFlg, out, who), x, out);
+    return this.settle(who, (engine) => this.forwardCall(engine, x, trainFlg, out, who, this.sync !== undefined && trainFlg === true), x, out);
   }
 
   backward(dout: TensorInput, out: Tensor | null | undefined, who: string): Tensor {
     const engine = this.live(who);
+    if (this.trainSynced) {
+      throw new TypeError(`${who}: the last training forward exchanged with the other replicas (options.collective), and so does its backward; call backwardAsync`);
+    }
     return this.complete(engine, this.backwardCall(engine, dout, out, who));
   }
 
@@ -195,7 +208,7 @@ export class LayerCore {
       const call = prepare(engine);
       let data: Float32Array;
       try {
-        data = await runAsync(call.op, engine.runner);
+        data = await runAsync(call.op, engine.runner, this.exchangeFor(who));
       } finally {
         markWritten(call.written);
       }
@@ -204,6 +217,12 @@ export class LayerCore {
       this.inFlight = false;
       tensors.length = 0;
     }
+  }
+
+  // The exchange a synchronized call's steps go through: the layer's collective, named by the call.
+  private exchangeFor(who: string): Exchange | undefined {
+    const s = this.sync;
+    return s && ((packed) => exchange(packed, s, who));
   }
 
   // Runs a call's steps, blocking, and commits it; its writes into out are reported as in settle().
@@ -231,6 +250,7 @@ export class LayerCore {
         }
         this.trainShape = call.shape;
         this.trainGeometry = call.g;
+        this.trainSynced = call.synced;
       }
       // The running statistics' arrays a first forward started from zeros become the layer's.
       if (this.count !== null) {
@@ -241,7 +261,7 @@ export class LayerCore {
     return call.out ?? { data, shape: call.shape };
   }
 
-  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Call {
+  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string, sync: boolean): Call {
     const t = readTensor(x, 'x', who, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements(), this.lastInput);
     const g = this.geometry(t, 'x', who);
     const shape = t.shape;
@@ -253,11 +273,11 @@ export class LayerCore {
     const batchStats = trainFlg || this.count === null;
     let op: Operation;
     try {
-      op = batchStats ? engine.trainForward(t, g, p, target) : engine.inferForward(t, g, p, target);
+      op = batchStats ? engine.trainForward(t, g, p, target, sync) : engine.inferForward(t, g, p, target);
     } catch (error) {
       throw namedMemoryError(error, who, `x.shape ${formatShape(shape)}`);
     }
-    return { op, target, written, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null };
+    return { op, target, written, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null, synced: sync };
   }
 
   private backwardCall(engine: Engine, dout: TensorInput, out: Tensor | null | undefined, who: string): Call {
@@ -281,6 +301,6 @@ export class LayerCore {
     } catch (error) {
       throw namedMemoryError(error, who, `dout.shape ${formatShape(shape)}`);
     }
-    return { op, target, written, kind: Kind.Backward, out, shape, g, p, dgamma, dbeta };
+    return { op, target, written, kind: Kind.Backward, out, shape, g, p, dgamma, dbeta, synced: false };
   }
 }

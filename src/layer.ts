@@ -87,7 +87,7 @@ export class BatchNormalization {
     }
     this.core = new LayerCore({
       gamma: g, beta: b, momentum: m, eps: o.eps, axis: o.axis, activation: o.activation, unbiased: o.unbiased,
-      runningMean: rm, runningVar: rv, count: o.track ? o.count ?? 0 : null, backend: o.backend ?? currentDefaultBackend() ?? 'wasm',
+      runningMean: rm, runningVar: rv, count: o.track ? o.count ?? 0 : null, backend: o.backend ?? currentDefaultBackend() ?? 'wasm', sync: o.sync,
     });
   }
 
@@ -161,7 +161,8 @@ export class BatchNormalization {
    * A layer from `state()` (this format or the one before it, see {@link BatchNormState}).
    *
    * @param state - What `state()` returned, through JSON or not.
-   * @param options - Only the backend may be chosen.
+   * @param options - The backend, and a collective (with its timeout) to train on synchronized;
+   *   the rest is the state's.
    * @returns A new layer, equal to the one saved.
    * @throws TypeError when state is not a state object (or of another format).
    * @throws RangeError when a value in it is out of range.
@@ -171,12 +172,12 @@ export class BatchNormalization {
    * const again = BatchNormalization.fromState(JSON.parse(JSON.stringify(bn.state())));
    * ```
    */
-  static fromState(state: BatchNormState, options: Pick<BatchNormalizationOptions, 'backend'> = {}): BatchNormalization {
+  static fromState(state: BatchNormState, options: Pick<BatchNormalizationOptions, 'backend' | 'collective' | 'syncTimeoutMs'> = {}): BatchNormalization {
     const who = 'BatchNormalization.fromState';
     const s = checkState(state, who);
     return new BatchNormalization(s.gamma, s.beta, s.momentum, s.runningMean, s.runningVar, {
       eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased,
-      trackRunningStats: s.trackRunningStats, numBatchesTracked: s.numBatchesTracked ?? undefined, ...definedOptions(options, who, ['backend']),
+      trackRunningStats: s.trackRunningStats, numBatchesTracked: s.numBatchesTracked ?? undefined, ...definedOptions(options, who, ['backend', 'collective', 'syncTimeoutMs']),
     });
   }
 

@@ -27,15 +27,39 @@ import { describe, show } from '../validate.js';
  * ```
  */
 export interface Collective {
-  /** This replica's index, 0 to size - 1. */
+  /**
+   * This replica's index, 0 to size - 1.
+   *
+   * @example
+   * ```ts
+   * 0
+   * ```
+   */
   readonly rank: number;
-  /** The number of replicas, 1 or more. */
+  /**
+   * The number of replicas, 1 or more.
+   *
+   * @example
+   * ```ts
+   * 4
+   * ```
+   */
   readonly size: number;
   /**
    * Sends `local` to every replica and resolves with every replica's array in rank order, this
    * replica's own at `rank` (the same list on every replica). The layer aborts `signal` when it
    * gives up waiting (options.syncTimeoutMs): stop waiting then, and tell the peers if you can,
    * so that they do not wait for this replica until their own timeout.
+   *
+   * @param local - This replica's array (the layer's packed partial results).
+   * @param options - `signal`, aborted when the layer stops waiting.
+   * @returns Every replica's array, in rank order.
+   * @throws Nothing itself: a failure is a rejection, which the layer reports naming the collective.
+   *
+   * @example
+   * ```ts
+   * const all = await collective.allGather(Float64Array.of(rank), { signal: AbortSignal.timeout(5_000) });
+   * ```
    */
   allGather(local: Float64Array, options: { readonly signal: AbortSignal }): Promise<readonly Float64Array[]>;
 }

@@ -9,17 +9,87 @@ import { describe, show } from '../validate.js';
 
 const TAG = 'batchnorm-wasm/allgather';
 
-/** The ports a replica talks through: Node's worker_threads MessagePort or a browser's. */
+/**
+ * What messagePortCollective needs of a port: Node's worker_threads MessagePort and a
+ * browser's are ones; anything else with these methods (an IPC channel, a socket) can be.
+ *
+ * @example
+ * ```ts
+ * const { port1, port2 } = new MessageChannel(); // port1 for one replica, port2 for the other
+ * const port: PortLike = port1;
+ * ```
+ */
 export interface PortLike {
+  /**
+   * Sends a message (a structured clone of it) to the replica at the other end.
+   *
+   * @param message - What the collective sends: an object holding a Float64Array.
+   * @throws Whatever the transport throws when it cannot send.
+   *
+   * @example
+   * ```ts
+   * port.postMessage({ hello: new Float64Array(2) });
+   * ```
+   */
   postMessage(message: unknown): void;
+  /**
+   * Calls listener with each message from the other end, as `{ data }`.
+   *
+   * @param type - 'message'.
+   * @param listener - Called with each message event.
+   * @throws Nothing a MessagePort throws.
+   *
+   * @example
+   * ```ts
+   * port.addEventListener('message', (event) => console.log(event.data));
+   * ```
+   */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /**
+   * Stops calling a listener added before.
+   *
+   * @param type - 'message'.
+   * @param listener - The listener added.
+   * @throws Nothing a MessagePort throws.
+   *
+   * @example
+   * ```ts
+   * port.removeEventListener('message', listener);
+   * ```
+   */
   removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /**
+   * Starts delivering the messages that came before a listener (MessagePorts hold them until then).
+   *
+   * @throws Nothing a MessagePort throws.
+   *
+   * @example
+   * ```ts
+   * port.start?.();
+   * ```
+   */
   start?(): void;
 }
 
-/** A Collective over MessagePorts that can let go of its ports. */
+/**
+ * A Collective over MessagePorts that can let go of its ports.
+ *
+ * @example
+ * ```ts
+ * const collective: PortCollective = messagePortCollective({ rank, ports });
+ * collective.close(); // when training is over
+ * ```
+ */
 export interface PortCollective extends Collective {
-  /** Stops listening on the ports (a Node worker with listening ports does not exit); a pending all-gather rejects. */
+  /**
+   * Stops listening on the ports (a Node worker whose ports listen does not exit); a pending
+   * all-gather rejects. Idempotent.
+   *
+   * @example
+   * ```ts
+   * collective.close();
+   * ```
+   */
   close(): void;
 }
 

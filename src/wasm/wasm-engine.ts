@@ -15,6 +15,7 @@ import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunn
 import { KERNELS, partialBytes, scratchPartial, secondPartial, shareOf } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { OneStep } from './one-step.js';
+import { planFor } from './plan.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { keepInput, releaseInput, type SavedInput } from './saved-inputs.js';
 import { slabChannels } from './slabs.js';
@@ -251,9 +252,10 @@ export class WasmEngine implements Engine {
     const slab = slabChannels(g, 1, this.runner.maxShares);
     if (slab) {
       k.trainSlabs(xp, yp, g.N, C, g.S, slab, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
-        p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift, scratchPartial(acc, C), p.activation);
+        p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift, scratchPartial(acc, C), p.activation,
+        planFor('stats', g.N, C, g.S), planFor('normalize', g.N, C, g.S));
     } else {
-      const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C)] };
+      const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C), planFor('stats', g.N, C, g.S)] };
       // Chan's merge of the shares' partial statistics into share 0, in row order.
       for (let t = 1, n = shareOf(g.N, shares, 0).rows * g.S; t < shares; t++) {
         const part = acc + t * partialBytes(C);
@@ -263,7 +265,7 @@ export class WasmEngine implements Engine {
       }
       k.trainFinalize(C, g.N * g.S, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
         p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift);
-      yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation] };
+      yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation, planFor('normalize', g.N, C, g.S)] };
     }
     const y = this.deliver(out, outAt, yp, g.count);
     // Commit: nothing below can throw.
@@ -299,6 +301,7 @@ export class WasmEngine implements Engine {
     args[6] = a.scale;
     args[7] = a.beta;
     args[8] = p.activation;
+    args[9] = planFor('normalize', g.N, g.C, g.S);
     const r = this.inferResult;
     r.out = out;
     r.outAt = outAt;
@@ -339,14 +342,15 @@ export class WasmEngine implements Engine {
     const slab = slabChannels(g, 2, this.runner.maxShares);
     if (slab) {
       k.backwardSlabs(xp, dyp, dxp, g.N, C, g.S, slab, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), a.gamma, s.meanLo, s.invstd,
-        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation);
+        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S), planFor('backwardApply', g.N, C, g.S));
     } else {
       const shares = yield {
-        op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation],
+        op: 'backwardReduce',
+        args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S)],
       };
       for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
       k.backwardFinalize(C, g.N * g.S, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
-      yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation] };
+      yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation, planFor('backwardApply', g.N, C, g.S)] };
     }
     this.read(a.dgamma, dgamma);
     this.read(a.dbeta, dbeta);

@@ -378,30 +378,23 @@ function sumLanes<T>(v: v128): T {
 @inline export function planVectors(plan: i32): i32 { return plan & 7; }
 @inline export function planRows(plan: i32): i32 { return min(BLOCK, max(1, plan >> 3)); }
 
-/** An elementwise operation over [N, C, S] (samples sampleBytes apart) by the driver the plan names. */
+// The plan word's V must be a constant where a driver is inlined: each op file gives every
+// V a function of its own that calls these with a literal V (one function choosing among
+// three inlined V at run time was folded by the optimiser into one body that tested V inside
+// its loops).
+
+/** An elementwise operation over [N, C, S] (samples sampleBytes apart), V vectors a step: rows, or runs for S > 1. */
 @inline
-export function elementwise<T>(op: i32, clamp: bool, act: i32, plan: i32, x: usize, dy: usize, out: usize, N: i32, C: i32, S: i32, sampleBytes: usize,
+export function elementwise<T>(op: i32, V: i32, clamp: bool, act: i32, plan: i32, x: usize, dy: usize, out: usize, N: i32, C: i32, S: i32, sampleBytes: usize,
   p0: usize, p1: usize, p2: usize, p3: usize, p4: usize, p5: usize): void {
-  const V = planVectors(plan), R = planRows(plan);
-  if (S > 1) {
-    if (V >= 4) runs<T>(op, 4, clamp, act, x, dy, out, N, C, S, sampleBytes, p0, p1, p2, p3, p4, p5);
-    else if (V >= 2) runs<T>(op, 2, clamp, act, x, dy, out, N, C, S, sampleBytes, p0, p1, p2, p3, p4, p5);
-    else runs<T>(op, 1, clamp, act, x, dy, out, N, C, S, sampleBytes, p0, p1, p2, p3, p4, p5);
-  } else if (V >= 4) rows<T>(op, 4, clamp, act, x, dy, out, N, C, sampleBytes, R, p0, p1, p2, p3, p4, p5, 0, 0, 0);
-  else if (V >= 2) rows<T>(op, 2, clamp, act, x, dy, out, N, C, sampleBytes, R, p0, p1, p2, p3, p4, p5, 0, 0, 0);
-  else rows<T>(op, 1, clamp, act, x, dy, out, N, C, sampleBytes, R, p0, p1, p2, p3, p4, p5, 0, 0, 0);
+  if (S > 1) runs<T>(op, V, clamp, act, x, dy, out, N, C, S, sampleBytes, p0, p1, p2, p3, p4, p5);
+  else rows<T>(op, V, clamp, act, x, dy, out, N, C, sampleBytes, planRows(plan), p0, p1, p2, p3, p4, p5, 0, 0, 0);
 }
 
-/** A reduction over [N, C, S] by the driver the plan names, into acc1 and acc2 (f64; added to). */
+/** A reduction over [N, C, S], V vectors a step, into acc1 and acc2 (f64; added to). */
 @inline
-export function reduction<T>(op: i32, clamp: bool, act: i32, plan: i32, x: usize, dy: usize, N: i32, C: i32, S: i32, sampleBytes: usize,
+export function reduction<T>(op: i32, V: i32, clamp: bool, act: i32, plan: i32, x: usize, dy: usize, N: i32, C: i32, S: i32, sampleBytes: usize,
   p0: usize, p4: usize, p5: usize, sums: usize, acc1: usize, acc2: usize): void {
-  const V = planVectors(plan), R = planRows(plan);
-  if (S > 1) {
-    if (V >= 4) sumRuns<T>(op, 4, clamp, act, x, dy, N, C, S, sampleBytes, p0, p4, p5, acc1, acc2);
-    else if (V >= 2) sumRuns<T>(op, 2, clamp, act, x, dy, N, C, S, sampleBytes, p0, p4, p5, acc1, acc2);
-    else sumRuns<T>(op, 1, clamp, act, x, dy, N, C, S, sampleBytes, p0, p4, p5, acc1, acc2);
-  } else if (V >= 4) rows<T>(op, 4, clamp, act, x, dy, 0, N, C, sampleBytes, R, p0, 0, 0, 0, p4, p5, sums, acc1, acc2);
-  else if (V >= 2) rows<T>(op, 2, clamp, act, x, dy, 0, N, C, sampleBytes, R, p0, 0, 0, 0, p4, p5, sums, acc1, acc2);
-  else rows<T>(op, 1, clamp, act, x, dy, 0, N, C, sampleBytes, R, p0, 0, 0, 0, p4, p5, sums, acc1, acc2);
+  if (S > 1) sumRuns<T>(op, V, clamp, act, x, dy, N, C, S, sampleBytes, p0, p4, p5, acc1, acc2);
+  else rows<T>(op, V, clamp, act, x, dy, 0, N, C, sampleBytes, planRows(plan), p0, 0, 0, 0, p4, p5, sums, acc1, acc2);
 }

@@ -7,11 +7,25 @@
 // with Chan's formula (formulas.ts: termV, mergeV). Never E[x^2] - E[x]^2.
 // Memory traffic: x is read once from main memory. `plan` picks the loop shape (drivers.ts).
 import { Activation } from './activation';
-import { Op, reduction } from './drivers';
+import { Op, planVectors, reduction } from './drivers';
+
+// One function per vectors a step (see normalize.ts for why).
+function stats1(x: usize, N: i32, C: i32, S: i32, sb: usize, mean: usize, m2: usize, scratch: usize, plan: i32): void {
+  reduction<f32>(Op.Stats, 1, false, Activation.None, plan, x, 0, N, C, S, sb, 0, 0, 0, scratch, mean, m2);
+}
+function stats2(x: usize, N: i32, C: i32, S: i32, sb: usize, mean: usize, m2: usize, scratch: usize, plan: i32): void {
+  reduction<f32>(Op.Stats, 2, false, Activation.None, plan, x, 0, N, C, S, sb, 0, 0, 0, scratch, mean, m2);
+}
+function stats4(x: usize, N: i32, C: i32, S: i32, sb: usize, mean: usize, m2: usize, scratch: usize, plan: i32): void {
+  reduction<f32>(Op.Stats, 4, false, Activation.None, plan, x, 0, N, C, S, sb, 0, 0, 0, scratch, mean, m2);
+}
 
 /** stats over a view whose samples are sampleBytes apart, added into mean and m2 (slab.ts zeroes them). scratch: 2*C f32. */
 export function statsView(x: usize, N: i32, C: i32, S: i32, sampleBytes: usize, mean: usize, m2: usize, scratch: usize, plan: i32): void {
-  reduction<f32>(Op.Stats, false, Activation.None, plan, x, 0, N, C, S, sampleBytes, 0, 0, 0, scratch, mean, m2);
+  const V = planVectors(plan);
+  if (V >= 4) stats4(x, N, C, S, sampleBytes, mean, m2, scratch, plan);
+  else if (V >= 2) stats2(x, N, C, S, sampleBytes, mean, m2, scratch, plan);
+  else stats1(x, N, C, S, sampleBytes, mean, m2, scratch, plan);
 }
 
 // Entry point: zeroes the accumulators, then runs the plan's driver. scratch: 2*C f32.

@@ -134,12 +134,16 @@ describe('slabChannels: when the layer runs an operation slab by slab', () => {
     expect((odd + 4) * 7 * 8).toBeGreaterThan(SLAB_BYTES);
   });
 
-  it('runs two passes over channel runs (S > 1), more rows, a tensor of one slab, or threads that split the passes', () => {
+  it('runs two passes over channel runs (S > 1), more rows, a tensor of one slab or in cache, or threads that split the passes', () => {
     expect(slabChannelsOf(g(32, 64, 3136), 1, 1)).toBe(0);
     expect(slabChannelsOf(g(SLAB_MAX_ROWS + 1, 1 << 20), 1, 1)).toBe(0);
     const one = SLAB_BYTES / (32 * 4);
     expect(slabChannelsOf(g(32, 2 * one - 4), 1, 1)).toBe(0);
-    expect(slabChannelsOf(g(32, 2 * one), 1, 1)).toBe(one);
+    expect(slabChannelsOf(g(32, 2 * one + 4), 1, 1)).toBe(one);
+    // Two slabs of a tensor the cache holds (the table's inCacheBytes) save nothing either.
+    expect(slabChannelsOf(g(32, 2 * one), 1, 1)).toBe(0);
+    expect(slabChannelsOf(g(16, 2 * one), 2, 1)).toBe(0);
+    expect(slabChannelsOf(g(16, 2 * one + 4), 2, 1)).toBe(one);
     expect(slabChannelsOf(g(32, 200704), 1, 2)).toBe(0);
   });
 });
@@ -148,9 +152,9 @@ describe('a Wasm layer on a shape it runs slab by slab', () => {
   beforeAll(async () => {
     await init();
   });
-  // [8, 2, 128, 128] read as [8, 32768]: slabs of 16,384 channels forward, 8,192 backward.
-  const shape = [8, 2, 128, 128];
-  const [N, C] = [8, 32768];
+  // [8, 2, 256, 128] read as [8, 65536]: 2 MiB, past the cache, in slabs of the committed table's size.
+  const shape = [8, 2, 256, 128];
+  const [N, C] = [8, 65536];
   it('is the slab path with the committed plan table', () => {
     expect(slabChannels({ N, C, S: 1, count: N * C }, 1, 1)).toBeGreaterThan(0);
     expect(slabChannels({ N, C, S: 1, count: N * C }, 2, 1)).toBeGreaterThan(0);

@@ -169,10 +169,8 @@ const table = {
 const fmt = (d) => `{ V: ${d.V}, R: ${d.R} }`;
 const lines = [
   '// Written by `npm run tune` (scripts/tune.mjs): do not edit by hand; run the tune on the',
-  '// machine at hand instead. Read by src/wasm/plan.ts.',
-  "import type { PlanTable } from './plan.js';",
-  '',
-  'export const PLAN_TABLE: PlanTable = {',
+  '// machine at hand instead. Read by src/wasm/plan.ts, which gives it its type (PlanTable).',
+  'export const PLAN_TABLE = {',
   `  measuredOn: '${table.measuredOn}',`,
   `  inCacheBytes: ${table.inCacheBytes},`,
   '  rows: {',
@@ -180,7 +178,7 @@ const lines = [
   '  },',
   `  runs: { ${PLAN_OPS.map((op) => `${op}: ${fmt(runs[op])}`).join(', ')} },`,
   `  slab: { bytes: ${table.slab.bytes}, maxRows: ${table.slab.maxRows} },`,
-  '};',
+  '} as const;',
   '',
 ];
 if (quick) console.log(`\n${lines.join('\n')}`);

@@ -9,8 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../src/activation.js';
 import { partialBytes, scratchPartial, secondPartial } from '../src/wasm/abi.js';
-import { PLAN_TABLE } from '../src/wasm/plan-table.js';
-import { type Driver, PLAN_OPS, planFor, type PlanTable, planWord } from '../src/wasm/plan.js';
+import { type Driver, PLAN_OPS, PLAN_TABLE, planFor, type PlanTable, planWord } from '../src/wasm/plan.js';
 import { kernelMemory } from './helpers/kernel-memory.js';
 import { seeded } from './helpers/seeded.js';
 
@@ -119,7 +118,7 @@ describe('planFor: the table entry for a geometry', () => {
     rows: Object.fromEntries(PLAN_OPS.map((op, i) => [op, [
       { maxC: 64, inCache: d(1, 1 + i), outOfCache: d(2, 2 + i) },
       { maxC: 1024, inCache: d(4, 3 + i), outOfCache: d(1, 4 + i) },
-    ]])) as PlanTable['rows'],
+    ]])) as unknown as PlanTable['rows'],
     runs: Object.fromEntries(PLAN_OPS.map((op, i) => [op, d(2, 20 + i)])) as PlanTable['runs'],
     slab: { bytes: 1 << 19, maxRows: 32 },
   };

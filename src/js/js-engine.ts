@@ -1,10 +1,10 @@
-// The JS backend's per-layer state: typed arrays on the JS heap and the reference kernels.
+// The JS backend's per-layer state: typed arrays on the JS heap and the kernels (fast-kernels.ts).
 // Its operations run whole when first stepped: they yield no row steps (no threads here).
 // A training forward allocates all it needs (y, a larger saved copy) before it writes any
 // state: after that nothing can fail, so the layer is never left half-updated.
 import type { Engine, Geometry, Input, LayerParams, Step, StepRunner, Steps, Target } from '../types.js';
 import { shiftedOverlap } from '../overlap.js';
-import * as k from './kernels.js';
+import * as k from './fast-kernels.js';
 
 function noStep(step: Step): never {
   throw new Error(`batchnorm-wasm: the JS backend runs no Wasm step; got ${step.op}`);

@@ -3,7 +3,7 @@
 // that `npm run tune` measured on a machine (plan-table.ts says which, and on which Node).
 // The kernels take the plan word as their last argument; every word gives correct results
 // (test/plan.test.ts), the table only says which was fastest where.
-import { PLAN_TABLE } from './plan-table.js';
+import { PLAN_TABLE as MEASURED } from './plan-table.js';
 
 /** The kernels a plan word steers. */
 export type PlanOp = 'stats' | 'normalize' | 'backwardReduce' | 'backwardApply';
@@ -38,6 +38,9 @@ export interface PlanTable {
   /** Slabs (src/wasm/slabs.ts): a slab's bytes of x (and dy), and the most rows a slabbed call has (0: never). */
   readonly slab: { readonly bytes: number; readonly maxRows: number };
 }
+
+/** The committed table (plan-table.ts, written by `npm run tune`). */
+export const PLAN_TABLE: PlanTable = MEASURED;
 
 /** The word a kernel takes for a driver (assembly/drivers.ts: planVectors, planRows). */
 export const planWord = (d: Driver): number => (d.R << 3) | d.V;

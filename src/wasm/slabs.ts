@@ -13,8 +13,7 @@
 // The slab's bytes and the most rows are entries of the plan table (plan.ts), measured by
 // `npm run tune`.
 import type { Geometry } from '../types.js';
-import { PLAN_TABLE } from './plan-table.js';
-import type { PlanTable } from './plan.js';
+import { PLAN_TABLE, type PlanTable } from './plan.js';
 
 /**
  * Channels per slab for an operation reading `tensors` tensors of this geometry (1: the

@@ -58,13 +58,13 @@ export interface TensorLike {
   /**
    * The elements, row-major: a Float32Array (used as it is) or any array-like of numbers.
    *
-   * @example `new Float32Array([1, 2, 3, 4, 5, 6])`
+   * @example new Float32Array([1, 2, 3, 4, 5, 6])
    */
   readonly data: ArrayLike<number>;
   /**
    * The dimensions, their product the data's length.
    *
-   * @example `[2, 3]`
+   * @example [2, 3]
    */
   readonly shape: readonly number[];
 }

@@ -8,17 +8,11 @@ import { Activation } from './activation';
 import { elementwise, Op, planVectors, reduction } from './drivers';
 
 // One function per activation body and vectors a step (see normalize.ts for why).
-function reduceNone1(x: usize, dy: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, s1: usize, s2: usize, scratch: usize, plan: i32): void {
-  reduction<f32>(Op.Reduce, 1, false, Activation.None, plan, x, dy, N, C, S, sb, m, 0, 0, scratch, s1, s2);
-}
 function reduceNone2(x: usize, dy: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, s1: usize, s2: usize, scratch: usize, plan: i32): void {
   reduction<f32>(Op.Reduce, 2, false, Activation.None, plan, x, dy, N, C, S, sb, m, 0, 0, scratch, s1, s2);
 }
 function reduceNone4(x: usize, dy: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, s1: usize, s2: usize, scratch: usize, plan: i32): void {
   reduction<f32>(Op.Reduce, 4, false, Activation.None, plan, x, dy, N, C, S, sb, m, 0, 0, scratch, s1, s2);
-}
-function reduceClamp1(x: usize, dy: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, s1: usize, s2: usize, scratch: usize, act: i32, plan: i32): void {
-  reduction<f32>(Op.Reduce, 1, true, act, plan, x, dy, N, C, S, sb, m, a, b, scratch, s1, s2);
 }
 function reduceClamp2(x: usize, dy: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, s1: usize, s2: usize, scratch: usize, act: i32, plan: i32): void {
   reduction<f32>(Op.Reduce, 2, true, act, plan, x, dy, N, C, S, sb, m, a, b, scratch, s1, s2);
@@ -33,11 +27,9 @@ export function reduceView(x: usize, dy: usize, N: i32, C: i32, S: i32, sampleBy
   const V = planVectors(plan);
   if (activation == Activation.None) {
     if (V >= 4) reduceNone4(x, dy, N, C, S, sampleBytes, center, sumDy, sumDyXc, scratch, plan);
-    else if (V >= 2) reduceNone2(x, dy, N, C, S, sampleBytes, center, sumDy, sumDyXc, scratch, plan);
-    else reduceNone1(x, dy, N, C, S, sampleBytes, center, sumDy, sumDyXc, scratch, plan);
+    else reduceNone2(x, dy, N, C, S, sampleBytes, center, sumDy, sumDyXc, scratch, plan);
   } else if (V >= 4) reduceClamp4(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch, activation, plan);
-  else if (V >= 2) reduceClamp2(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch, activation, plan);
-  else reduceClamp1(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch, activation, plan);
+  else reduceClamp2(x, dy, N, C, S, sampleBytes, center, alpha, shift, sumDy, sumDyXc, scratch, activation, plan);
 }
 
 // scratch: 2*C f32.
@@ -48,17 +40,11 @@ export function backwardReduce(x: usize, dy: usize, N: i32, C: i32, S: i32, cent
   reduceView(x, dy, N, C, S, <usize>C * <usize>S << 2, center, alpha, shift, sumDy, sumDyXc, scratch, activation, plan);
 }
 
-function applyNone1(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, ka: usize, kb: usize, kc: usize, plan: i32): void {
-  elementwise<f32>(Op.Dx, 1, false, Activation.None, plan, x, dy, dx, N, C, S, sb, m, ka, kb, kc, 0, 0);
-}
 function applyNone2(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, ka: usize, kb: usize, kc: usize, plan: i32): void {
   elementwise<f32>(Op.Dx, 2, false, Activation.None, plan, x, dy, dx, N, C, S, sb, m, ka, kb, kc, 0, 0);
 }
 function applyNone4(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, ka: usize, kb: usize, kc: usize, plan: i32): void {
   elementwise<f32>(Op.Dx, 4, false, Activation.None, plan, x, dy, dx, N, C, S, sb, m, ka, kb, kc, 0, 0);
-}
-function applyClamp1(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, ka: usize, kb: usize, kc: usize, act: i32, plan: i32): void {
-  elementwise<f32>(Op.Dx, 1, true, act, plan, x, dy, dx, N, C, S, sb, m, ka, kb, kc, a, b);
 }
 function applyClamp2(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, ka: usize, kb: usize, kc: usize, act: i32, plan: i32): void {
   elementwise<f32>(Op.Dx, 2, true, act, plan, x, dy, dx, N, C, S, sb, m, ka, kb, kc, a, b);
@@ -73,11 +59,9 @@ export function applyView(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32
   const V = planVectors(plan);
   if (activation == Activation.None) {
     if (V >= 4) applyNone4(x, dy, dx, N, C, S, sampleBytes, center, ka, kb, kc, plan);
-    else if (V >= 2) applyNone2(x, dy, dx, N, C, S, sampleBytes, center, ka, kb, kc, plan);
-    else applyNone1(x, dy, dx, N, C, S, sampleBytes, center, ka, kb, kc, plan);
+    else applyNone2(x, dy, dx, N, C, S, sampleBytes, center, ka, kb, kc, plan);
   } else if (V >= 4) applyClamp4(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc, activation, plan);
-  else if (V >= 2) applyClamp2(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc, activation, plan);
-  else applyClamp1(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc, activation, plan);
+  else applyClamp2(x, dy, dx, N, C, S, sampleBytes, center, alpha, shift, ka, kb, kc, activation, plan);
 }
 
 export function backwardApply(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, center: usize, alpha: usize, shift: usize, ka: usize, kb: usize, kc: usize,

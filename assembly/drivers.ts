@@ -3,7 +3,7 @@
 // (plan.ts; src/wasm/plan.ts picks it from the measured table) says which shape and how wide:
 //
 //   rows (S == 1, features contiguous in a row): blocks of R rows, V vectors of features a
-//     step. A step loads its features' per-feature values (centre, coefficients, a
+//     step (2 or 4: 8 or 16 f32 features; then one vector, then a scalar tail). A step loads its features' per-feature values (centre, coefficients, a
 //     reduction's sums) into registers once, walks the R rows with them, and stores the sums
 //     back. R = 1 is a row at a time in memory order; larger R shares the per-feature loads.
 //   runs (S > 1, each (n, c) a contiguous run of S): V vectors a step along the run, the
@@ -55,7 +55,7 @@ function elementS<T>(op: i32, x: T, dy: T, m: T, k1: T, k2: T, k3: T, a: T, b: T
 
 /**
  * An [N, C] block of rows rowBytes apart (a whole tensor's rows, or a slab of their features):
- * blocks of R rows, V vectors (1, 2 or 4) of features a step, then one vector, then the
+ * blocks of R rows, V vectors (2 or 4; 1 for the last vectors) of features a step, then the
  * scalar tail. sums: scratch of two T arrays of C (reductions).
  */
 @inline
@@ -373,8 +373,9 @@ function sumLanes<T>(v: v128): T {
 
 // ---- the plan word -------------------------------------------------------------------------
 
-// A plan word (src/wasm/plan.ts writes it): V, the vectors a step (1, 2 or 4), in its low three
-// bits, and R, the rows of a rows step (1 to BLOCK), above them. Runs use V alone.
+// A plan word (src/wasm/plan.ts writes it): V, the vectors a step (2 or 4; 4 from any value of
+// at least 4), in its low three bits, and R, the rows of a rows step (1 to BLOCK), above them.
+// Runs use V alone.
 @inline export function planVectors(plan: i32): i32 { return plan & 7; }
 @inline export function planRows(plan: i32): i32 { return min(BLOCK, max(1, plan >> 3)); }
 

@@ -5,20 +5,14 @@
 import { Activation } from './activation';
 import { elementwise, Op, planVectors } from './drivers';
 
-// One function per activation body (none, clamp) and vectors a step (1, 2, 4), each
+// One function per activation body (none, clamp) and vectors a step (2, 4), each
 // specialised on its own: inlined into one function, the bodies were merged back into one
 // that tested the constants inside its loops (the activations: 1.4x slower in cache).
-function none1(x: usize, y: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, plan: i32): void {
-  elementwise<f32>(Op.Normalize, 1, false, Activation.None, plan, x, 0, y, N, C, S, sb, m, a, b, 0, 0, 0);
-}
 function none2(x: usize, y: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, plan: i32): void {
   elementwise<f32>(Op.Normalize, 2, false, Activation.None, plan, x, 0, y, N, C, S, sb, m, a, b, 0, 0, 0);
 }
 function none4(x: usize, y: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, plan: i32): void {
   elementwise<f32>(Op.Normalize, 4, false, Activation.None, plan, x, 0, y, N, C, S, sb, m, a, b, 0, 0, 0);
-}
-function clamp1(x: usize, y: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, act: i32, plan: i32): void {
-  elementwise<f32>(Op.Normalize, 1, true, act, plan, x, 0, y, N, C, S, sb, m, a, b, 0, 0, 0);
 }
 function clamp2(x: usize, y: usize, N: i32, C: i32, S: i32, sb: usize, m: usize, a: usize, b: usize, act: i32, plan: i32): void {
   elementwise<f32>(Op.Normalize, 2, true, act, plan, x, 0, y, N, C, S, sb, m, a, b, 0, 0, 0);
@@ -33,11 +27,9 @@ export function normalizeView(x: usize, y: usize, N: i32, C: i32, S: i32, sample
   const V = planVectors(plan);
   if (activation == Activation.None) {
     if (V >= 4) none4(x, y, N, C, S, sampleBytes, center, scale, bias, plan);
-    else if (V >= 2) none2(x, y, N, C, S, sampleBytes, center, scale, bias, plan);
-    else none1(x, y, N, C, S, sampleBytes, center, scale, bias, plan);
+    else none2(x, y, N, C, S, sampleBytes, center, scale, bias, plan);
   } else if (V >= 4) clamp4(x, y, N, C, S, sampleBytes, center, scale, bias, activation, plan);
-  else if (V >= 2) clamp2(x, y, N, C, S, sampleBytes, center, scale, bias, activation, plan);
-  else clamp1(x, y, N, C, S, sampleBytes, center, scale, bias, activation, plan);
+  else clamp2(x, y, N, C, S, sampleBytes, center, scale, bias, activation, plan);
 }
 
 export function normalize(x: usize, y: usize, N: i32, C: i32, S: i32, center: usize, scale: usize, bias: usize, activation: i32, plan: i32): void {

@@ -10,9 +10,6 @@ import { Activation } from './activation';
 import { Op, planVectors, reduction } from './drivers';
 
 // One function per vectors a step (see normalize.ts for why).
-function stats1(x: usize, N: i32, C: i32, S: i32, sb: usize, mean: usize, m2: usize, scratch: usize, plan: i32): void {
-  reduction<f32>(Op.Stats, 1, false, Activation.None, plan, x, 0, N, C, S, sb, 0, 0, 0, scratch, mean, m2);
-}
 function stats2(x: usize, N: i32, C: i32, S: i32, sb: usize, mean: usize, m2: usize, scratch: usize, plan: i32): void {
   reduction<f32>(Op.Stats, 2, false, Activation.None, plan, x, 0, N, C, S, sb, 0, 0, 0, scratch, mean, m2);
 }
@@ -24,8 +21,7 @@ function stats4(x: usize, N: i32, C: i32, S: i32, sb: usize, mean: usize, m2: us
 export function statsView(x: usize, N: i32, C: i32, S: i32, sampleBytes: usize, mean: usize, m2: usize, scratch: usize, plan: i32): void {
   const V = planVectors(plan);
   if (V >= 4) stats4(x, N, C, S, sampleBytes, mean, m2, scratch, plan);
-  else if (V >= 2) stats2(x, N, C, S, sampleBytes, mean, m2, scratch, plan);
-  else stats1(x, N, C, S, sampleBytes, mean, m2, scratch, plan);
+  else stats2(x, N, C, S, sampleBytes, mean, m2, scratch, plan);
 }
 
 // Entry point: zeroes the accumulators, then runs the plan's driver. scratch: 2*C f32.

@@ -2,7 +2,7 @@
 // fastest on this machine, FFTW_MEASURE-style, and writes the plan table the library reads
 // (src/wasm/plan-table.ts) with the machine line and Node version it was measured on.
 //   - S == 1, per kernel, for rows of up to 16, 64, 256, 1024, 4096 and more features, in cache
-//     (a 256 KiB tensor) and past it (16 MiB): every V (vectors a step: 1, 2, 4) and R (rows
+//     (a 256 KiB tensor) and past it (16 MiB): every V (vectors a step: 2, 4) and R (rows
 //     a step: 1 to 32), timed interleaved, the fastest kept (by its minimum);
 //   - S > 1, per kernel, on NCHW-like runs of 3136: every V;
 //   - slabs (src/wasm/slabs.ts): the slab's bytes (128 KiB to 1 MiB, or none) for the book's
@@ -29,8 +29,8 @@ const heap = new WasmHeap(memory);
 
 const IN_CACHE_BYTES = 1 << 20; // L2 of one core here; the in-cache candidates use 256 KiB
 const ROW_CLASSES = [[16, 16], [64, 64], [256, 256], [1024, 1024], [4096, 4096], [2 ** 31 - 1, 16384]]; // [maxC, the C timed]
-const DRIVERS = [1, 2, 4].flatMap((V) => [1, 2, 4, 8, 16, 32].map((R) => ({ V, R })));
-const RUN_DRIVERS = [1, 2, 4].map((V) => ({ V, R: 1 }));
+const DRIVERS = [2, 4].flatMap((V) => [1, 2, 4, 8, 16, 32].map((R) => ({ V, R })));
+const RUN_DRIVERS = [2, 4].map((V) => ({ V, R: 1 }));
 const name = (d) => `V${d.V} R${d.R}`;
 
 function fill(ptr, n, seed, offset = 0) {

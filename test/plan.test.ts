@@ -2,8 +2,8 @@
 // every driver it can name gives the same results as the reference. With S == 1 every
 // driver (rows a step R, vectors a step V) takes each element through the same formula and
 // sums each feature in the same order (assembly/drivers.ts), so each must give the bits of
-// the simplest one, a row at a time and one vector a step, which test/kernels.test.ts checks
-// against the TypeScript twins. Along runs (S > 1) V changes the order of the sums: there the
+// the simplest one, a row at a time and two vectors a step, which test/kernels.test.ts checks
+// against the TypeScript twins when the plan picks it, and test/slabs.test.ts against slabs. Along runs (S > 1) V changes the order of the sums: there the
 // statistics and backward sums must stay within the float64 reference's bound; the
 // elementwise results, whose formula is per element, must still be the same bits.
 import { describe, expect, it } from 'vitest';
@@ -16,9 +16,9 @@ import { seeded } from './helpers/seeded.js';
 const { kernels: k, heap, put, f32At, f64At } = kernelMemory();
 
 // Every driver the tune chooses from, and those of the committed table.
-const CANDIDATES: Driver[] = [1, 2, 4].flatMap((V) => [1, 2, 3, 4, 8, 16, 32].map((R) => ({ V: V as 1 | 2 | 4, R })));
+const CANDIDATES: Driver[] = [2, 4].flatMap((V) => [1, 2, 3, 4, 8, 16, 32].map((R) => ({ V: V as 2 | 4, R })));
 const TABLE_DRIVERS: Driver[] = PLAN_OPS.flatMap((op) => [...PLAN_TABLE.rows[op].flatMap((e) => [e.inCache, e.outOfCache]), PLAN_TABLE.runs[op]]);
-const SIMPLEST = planWord({ V: 1, R: 1 });
+const SIMPLEST = planWord({ V: 2, R: 1 });
 
 // Per-channel float64 sums of the reference: mean and M2 of x; sum(g) and sum(g * (x - center)).
 function reference(x: Float32Array, dy: Float32Array, N: number, C: number, S: number, center: Float32Array, pass: (c: number, i: number) => boolean) {
@@ -111,31 +111,31 @@ describe.each(SHAPES)('every driver on [$N, $C, $S], offset $offset', ({ N, C, S
 });
 
 describe('planFor: the table entry for a geometry', () => {
-  const d = (V: 1 | 2 | 4, R: number) => ({ V, R });
+  const d = (V: 2 | 4, R: number) => ({ V, R });
   const table: PlanTable = {
     measuredOn: 'a test table',
     inCacheBytes: 1 << 20,
     rows: Object.fromEntries(PLAN_OPS.map((op, i) => [op, [
-      { maxC: 64, inCache: d(1, 1 + i), outOfCache: d(2, 2 + i) },
-      { maxC: 1024, inCache: d(4, 3 + i), outOfCache: d(1, 4 + i) },
+      { maxC: 64, inCache: d(2, 1 + i), outOfCache: d(4, 2 + i) },
+      { maxC: 1024, inCache: d(4, 3 + i), outOfCache: d(2, 4 + i) },
     ]])) as unknown as PlanTable['rows'],
     runs: Object.fromEntries(PLAN_OPS.map((op, i) => [op, d(2, 20 + i)])) as PlanTable['runs'],
     slab: { bytes: 1 << 19, maxRows: 32 },
   };
 
   it('picks the first entry whose maxC holds C, in cache or past it, the last one for wider rows, and the runs entry for S > 1', () => {
-    expect(planFor('stats', 16, 64, 1, table)).toBe(planWord(d(1, 1)));
-    expect(planFor('stats', 4097, 64, 1, table)).toBe(planWord(d(2, 2))); // 1,048,832 bytes: past the cache
-    expect(planFor('stats', 4096, 64, 1, table)).toBe(planWord(d(1, 1))); // 1 MiB: in it
+    expect(planFor('stats', 16, 64, 1, table)).toBe(planWord(d(2, 1)));
+    expect(planFor('stats', 4097, 64, 1, table)).toBe(planWord(d(4, 2))); // 1,048,832 bytes: past the cache
+    expect(planFor('stats', 4096, 64, 1, table)).toBe(planWord(d(2, 1))); // 1 MiB: in it
     expect(planFor('normalize', 2, 65, 1, table)).toBe(planWord(d(4, 4)));
-    expect(planFor('backwardApply', 1 << 12, 1024, 1, table)).toBe(planWord(d(1, 7)));
-    expect(planFor('backwardApply', 1, 1 << 20, 1, table)).toBe(planWord(d(1, 7))); // wider than every entry
+    expect(planFor('backwardApply', 1 << 12, 1024, 1, table)).toBe(planWord(d(2, 7)));
+    expect(planFor('backwardApply', 1, 1 << 20, 1, table)).toBe(planWord(d(2, 7))); // wider than every entry
     expect(planFor('backwardReduce', 1, 3, 5, table)).toBe(planWord(d(2, 22)));
   });
 
   it('writes V in the low three bits of a word and R above them (assembly/drivers.ts: planVectors, planRows)', () => {
     expect(planWord(d(4, 8))).toBe(8 * 8 + 4);
-    expect(planWord(d(1, 1))).toBe(9);
+    expect(planWord(d(2, 1))).toBe(10);
   });
 
   it('has a committed table that names its machine and Node version, and an entry for every kernel', () => {
@@ -145,7 +145,7 @@ describe('planFor: the table entry for a geometry', () => {
       const limits = PLAN_TABLE.rows[op].map((e) => e.maxC);
       expect(limits).toEqual([...limits].sort((a, b) => a - b));
       for (const e of [...PLAN_TABLE.rows[op].flatMap((e) => [e.inCache, e.outOfCache]), PLAN_TABLE.runs[op]]) {
-        expect([1, 2, 4]).toContain(e.V);
+        expect([2, 4]).toContain(e.V);
         expect(e.R).toBeGreaterThanOrEqual(1);
         expect(e.R).toBeLessThanOrEqual(32);
       }

@@ -2,7 +2,7 @@
 // A slab kernel runs a whole training forward or backward one slab of channels at a time; it
 // must give the same bits as the two-pass steps it replaces, on every edge a slab has: a
 // last slab that is short, a scalar tail (C % 4), rows past one sub-block, an activation,
-// dx written over dy. The two passes run one driver (a row at a time, one vector a step) and
+// dx written over dy. The two passes run one driver (a row at a time, two vectors a step) and
 // the slabs another (the plan's): with S == 1 every driver sums each feature in the same
 // order (assembly/drivers.ts), so the bits must still agree.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import { seeded } from './helpers/seeded.js';
 
 const { kernels: k, heap, put, f32At, f64At } = kernelMemory();
 const copies = (values: Float32Array, n: number) => Array.from({ length: n }, () => put(values));
-const ROW_AT_A_TIME = planWord({ V: 1, R: 1 }); // the two passes' driver here
+const ROW_AT_A_TIME = planWord({ V: 2, R: 1 }); // the two passes' driver here
 const plan = (op: PlanOp, N: number, C: number) => planFor(op, N, C, 1);
 
 // [N, C] with slab widths: a short last slab, C % 4 != 0 in it, one row, rows past a sub-block.

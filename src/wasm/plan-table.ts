@@ -34,7 +34,7 @@ export const PLAN_TABLE = {
       { maxC: 256, inCache: { V: 2, R: 32 }, outOfCache: { V: 2, R: 1 } },
       { maxC: 1024, inCache: { V: 2, R: 8 }, outOfCache: { V: 2, R: 4 } },
       { maxC: 4096, inCache: { V: 2, R: 4 }, outOfCache: { V: 2, R: 4 } },
-      { maxC: 2147483647, inCache: { V: 2, R: 4 }, outOfCache: { V: 1, R: 4 } },
+      { maxC: 2147483647, inCache: { V: 2, R: 4 }, outOfCache: { V: 2, R: 4 } },
     ],
   },
   runs: { stats: { V: 4, R: 1 }, normalize: { V: 2, R: 1 }, backwardReduce: { V: 4, R: 1 }, backwardApply: { V: 4, R: 1 } },

@@ -12,10 +12,11 @@ export const PLAN_OPS: readonly PlanOp[] = ['stats', 'normalize', 'backwardReduc
 /**
  * A loop shape. S == 1 (rows): V vectors of features (4 f32 lanes each) a step, over R rows
  * with their per-feature values held in registers (R = 1: a row at a time). S > 1 (runs):
- * V vectors a step along each (n, c) run; R is not used.
+ * V vectors a step along each (n, c) run; R is not used. (V = 1 is no driver of its own: every
+ * driver takes the features past its last V vectors one vector, then one feature, at a time.)
  */
 export interface Driver {
-  readonly V: 1 | 2 | 4;
+  readonly V: 2 | 4;
   readonly R: number;
 }
 

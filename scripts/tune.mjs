@@ -22,7 +22,7 @@ import { createMemory, instantiateKernelsSync } from '../dist/wasm/instantiate.j
 import { PLAN_OPS, planWord } from '../dist/wasm/plan.js';
 
 const quick = process.argv.includes('--quick');
-const budgetMs = quick ? 60 : 700;
+const budgetMs = quick ? 60 : 1000;
 const memory = createMemory();
 const { kernels: k } = instantiateKernelsSync(undefined, memory);
 const heap = new WasmHeap(memory);
@@ -60,7 +60,7 @@ function problem(N, C, S) {
 async function pick(label, op, prob, candidates) {
   const copy = await copyLoop(prob.count);
   const fns = [copy, ...candidates.map((d) => prob.calls[op](planWord(d)))];
-  const r = interleaved(fns, { budgetMs, minRounds: quick ? 3 : 9 });
+  const r = interleaved(fns, { budgetMs, minRounds: quick ? 3 : 15 });
   // Chosen by the minimum: on a shared machine other work only adds time, so the fastest
   // sample is the steadiest estimate of a loop's own speed; the median is printed beside it.
   const loop = r[0];
@@ -139,7 +139,7 @@ async function slabBytes(N, C) {
   const score = sizes.map(() => 0);
   const cells = [];
   for (const [op, tensors] of [['train', 1], ['backward', 2]]) {
-    const r = interleaved([copy, ...sizes.map((b) => prob[op](slabOf(b, tensors)))], { budgetMs: budgetMs * 2, minRounds: quick ? 3 : 9 });
+    const r = interleaved([copy, ...sizes.map((b) => prob[op](slabOf(b, tensors)))], { budgetMs: budgetMs * 2, minRounds: quick ? 3 : 15 });
     sizes.forEach((_, i) => { score[i] += r[i + 1].minMs / r[1].minMs; });
     cells.push(`${op}: ${sizes.map((b, i) => `${b ? `${b >> 10} KiB` : 'two passes'} ${(r[i + 1].minMs / r[0].minMs).toFixed(2)}`).join(', ')}`);
   }

@@ -2,7 +2,7 @@
 // fastest on this machine, FFTW_MEASURE-style, and writes the plan table the library reads
 // (src/wasm/plan-table.ts) with the machine line and Node version it was measured on.
 //   - S == 1, per kernel, for rows of up to 16, 64, 256, 1024, 4096 and more features, in cache
-//     (a 256 KiB tensor) and past it (16 MiB): every V (vectors a step: 2, 4) and R (rows
+//     (a 256 KiB tensor) and past it (16 MiB; ROW_CLASSES): every V (vectors a step: 2, 4) and R (rows
 //     a step: 1 to 32), timed interleaved, the fastest kept (by its minimum);
 //   - S > 1, per kernel, on NCHW-like runs of 3136: every V;
 //   - slabs (src/wasm/slabs.ts): the slab's bytes (128 KiB to 1 MiB, or none) for the book's
@@ -28,7 +28,14 @@ const { kernels: k } = instantiateKernelsSync(undefined, memory);
 const heap = new WasmHeap(memory);
 
 const IN_CACHE_BYTES = 1 << 20; // L2 of one core here; the in-cache candidates use 256 KiB
-const ROW_CLASSES = [[16, 16], [64, 64], [256, 256], [1024, 1024], [4096, 4096], [2 ** 31 - 1, 16384]]; // [maxC, the C timed]
+// [maxC, the [N, C] timed in cache (256 KiB) and past it (16 MiB)]. The widest rows come from
+// 4D tensors normalised per element (the book's layout), which have few rows: timed as such
+// ([256, 16384] had picked 8 rows a step, which ran the book's [32, 200704] inference 1.4x
+// slower than 4 rows, by the minimum of interleaved runs).
+const ROW_CLASSES = [
+  [16, [4096, 16], [262144, 16]], [64, [1024, 64], [65536, 64]], [256, [256, 256], [16384, 256]],
+  [1024, [64, 1024], [4096, 1024]], [4096, [16, 4096], [1024, 4096]], [2 ** 31 - 1, [4, 16384], [32, 131072]],
+];
 const DRIVERS = [2, 4].flatMap((V) => [1, 2, 4, 8, 16, 32].map((R) => ({ V, R })));
 const RUN_DRIVERS = [2, 4].map((V) => ({ V, R: 1 }));
 const name = (d) => `V${d.V} R${d.R}`;
@@ -74,10 +81,9 @@ async function pick(label, op, prob, candidates) {
 
 console.log(`machine: ${machineLine()}`);
 const rows = Object.fromEntries(PLAN_OPS.map((op) => [op, []]));
-for (const [maxC, C] of ROW_CLASSES) {
+for (const [maxC, inCache, outOfCache] of ROW_CLASSES) {
   const entry = {};
-  for (const [where, bytes] of [['inCache', 256 * 1024], ['outOfCache', 16 << 20]]) {
-    const N = Math.max(1, Math.round(bytes / (C * 4)));
+  for (const [where, [N, C]] of [['inCache', inCache], ['outOfCache', outOfCache]]) {
     const prob = problem(N, C, 1);
     for (const op of PLAN_OPS) {
       const candidates = DRIVERS.filter((d) => d.R <= N);

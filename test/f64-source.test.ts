@@ -42,13 +42,13 @@ beforeAll(async () => {
   writeFileSync(file, source(dir));
   let binary: Uint8Array | undefined;
   const { error, stderr } = await asc.main([file, '--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--use', 'abort=', '--outFile', 'f64.wasm'], {
-    writeFile: (name: string, contents: Uint8Array) => {
-      if (name.endsWith('.wasm')) binary = contents;
+    writeFile: (name: string, contents: string | Uint8Array) => {
+      if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
     },
   });
   if (error) throw new Error(stderr.toString());
   const memory = new WebAssembly.Memory({ initial: 16 });
-  k = new WebAssembly.Instance(new WebAssembly.Module(binary!), { env: { memory } }).exports as typeof k;
+  k = new WebAssembly.Instance(new WebAssembly.Module(binary!.slice()), { env: { memory } }).exports as typeof k;
   f64 = new Float64Array(memory.buffer);
 }, 60_000);
 

@@ -8,17 +8,11 @@ import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
 import { requireRuntime } from './init.js';
 import { readTarget, readTensor, type Input, type Target } from './intake.js';
 import { JsEngine } from './js/js-engine.js';
-import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, TensorInput } from './types.js';
+import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, Tensor, TensorInput } from './types.js';
 import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
 import { namedMemoryError } from './wasm/heap.js';
 import { markWritten, savedUnder, type SavedInput } from './wasm/saved-inputs.js';
 import { WasmEngine } from './wasm/wasm-engine.js';
-
-/** A tensor the layer returns (see its public declaration in layer.ts). */
-export interface Result {
-  readonly data: Float32Array;
-  readonly shape: readonly number[];
-}
 
 /** The layer's settings and starting state, checked by its constructor. */
 export interface CoreSettings {
@@ -47,7 +41,7 @@ interface Call {
   readonly target: Target | null;
   readonly written: readonly SavedInput[] | null; // saved inputs of any layer under target
   readonly kind: Kind;
-  readonly out: Result | null | undefined;
+  readonly out: Tensor | null | undefined;
   readonly shape: readonly number[];
   readonly g: Geometry;
   readonly p: LayerParams;
@@ -125,21 +119,21 @@ export class LayerCore {
     this.version++;
   }
 
-  forward(x: TensorInput, trainFlg: boolean, out: Result | null | undefined, who: string): Result {
+  forward(x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Tensor {
     const engine = this.live(who);
     return this.complete(engine, this.forwardCall(engine, x, trainFlg, out, who));
   }
 
-  forwardAsync(x: TensorInput, trainFlg: boolean, out: Result | null | undefined, who: string): Promise<Result> {
+  forwardAsync(x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Promise<Tensor> {
     return this.settle(who, (engine) => this.forwardCall(engine, x, trainFlg, out, who), x, out);
   }
 
-  backward(dout: TensorInput, out: Result | null | undefined, who: string): Result {
+  backward(dout: TensorInput, out: Tensor | null | undefined, who: string): Tensor {
     const engine = this.live(who);
     return this.complete(engine, this.backwardCall(engine, dout, out, who));
   }
 
-  backwardAsync(dout: TensorInput, out: Result | null | undefined, who: string): Promise<Result> {
+  backwardAsync(dout: TensorInput, out: Tensor | null | undefined, who: string): Promise<Tensor> {
     return this.settle(who, (engine) => this.backwardCall(engine, dout, out, who), dout, out);
   }
 
@@ -194,7 +188,7 @@ export class LayerCore {
   // caller dropped must not be collected (and freed) under them. The call's writes into the
   // caller's out are reported once they may have happened, succeeded or not, so that a layer
   // that kept that memory for backward knows (forward and backward do the same).
-  private async settle(who: string, prepare: (engine: Engine) => Call, ...tensors: unknown[]): Promise<Result> {
+  private async settle(who: string, prepare: (engine: Engine) => Call, ...tensors: unknown[]): Promise<Tensor> {
     const engine = this.live(who);
     this.inFlight = true;
     try {
@@ -213,7 +207,7 @@ export class LayerCore {
   }
 
   // Runs a call's steps, blocking, and commits it; its writes into out are reported as in settle().
-  private complete(engine: Engine, call: Call): Result {
+  private complete(engine: Engine, call: Call): Tensor {
     let data: Float32Array;
     try {
       data = runSync(call.op, engine.runner);
@@ -224,7 +218,7 @@ export class LayerCore {
   }
 
   // Commits a call whose steps ran, and gives its result: out, or a new { data, shape }.
-  private finish(call: Call, data: Float32Array): Result {
+  private finish(call: Call, data: Float32Array): Tensor {
     if (call.kind === Kind.Backward) {
       this.dgamma = call.dgamma;
       this.dbeta = call.dbeta;
@@ -247,7 +241,7 @@ export class LayerCore {
     return call.out ?? { data, shape: call.shape };
   }
 
-  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Result | null | undefined, who: string): Call {
+  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Call {
     const t = readTensor(x, 'x', who, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements(), this.lastInput);
     const g = this.geometry(t, 'x', who);
     const shape = t.shape;
@@ -266,7 +260,7 @@ export class LayerCore {
     return { op, target, written, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null };
   }
 
-  private backwardCall(engine: Engine, dout: TensorInput, out: Result | null | undefined, who: string): Call {
+  private backwardCall(engine: Engine, dout: TensorInput, out: Tensor | null | undefined, who: string): Call {
     const t = readTensor(dout, 'dout', who, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements());
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);

@@ -10,40 +10,10 @@ import {
 import { fromKerasArgs, toKerasFields, type KerasConfig, type KerasExport, type KerasWeights } from './interop-keras.js';
 import { LayerCore } from './layer-core.js';
 import { checkMomentum, definedOptions, layerOptions, type BatchNormalizationOptions } from './options.js';
-import type { Axis, BackendName, TensorInput, TensorLike } from './types.js';
+import type { Axis, BackendName, Tensor, TensorInput, TensorLike } from './types.js';
 import { checkLength, float32Param } from './validate.js';
 
 export type { BatchNormalizationOptions };
-
-/**
- * A tensor the layer returns: flat row-major data it owns, and its shape.
- *
- * @example
- * ```ts
- * const y: Tensor = bn.forward({ data: [1, 2, 3, 4], shape: [2, 2] });
- * console.log(y.shape, y.data[0]);
- * ```
- */
-export interface Tensor {
-  /**
-   * The elements, row-major.
-   *
-   * @example
-   * ```ts
-   * const first = y.data[0];
-   * ```
-   */
-  readonly data: Float32Array;
-  /**
-   * The dimensions, the input's (frozen).
-   *
-   * @example
-   * ```ts
-   * const [N, D] = y.shape;
-   * ```
-   */
-  readonly shape: readonly number[];
-}
 
 /**
  * The book's `BatchNormalization` layer (Deep Learning from Scratch, chapter 6): `forward(x,

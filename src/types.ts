@@ -47,6 +47,36 @@ export interface LayerParams {
 }
 
 /**
+ * A tensor the layer returns: flat row-major data it owns, and its shape.
+ *
+ * @example
+ * ```ts
+ * const y: Tensor = bn.forward({ data: [1, 2, 3, 4], shape: [2, 2] });
+ * console.log(y.shape, y.data[0]);
+ * ```
+ */
+export interface Tensor {
+  /**
+   * The elements, row-major.
+   *
+   * @example
+   * ```ts
+   * const first = y.data[0];
+   * ```
+   */
+  readonly data: Float32Array;
+  /**
+   * The dimensions, the input's (frozen).
+   *
+   * @example
+   * ```ts
+   * const [N, D] = y.shape;
+   * ```
+   */
+  readonly shape: readonly number[];
+}
+
+/**
  * A tensor as the API takes it: flat row-major data and its shape.
  *
  * @example

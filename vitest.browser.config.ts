@@ -15,10 +15,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectConfiguration } from 'vitest/config';
 import { ISOLATION_HEADERS } from './scripts/demo-web.mjs';
-import { enginesToTest } from './test/browser/engines.js';
+import { enginesToRun } from './scripts/browsers.mjs';
 import { puppeteerProvider } from './test/browser/puppeteer-provider.js';
 
-const engines = enginesToTest();
+const engines = enginesToRun();
 
 // Browser mode as the in-page projects use it (a fresh provider for each): an instance per engine.
 const browser = () => ({

@@ -7,7 +7,7 @@
 import { defineBrowserProvider } from '@vitest/browser';
 import type { Browser, Page } from 'puppeteer-core';
 import type { BrowserProvider, BrowserProviderOption, TestProject } from 'vitest/node';
-import { launch, type Engine } from './engines.js';
+import { launch, newWindow, type Engine } from '../../scripts/browsers.mjs';
 
 class PuppeteerProvider implements BrowserProvider {
   name = 'puppeteer';
@@ -28,9 +28,7 @@ class PuppeteerProvider implements BrowserProvider {
     this.browser ??= launch(this.engine);
     const browser = await this.browser;
     await this.pages.get(sessionId)?.close();
-    // A window each, not a tab: Firefox hides a window's other tabs, and a hidden page's
-    // timers are throttled.
-    const page = await browser.newPage({ type: 'window' });
+    const page = await newWindow(browser);
     this.pages.set(sessionId, page);
     await page.goto(url, { timeout: 0 });
   }

@@ -16,6 +16,7 @@ import type { ExperimentResult } from '../../../experiment/result.js';
 import { startDemoServer } from '../../../scripts/demo-web.mjs';
 import { startStaticServer } from '../../../scripts/static-server.mjs';
 import type { Run } from '../../../web/run.js';
+import { newWindow } from '../../../scripts/browsers.mjs';
 import { attribute, closeEngine, count, startEngine, text, watchedPage } from './open-page.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -183,7 +184,7 @@ describe('the static build', () => {
   it('without COOP/COEP: loads, and offers wasm + threads disabled', async () => {
     const plain = await startStaticServer({ root: web });
     try {
-      const other = await browser.newPage({ type: 'window' });
+      const other = await newWindow(browser);
       await other.goto(`${plain.url}/`);
       await other.waitForSelector('body[data-state="idle"]', { timeout: 30_000 });
       expect(await other.evaluate(() => crossOriginIsolated)).toBe(false);

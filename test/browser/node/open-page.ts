@@ -1,11 +1,11 @@
 // Opens a URL in a headless browser (the engine the project names: inject('engine')), waits
-// until the page sets <body data-state="done"> (or "error"), and collects what went wrong on
+// until the page sets <body data-state="done"> (or another state, or "error"), and collects what went wrong on
 // the way. The browser starts once per test file (a Firefox start took 4 to 9 s here), each
 // page in a window of its own; a file that opens pages ends with afterAll(closeEngine). Also
 // the few page helpers the e2e tests share.
 import type { Browser, Page } from 'puppeteer-core';
 import { inject } from 'vitest';
-import { launch, type Engine } from '../engines.js';
+import { launch, newWindow, type Engine } from '../../../scripts/browsers.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,7 +38,7 @@ export async function closeEngine(): Promise<void> {
 
 /** A new page of `browser` whose errors and warnings are collected. */
 export async function watchedPage(browser: Browser, viewport = { width: 1000, height: 800 }) {
-  const page = await browser.newPage({ type: 'window' }); // a window: Firefox hides a window's other tabs
+  const page = await newWindow(browser);
   await page.setViewport(viewport);
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -60,11 +60,12 @@ export const text = (page: Page, selector: string) => page.$eval(selector, (e) =
 /** How many elements `selector` finds. */
 export const count = (page: Page, selector: string) => page.$$eval(selector, (es) => es.length);
 
-export async function openPage(url: string, timeoutMs = 60_000): Promise<OpenedPage> {
+/** Opens `url` and waits until the page's state is `until` (or "error"). */
+export async function openPage(url: string, timeoutMs = 60_000, until = 'done'): Promise<OpenedPage> {
   const { page, errors, warnings } = await watchedPage(await startEngine());
   try {
     await page.goto(url);
-    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: timeoutMs });
+    await page.waitForSelector(`body[data-state="${until}"], body[data-state="error"]`, { timeout: timeoutMs });
     const state = (await attribute(page, 'body', 'data-state')) ?? '';
     return { page, state, errors, warnings, close: () => page.close() };
   } catch (error) {

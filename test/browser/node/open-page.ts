@@ -23,9 +23,17 @@ export interface OpenedPage {
 
 let engine: Promise<Browser> | null = null;
 
+// What each engine's browser.version() starts with: a check that the project drives the
+// engine it names.
+const PRODUCT: Record<Engine, RegExp> = { chromium: /^(Headless)?Chrome\//, firefox: /^firefox\//i };
+
 /** The engine this e2e project drives, started on the first call of a test file. */
 export function startEngine(): Promise<Browser> {
-  engine ??= launch(inject('engine'));
+  engine ??= launch(inject('engine')).then(async (browser) => {
+    const version = await browser.version();
+    if (!PRODUCT[inject('engine')].test(version)) throw new Error(`expected ${inject('engine')}; started ${version}`);
+    return browser;
+  });
   return engine;
 }
 

@@ -2,7 +2,7 @@
 // serves. Vite bundles web/ with the experiment and the library from src/ (no import map);
 // the images come from the mnist package as bytes (experiment/mnist-bytes.ts), not as the
 // 41 MB package. Threads need COOP/COEP headers: _headers sets them on hosts
-// that read it (Netlify, Cloudflare Pages); elsewhere see the README.
+// that read it (Netlify, Cloudflare Pages); elsewhere see docs/EXPERIMENT.md.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,16 +1,17 @@
 // Runs a command with another Node version first on PATH:
 //   node scripts/with-node.mjs 26 -- npm run bench:core
-// The versions CI tests are pinned in NODE_VERSIONS below. Each comes from the npm registry's
-// node-<platform>-<arch> package (the only registry CI reaches), unpacked once into
-// node_modules/.cache/node/<version>/ and reused. `node scripts/with-node.mjs 26 --print`
+// The versions CI tests are pinned in node-versions.json beside this file. Each comes from
+// the npm registry's node-<platform>-<arch> package (the only registry CI reaches), unpacked
+// once into node_modules/.cache/node/<version>/ and reused. `node scripts/with-node.mjs 26 --print`
 // prints the bin folder instead of running anything.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
-// The exact versions CI runs, by major. Node 20 is the machine's own node (end of life).
-const NODE_VERSIONS = { 22: '22.23.5', 26: '26.12.1' };
+// The exact versions CI runs, by major (node-versions.json); Node 20, past its end of life, is
+// CI's own node, which runs npm test.
+const NODE_VERSIONS = JSON.parse(readFileSync(new URL('node-versions.json', import.meta.url), 'utf8'));
 
 const platform = process.platform === 'win32' ? 'win' : process.platform;
 const cacheRoot = resolve('node_modules/.cache/node');

@@ -21,43 +21,43 @@ export interface FoldableLayer {
   /**
    * The scale.
    *
-   * @example `Float32Array [1, 2]`
+   * @example new Float32Array([1, 2])
    */
   readonly gamma: Float32Array;
   /**
    * The shift.
    *
-   * @example `Float32Array [0, 0.5]`
+   * @example new Float32Array([0, 0.5])
    */
   readonly beta: Float32Array;
   /**
    * null: zeros (the book's start).
    *
-   * @example `Float32Array [0, 1]`
+   * @example new Float32Array([0, 1])
    */
   readonly runningMean: Float32Array | null;
   /**
    * null: zeros (the book's start).
    *
-   * @example `Float32Array [1, 4]`
+   * @example new Float32Array([1, 4])
    */
   readonly runningVar: Float32Array | null;
   /**
    * Added to the variance.
    *
-   * @example `1e-5`
+   * @example 1e-5
    */
   readonly eps: number;
   /**
    * Must be null: no linear layer can absorb an activation.
    *
-   * @example `null`
+   * @example null
    */
   readonly activation: Activation | null;
   /**
    * Must not be false: batch statistics cannot be folded.
    *
-   * @example `true`
+   * @example true
    */
   readonly trackRunningStats?: boolean;
 }
@@ -67,14 +67,14 @@ export interface FoldableLayer {
  *
  * @example
  * ```ts
- * const { weights, bias }: Folded = bn.foldInto(W, b);
+ * const { weights, bias }: Folded = bn.foldInto({ data: W, shape: [inputs, bn.gamma.length] }, b);
  * ```
  */
 export interface Folded {
   /**
    * The weights scaled per output: a copy, of the input's shape.
    *
-   * @example `{ data: Float32Array [...], shape: [784, 100] }`
+   * @example { data: new Float32Array(784 * 100), shape: [784, 100] }
    */
   weights: {
     /** The elements, row-major. */
@@ -85,7 +85,7 @@ export interface Folded {
   /**
    * The new bias, one per output.
    *
-   * @example `Float32Array [0.1, -0.3]`
+   * @example new Float32Array([0.1, -0.3])
    */
   bias: Float32Array;
 }

@@ -1,4 +1,4 @@
-// How an input shape maps onto the kernels' row-major [N, C, S] view (README: Backends and numerics):
+// How an input shape maps onto the kernels' row-major [N, C, S] view (docs/NUMERICS.md):
 //   book (axis undefined): [N, D] or [N, C, H, W] read as [N, C*H*W]   -> N, D, 1
 //   axis 1 (PyTorch, ONNX): [N, C], [N, C, L], [N, C, H, W]            -> N, C, L or H*W
 //   axis -1 / last (channels-last): [N, C], [N, L, C], [N, H, W, C]    -> N*L or N*H*W, C, 1

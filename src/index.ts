@@ -3,7 +3,7 @@
 export { init, initSync, shutdown, wasmMemoryInfo } from './init.js';
 export type { InitInfo, InitOptions, InitOptionsSync } from './init.js';
 export { BatchNormalization } from './layer.js';
-export type { Tensor } from './layer.js';
+export type { Tensor } from './types.js';
 export type { BatchNormalizationOptions } from './options.js';
 export { foldInto } from './fold.js';
 export { allocTensor, WasmTensor } from './tensors.js';

@@ -169,19 +169,21 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
   const again = known !== null && sameShape(shape, known.shape);
   if (!again) checkRank(shape, name, who, ranks, rankText);
   const count = again ? known.count : checkDims(shape, name, who);
+  // Data that does not fill the shape is the caller's error, whatever the memory could hold.
+  const plain = stride === undefined && offset === undefined;
+  if (plain && length !== count) {
+    throw new RangeError(`${who}: ${name}.data.length must be the product of ${name}.shape ${formatShape(shape)} = ${count}; got ${length}`);
+  }
+  const view = plain ? 0 : readView(stride, offset, shape, length, name, who);
   // Before anything is converted: an input the backend's memory cannot hold is refused at once.
   if (count > maxCount) {
     throw new RangeError(`${who}: out of Wasm memory: ${name}.shape ${formatShape(shape)} needs ${count * 4} bytes, more than the ${maxCount * 4} it can still hold`);
   }
   const frozen = again ? known.shape : Object.freeze(shape as number[]);
-  if (stride === undefined && offset === undefined) {
-    if (length !== count) {
-      throw new RangeError(`${who}: ${name}.data.length must be the product of ${name}.shape ${formatShape(shape)} = ${count}; got ${length}`);
-    }
+  if (plain) {
     const f32 = data instanceof Float32Array ? data : toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who);
     return { data: f32, shape: frozen, count, tensor: null };
   }
-  const view = readView(stride, offset, shape, length, name, who);
   if (typeof view === 'number') { // contiguous from an offset: no gather
     const f32 = data instanceof Float32Array ? data.subarray(view, view + count) : toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who, (i) => view + i);
     return { data: f32, shape: frozen, count, tensor: null };

@@ -19,13 +19,13 @@ import { checkBoolean, checkLength, describe, float32Param, readOnce, show } fro
  * ```
  */
 export interface KerasWeights {
-  /** @example `[1, 2]` */
+  /** @example [1, 2] */
   gamma?: ArrayLike<number> | null;
-  /** @example `[0, 0.5]` */
+  /** @example [0, 0.5] */
   beta?: ArrayLike<number> | null;
-  /** @example `[0, 1]` */
+  /** @example [0, 1] */
   moving_mean: ArrayLike<number>;
-  /** @example `[1, 4]` */
+  /** @example [1, 4] */
   moving_variance: ArrayLike<number>;
 }
 
@@ -42,17 +42,17 @@ export interface KerasWeights {
  * ```
  */
 export interface KerasConfig {
-  /** The channel axis: -1 (default), 1, or the last index (2 or 3); a one-element list (Keras 2 writes `[3]`) is that axis. @example `-1` */
+  /** The channel axis: -1 (default), 1, or the last index (2 or 3); a one-element list (Keras 2 writes `[3]`) is that axis. @example -1 */
   axis?: number | readonly number[];
-  /** The weight of the old value, default 0.99. @example `0.99` */
+  /** The weight of the old value, default 0.99. @example 0.99 */
   momentum?: number;
-  /** Default 1e-3. @example `0.001` */
+  /** Default 1e-3. @example 0.001 */
   epsilon?: number;
-  /** Whether there is a beta (default true); false: beta 0. @example `true` */
+  /** Whether there is a beta (default true); false: beta 0. @example true */
   center?: boolean;
-  /** Whether there is a gamma (default true); false: gamma 1. @example `true` */
+  /** Whether there is a gamma (default true); false: gamma 1. @example true */
   scale?: boolean;
-  /** The keys Keras emits beside these (see above). @example `{ name: 'bn', trainable: true }` */
+  /** The keys Keras emits beside these (see above). @example { name: 'bn', trainable: true } */
   [key: string]: unknown;
 }
 
@@ -68,7 +68,7 @@ export interface KerasConfig {
  * ```
  */
 export interface KerasExport {
-  /** @example `{ gamma, beta, moving_mean, moving_variance }` */
+  /** @example { gamma: new Float32Array([1, 2]), beta: new Float32Array([0, 0.5]), moving_mean: new Float32Array([0, 1]), moving_variance: new Float32Array([1, 4]) } */
   weights: {
     /** The layer's gamma. */
     gamma: Float32Array;
@@ -79,7 +79,7 @@ export interface KerasExport {
     /** Its running variance (zeros before the first forward, the book's start). */
     moving_variance: Float32Array;
   };
-  /** @example `{ axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true }` */
+  /** @example { axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true } */
   config: {
     /** The layer's axis; -1 for the book's statistics (Keras' axis -1 on [N, D]). */
     axis: number;

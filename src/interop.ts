@@ -38,30 +38,30 @@ export interface LayerView {
 export interface BatchNormState {
   /**
    * The format's name and version: a state of another format is refused.
-   * @example `'batchnorm-wasm/state@2'`
+   * @example 'batchnorm-wasm/state@2'
    */
   format: 'batchnorm-wasm/state@2';
-  /** @example `[1, 1]` */
+  /** @example [1, 1] */
   gamma: number[];
-  /** @example `[0, 0]` */
+  /** @example [0, 0] */
   beta: number[];
-  /** null until the first training forward, and always null without running statistics. @example `[0.25, 2.5]` */
+  /** null until the first training forward, and always null without running statistics. @example [0.25, 2.5] */
   runningMean: number[] | null;
-  /** Like runningMean. @example `[0.125, 12.5]` */
+  /** Like runningMean. @example [0.125, 12.5] */
   runningVar: number[] | null;
-  /** The weight of the old value; null for the cumulative average. @example `0.9` */
+  /** The weight of the old value; null for the cumulative average. @example 0.9 */
   momentum: number | null;
-  /** @example `1e-6` */
+  /** @example 1e-6 */
   eps: number;
-  /** @example `null` (the book's statistics), `1`, `-1` */
+  /** @example null // the book's statistics; 1 or -1 per channel */
   axis: Axis | null;
-  /** @example `'relu'` */
+  /** @example 'relu' */
   activation: Activation | null;
-  /** @example `false` */
+  /** @example false */
   runningVarUnbiased: boolean;
-  /** @example `true` */
+  /** @example true */
   trackRunningStats: boolean;
-  /** The training forwards counted so far; null without running statistics. @example `3` */
+  /** The training forwards counted so far; null without running statistics. @example 3 */
   numBatchesTracked: number | null;
 }
 
@@ -116,23 +116,23 @@ export function stateOf(layer: LayerView): BatchNormState {
  * ```
  */
 export interface PyTorchBatchNorm {
-  /** gamma; absent (affine=False): ones. @example `[1, 2]` */
+  /** gamma; absent (affine=False): ones. @example [1, 2] */
   weight?: ArrayLike<number> | null;
-  /** beta; absent (affine=False): zeros. @example `[0, 0.5]` */
+  /** beta; absent (affine=False): zeros. @example [0, 0.5] */
   bias?: ArrayLike<number> | null;
-  /** Absent together with running_var: a track_running_stats=False module. @example `[0, 1]` */
+  /** Absent together with running_var: a track_running_stats=False module. @example [0, 1] */
   running_mean?: ArrayLike<number> | null;
-  /** @example `[1, 4]` */
+  /** @example [1, 4] */
   running_var?: ArrayLike<number> | null;
   /**
    * PyTorch's 0-dim int64 tensor as a number (`t.item()`), a BigInt, or a one-element array
    * (`t.reshape(1).tolist()`, a BigInt64Array). Absent: 0, as PyTorch loads an old state_dict.
-   * @example `10`
+   * @example 10
    */
   num_batches_tracked?: number | bigint | ArrayLike<number | bigint> | null;
-  /** The weight of the new value (default 0.1); null: the cumulative average. @example `0.1` */
+  /** The weight of the new value (default 0.1); null: the cumulative average. @example 0.1 */
   momentum?: number | null;
-  /** Default 1e-5, PyTorch's. @example `1e-5` */
+  /** Default 1e-5, PyTorch's. @example 1e-5 */
   eps?: number;
 }
 
@@ -148,19 +148,19 @@ export interface PyTorchBatchNorm {
  * ```
  */
 export interface PyTorchExport {
-  /** @example `Float32Array [1, 2]` */
+  /** @example new Float32Array([1, 2]) */
   weight: Float32Array;
-  /** @example `Float32Array [0, 0.5]` */
+  /** @example new Float32Array([0, 0.5]) */
   bias: Float32Array;
-  /** Absent for a layer without running statistics, as in PyTorch's state_dict. @example `Float32Array [0, 1]` */
+  /** Absent for a layer without running statistics, as in PyTorch's state_dict. @example new Float32Array([0, 1]) */
   running_mean?: Float32Array;
-  /** Absent like running_mean. @example `Float32Array [1, 4]` */
+  /** Absent like running_mean. @example new Float32Array([1, 4]) */
   running_var?: Float32Array;
-  /** The training forwards counted; absent like running_mean. @example `10` */
+  /** The training forwards counted; absent like running_mean. @example 10 */
   num_batches_tracked?: number;
-  /** The weight of the new value; null: the cumulative average. @example `0.1` */
+  /** The weight of the new value; null: the cumulative average. @example 0.1 */
   momentum: number | null;
-  /** @example `1e-5` */
+  /** @example 1e-5 */
   eps: number;
 }
 

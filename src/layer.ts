@@ -1,83 +1,19 @@
 // The book's BatchNormalization layer ("Deep Learning from Scratch"), with the same
 // constructor, forward(x, trainFlg) and backward(dout), over a Wasm or a JS engine;
 // plus per-channel axes, fused activations (ReLU, ReLU6) and PyTorch/Keras/ONNX conventions.
-import { activationCode, type Activation } from './activation.js';
-import { runAsync, runSync } from './drive.js';
+import type { Activation } from './activation.js';
 import { foldInto, type Folded } from './fold.js';
-import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
-import { currentDefaultBackend, requireRuntime } from './init.js';
-import { readTarget, readTensor, type Target } from './intake.js';
+import { currentDefaultBackend } from './init.js';
 import {
   checkState, fromPyTorchArgs, stateOf, toPyTorchFields, type BatchNormState, type PyTorchBatchNorm, type PyTorchExport,
 } from './interop.js';
 import { fromKerasArgs, toKerasFields, type KerasConfig, type KerasExport, type KerasWeights } from './interop-keras.js';
-import { JsEngine } from './js/js-engine.js';
+import { LayerCore } from './layer-core.js';
 import { checkMomentum, definedOptions, layerOptions, type BatchNormalizationOptions } from './options.js';
-import type { Axis, BackendName, Engine, Geometry, Input, LayerParams, Operation, TensorInput, TensorLike } from './types.js';
-import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
-import { WasmMemoryError } from './wasm/heap.js';
-import { markWritten, savedUnder, type SavedInput } from './wasm/saved-inputs.js';
-import { WasmEngine } from './wasm/wasm-engine.js';
+import type { Axis, BackendName, Tensor, TensorInput, TensorLike } from './types.js';
+import { checkLength, float32Param } from './validate.js';
 
 export type { BatchNormalizationOptions };
-
-/**
- * A tensor the layer returns: flat row-major data it owns, and its shape.
- *
- * @example
- * ```ts
- * const y: Tensor = bn.forward({ data: [1, 2, 3, 4], shape: [2, 2] });
- * console.log(y.shape, y.data[0]);
- * ```
- */
-export interface Tensor {
-  /**
-   * The elements, row-major.
-   *
-   * @example
-   * ```ts
-   * const first = y.data[0];
-   * ```
-   */
-  readonly data: Float32Array;
-  /**
-   * The dimensions, the input's (frozen).
-   *
-   * @example
-   * ```ts
-   * const [N, D] = y.shape;
-   * ```
-   */
-  readonly shape: readonly number[];
-}
-
-const IN_FLIGHT = 'an async call on this layer has not settled yet; await it first';
-
-function createEngine(backend: BackendName, C: number): Engine {
-  return backend === 'js' ? new JsEngine(C) : new WasmEngine(requireRuntime('new BatchNormalization'), C);
-}
-
-// A call prepared (checked, buffers ready): its steps, the array it writes into when the
-// caller gave an out, and what finish() commits once the steps ran (nothing before can change
-// the layer). One plain object a call: closures for the commit cost a small call ~10%.
-const enum Kind { Infer, BatchForward, Backward }
-interface Call {
-  readonly op: Operation;
-  readonly target: Target | null;
-  readonly written: readonly SavedInput[] | null; // saved inputs of any layer under target
-  readonly kind: Kind;
-  readonly out: Tensor | null | undefined;
-  readonly shape: readonly number[];
-  readonly g: Geometry;
-  readonly p: LayerParams;
-  readonly dgamma: Float32Array | null;
-  readonly dbeta: Float32Array | null;
-}
-
-// A full Wasm memory, named by the call and the shape it was for; any other error as it is.
-function named(error: unknown, who: string, name: string, shape: readonly number[]): unknown {
-  return error instanceof WasmMemoryError ? new RangeError(`${who}: ${error.message} (for ${name}.shape ${formatShape(shape)})`) : error;
-}
 
 /**
  * The book's `BatchNormalization` layer (Deep Learning from Scratch, chapter 6): `forward(x,
@@ -97,36 +33,7 @@ function named(error: unknown, who: string, name: string, shape: readonly number
  * ```
  */
 export class BatchNormalization {
-  private _gamma: Float32Array;
-  private _beta: Float32Array;
-  private readonly _momentum: number | null;
-  private readonly _eps: number;
-  private readonly _axis: Axis | undefined;
-  private readonly _activation: Activation | null;
-  private readonly _unbiased: boolean;
-  private _runningMean: Float32Array | null;
-  private _runningVar: Float32Array | null;
-  // The training forwards so far (PyTorch's num_batches_tracked); null: no running statistics.
-  private _count: number | null;
-  // Without running statistics: where the engines write the running update the layer discards.
-  private scratch: [Float32Array, Float32Array] | null = null;
-  private _dgamma: Float32Array | null = null;
-  private _dbeta: Float32Array | null = null;
-  // Shape and geometry of the most recent training forward: what backward differentiates.
-  private trainShape: readonly number[] | null = null;
-  private trainGeometry: Geometry | null = null;
-  // Bumped whenever gamma, beta or the running statistics may have changed: engines key
-  // their cached inference scale on it.
-  private version = 0;
-  private engine: Engine | null;
-  // The small-call path: the last params object (per version) and the last input shape's
-  // geometry, reused so that a repeated call allocates nothing of its own.
-  private paramsCache: LayerParams | null = null;
-  // The last input's shape (frozen) and element count; the shape is the last equal one seen,
-  // so that a caller passing the same (frozen) shape again is answered by identity.
-  private lastInput: { shape: readonly number[]; readonly count: number } | null = null;
-  private lastGeometry: Geometry | null = null;
-  private inFlight = false; // a forwardAsync/backwardAsync has not settled
+  private readonly core: LayerCore;
 
   /**
    * The book's positional arguments. gamma and beta are kept by reference (a Float32Array;
@@ -178,17 +85,10 @@ export class BatchNormalization {
     if (!o.track && (rm || o.count !== undefined)) {
       throw new TypeError(`${who}: ${rm ? 'runningMean and runningVar' : 'options.numBatchesTracked'} must be left out when options.trackRunningStats is false; got ${rm ? 'arrays' : o.count}`);
     }
-    this.engine = createEngine(o.backend ?? currentDefaultBackend() ?? 'wasm', g.length);
-    this._gamma = g;
-    this._beta = b;
-    this._momentum = m;
-    this._eps = o.eps;
-    this._axis = o.axis;
-    this._activation = o.activation;
-    this._unbiased = o.unbiased;
-    this._runningMean = rm;
-    this._runningVar = rv;
-    this._count = o.track ? o.count ?? 0 : null;
+    this.core = new LayerCore({
+      gamma: g, beta: b, momentum: m, eps: o.eps, axis: o.axis, activation: o.activation, unbiased: o.unbiased,
+      runningMean: rm, runningVar: rv, count: o.track ? o.count ?? 0 : null, backend: o.backend ?? currentDefaultBackend() ?? 'wasm',
+    });
   }
 
   /**
@@ -292,7 +192,7 @@ export class BatchNormalization {
    * ```
    */
   get gamma(): Float32Array {
-    return this._gamma;
+    return this.core.gamma;
   }
   /**
    * Replaces gamma (a Float32Array is kept by reference, other array-likes are copied).
@@ -307,7 +207,7 @@ export class BatchNormalization {
    * ```
    */
   set gamma(value: Float32Array | ArrayLike<number>) {
-    this._gamma = this.replacement(value, 'gamma');
+    this.core.gamma = this.core.replacement(value, 'gamma');
   }
   /**
    * The shift, by reference, like gamma.
@@ -320,7 +220,7 @@ export class BatchNormalization {
    * ```
    */
   get beta(): Float32Array {
-    return this._beta;
+    return this.core.beta;
   }
   /**
    * Replaces beta, like the gamma setter.
@@ -335,82 +235,49 @@ export class BatchNormalization {
    * ```
    */
   set beta(value: Float32Array | ArrayLike<number>) {
-    this._beta = this.replacement(value, 'beta');
+    this.core.beta = this.core.replacement(value, 'beta');
   }
 
-  // A checked new gamma or beta; the cached inference scale is refreshed on the next call.
-  private replacement(value: Float32Array | ArrayLike<number>, name: 'gamma' | 'beta'): Float32Array {
-    const who = `BatchNormalization.${name}`;
-    const array = float32Param(value, name, who);
-    checkLength(array, this._gamma.length, name, who, 'the feature count');
-    this.version++;
-    return array;
-  }
   /**
    * The weight of the old running value; null for the cumulative average.
    *
    * @returns The momentum as given (PyTorch's 0.1 reads 0.9 here).
-   *
-   * @example
-   * ```ts
-   * console.log(bn.momentum); // 0.9
-   * ```
    */
   get momentum(): number | null {
-    return this._momentum;
+    return this.core.momentum;
   }
   /**
    * Added to the variance inside the square root.
    *
    * @returns eps (the book's 1e-6 by default).
-   *
-   * @example
-   * ```ts
-   * console.log(bn.eps); // 1e-6
-   * ```
    */
   get eps(): number {
-    return this._eps;
+    return this.core.eps;
   }
   /**
    * The axis option: null for the book's semantics.
    *
    * @returns 1 (channels first), -1, 2 or 3 (channels last), or null.
-   *
-   * @example
-   * ```ts
-   * console.log(BatchNormalization.fromPyTorch({ weight: [1], bias: [0] }).axis); // 1
-   * ```
    */
   get axis(): Axis | null {
-    return this._axis ?? null;
+    return this.core.axis ?? null;
   }
   /**
    * The fused activation.
    *
    * @returns 'relu', 'relu6' or null.
-   *
-   * @example
-   * ```ts
-   * console.log(new BatchNormalization([1], [0], 0.9, null, null, { activation: 'relu' }).activation); // 'relu'
-   * ```
    */
   get activation(): Activation | null {
-    return this._activation;
+    return this.core.activation;
   }
   /**
    * Whether the running variance is fed with the unbiased batch variance (PyTorch) rather than
    * the biased one (the book, ONNX, Keras).
    *
    * @returns The option's value.
-   *
-   * @example
-   * ```ts
-   * console.log(BatchNormalization.fromPyTorch({ weight: [1], bias: [0] }).runningVarUnbiased); // true
-   * ```
    */
   get runningVarUnbiased(): boolean {
-    return this._unbiased;
+    return this.core.unbiased;
   }
   /**
    * Whether the layer keeps running statistics. Without them (PyTorch's
@@ -418,113 +285,68 @@ export class BatchNormalization {
    * inference too, and `backward` differentiates the last forward of either mode.
    *
    * @returns The option's value.
-   *
-   * @example
-   * ```ts
-   * console.log(BatchNormalization.fromPyTorch({ weight: [1], bias: [0] }).trackRunningStats); // false
-   * ```
    */
   get trackRunningStats(): boolean {
-    return this._count !== null;
+    return this.core.count !== null;
   }
   /**
    * The training forwards counted (PyTorch's `num_batches_tracked`): each one that succeeds adds
    * 1, whatever the momentum; with momentum null it sets the weight of the next batch.
    *
    * @returns The count, or null without running statistics.
-   *
-   * @example
-   * ```ts
-   * bn.forward(x);
-   * console.log(bn.numBatchesTracked); // 1
-   * ```
    */
   get numBatchesTracked(): number | null {
-    return this._count;
+    return this.core.count;
   }
   /**
    * The running mean, owned by the layer and updated in place by each training forward.
    *
    * @returns The array; null until the first forward when not given, and always null without
    *   running statistics.
-   *
-   * @example
-   * ```ts
-   * bn.forward(x);
-   * console.log(Array.from(bn.runningMean!));
-   * ```
    */
   get runningMean(): Float32Array | null {
-    return this._runningMean;
+    return this.core.runningMean;
   }
   /**
    * The running variance, like runningMean.
    *
    * @returns The array, or null.
-   *
-   * @example
-   * ```ts
-   * console.log(bn.runningVar?.[0]);
-   * ```
    */
   get runningVar(): Float32Array | null {
-    return this._runningVar;
+    return this.core.runningVar;
   }
   /**
    * Set by backward: sum over the batch of dout * xn.
    *
    * @returns A new array per backward, or null before the first.
-   *
-   * @example
-   * ```ts
-   * bn.backward(dout);
-   * const step = bn.dgamma!.map((g) => -0.01 * g);
-   * ```
    */
   get dgamma(): Float32Array | null {
-    return this._dgamma;
+    return this.core.dgamma;
   }
   /**
    * Set by backward: sum over the batch of dout.
    *
    * @returns A new array per backward, or null before the first.
-   *
-   * @example
-   * ```ts
-   * bn.backward(dout);
-   * console.log(bn.dbeta![0]);
-   * ```
    */
   get dbeta(): Float32Array | null {
-    return this._dbeta;
+    return this.core.dbeta;
   }
   /**
    * The backend the layer runs on.
    *
    * @returns 'wasm' or 'js'.
    * @throws TypeError after dispose(); Error while an async call is in flight.
-   *
-   * @example
-   * ```ts
-   * console.log(bn.backend); // 'wasm'
-   * ```
    */
   get backend(): BackendName {
-    return this.live('backend').backend;
+    return this.core.live('BatchNormalization.backend').backend;
   }
   /**
    * Whether dispose() was called.
    *
    * @returns true once disposed.
-   *
-   * @example
-   * ```ts
-   * bn.dispose();
-   * console.log(bn.disposed); // true
-   * ```
    */
   get disposed(): boolean {
-    return this.engine === null;
+    return this.core.engine === null;
   }
 
   /**
@@ -539,53 +361,7 @@ export class BatchNormalization {
    * ```
    */
   paramsChanged(): void {
-    this.version++;
-  }
-
-  private live(who: string): Engine {
-    if (!this.engine) throw new TypeError(`BatchNormalization.${who}: the layer was disposed`);
-    if (this.inFlight) throw new Error(`BatchNormalization.${who}: ${IN_FLIGHT}`);
-    return this.engine;
-  }
-
-  private params(): LayerParams {
-    const cached = this.paramsCache;
-    if (cached && cached.version === this.version && cached.gamma === this._gamma && cached.beta === this._beta) return cached;
-    // The book starts the running statistics at zeros on the first forward; the layer takes
-    // these arrays as its own when that forward commits (finish), so a failed one leaves null.
-    // Without running statistics the engines update scratch arrays instead (momentum 0: they
-    // take the batch's and nothing accumulates), and nothing reads them. With momentum null,
-    // PyTorch's cumulative average: the batch that makes the count n weighs 1/n.
-    const D = this._gamma.length;
-    const n = this._count;
-    // Both running statistics are null or neither: arrays are made only for null ones.
-    const spare = this._runningMean ? null : n === null ? (this.scratch ??= [new Float32Array(D), new Float32Array(D)]) : [new Float32Array(D), new Float32Array(D)];
-    this.paramsCache = {
-      gamma: this._gamma, beta: this._beta,
-      runningMean: this._runningMean ?? spare![0], runningVar: this._runningVar ?? spare![1],
-      momentum: n === null ? 0 : this._momentum ?? 1 - 1 / (n + 1),
-      eps: this._eps, activation: activationCode(this._activation), unbiased: this._unbiased,
-      version: this.version,
-    };
-    return this.paramsCache;
-  }
-
-  // The [N, C, S] view of a checked input's (frozen) shape.
-  private geometry(t: Input, name: string, who: string): Geometry {
-    const last = this.lastInput;
-    if (last && t.shape === last.shape) return this.lastGeometry!;
-    if (last && sameShape(t.shape, last.shape)) {
-      last.shape = t.shape; // both frozen: equal for good
-      return this.lastGeometry!;
-    }
-    const g = geometryOf(t.shape, this._axis, name, who);
-    if (g.C !== this._gamma.length) {
-      const what = this._axis === undefined ? 'features per sample' : 'channels';
-      throw new RangeError(`${who}: ${name}.shape ${formatShape(t.shape)} has ${g.C} ${what}; expected ${this._gamma.length} (the length of gamma)`);
-    }
-    this.lastInput = { shape: t.shape, count: t.count };
-    this.lastGeometry = g;
-    return g;
+    this.core.paramsChanged();
   }
 
   /**
@@ -610,8 +386,7 @@ export class BatchNormalization {
    * ```
    */
   forward<T extends Tensor = Tensor>(x: TensorInput, trainFlg = true, out?: T | null): T {
-    const engine = this.live('forward');
-    return this.complete(engine, this.forwardCall(engine, x, trainFlg, out, 'BatchNormalization.forward')) as T;
+    return this.core.forward(x, trainFlg, out, 'BatchNormalization.forward') as T;
   }
 
   /**
@@ -633,7 +408,7 @@ export class BatchNormalization {
    * ```
    */
   forwardAsync<T extends Tensor = Tensor>(x: TensorInput, trainFlg = true, out?: T | null): Promise<T> {
-    return this.settle('forwardAsync', (engine) => this.forwardCall(engine, x, trainFlg, out, 'BatchNormalization.forwardAsync'), x, out) as Promise<T>;
+    return this.core.forwardAsync(x, trainFlg, out, 'BatchNormalization.forwardAsync') as Promise<T>;
   }
 
   /**
@@ -654,8 +429,7 @@ export class BatchNormalization {
    * ```
    */
   backward<T extends Tensor = Tensor>(dout: TensorInput, out?: T | null): T {
-    const engine = this.live('backward');
-    return this.complete(engine, this.backwardCall(engine, dout, out, 'BatchNormalization.backward')) as T;
+    return this.core.backward(dout, out, 'BatchNormalization.backward') as T;
   }
 
   /**
@@ -672,108 +446,7 @@ export class BatchNormalization {
    * ```
    */
   backwardAsync<T extends Tensor = Tensor>(dout: TensorInput, out?: T | null): Promise<T> {
-    return this.settle('backwardAsync', (engine) => this.backwardCall(engine, dout, out, 'BatchNormalization.backwardAsync'), dout, out) as Promise<T>;
-  }
-
-  // An async call in flight owns the layer's buffers until it settles. Its tensors are
-  // referenced until then too: the workers read them by address, so a Wasm tensor the
-  // caller dropped must not be collected (and freed) under them. The call's writes into the
-  // caller's out are reported once they may have happened, succeeded or not, so that a layer
-  // that kept that memory for backward knows (forward and backward do the same).
-  private async settle(name: string, prepare: (engine: Engine) => Call, ...tensors: unknown[]): Promise<Tensor> {
-    const engine = this.live(name);
-    this.inFlight = true;
-    try {
-      const call = prepare(engine);
-      let data: Float32Array;
-      try {
-        data = await runAsync(call.op, engine.runner);
-      } finally {
-        markWritten(call.written);
-      }
-      return this.finish(call, data);
-    } finally {
-      this.inFlight = false;
-      tensors.length = 0;
-    }
-  }
-
-  // Runs a call's steps, blocking, and commits it; its writes into out are reported as in settle().
-  private complete(engine: Engine, call: Call): Tensor {
-    let data: Float32Array;
-    try {
-      data = runSync(call.op, engine.runner);
-    } finally {
-      markWritten(call.written);
-    }
-    return this.finish(call, data);
-  }
-
-  // Commits a call whose steps ran, and gives its result: out, or a new { data, shape }.
-  private finish(call: Call, data: Float32Array): Tensor {
-    if (call.kind === Kind.Backward) {
-      this._dgamma = call.dgamma;
-      this._dbeta = call.dbeta;
-      this.version++; // an optimiser step on gamma and beta usually follows
-    } else {
-      if (call.kind === Kind.BatchForward) {
-        if (this._count !== null) {
-          this.version++; // the running statistics moved
-          this._count++;
-        }
-        this.trainShape = call.shape;
-        this.trainGeometry = call.g;
-      }
-      // The running statistics' arrays a first forward started from zeros become the layer's.
-      if (this._count !== null) {
-        this._runningMean ??= call.p.runningMean;
-        this._runningVar ??= call.p.runningVar;
-      }
-    }
-    return call.out ?? { data, shape: call.shape };
-  }
-
-  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Call {
-    const t = readTensor(x, 'x', who, allowedRanks(this._axis), rankDescription(this._axis), engine.maxElements(), this.lastInput);
-    const g = this.geometry(t, 'x', who);
-    const shape = t.shape;
-    checkBoolean(trainFlg, 'trainFlg', who);
-    const target = out != null ? readTarget(out, shape, t.count, 'x', who) : null;
-    const written = target && savedUnder(target.data); // before the engine's buffers can grow the memory
-    const p = this.params();
-    // Without running statistics an inference forward is a training one (PyTorch's too).
-    const batchStats = trainFlg || this._count === null;
-    let op: Operation;
-    try {
-      op = batchStats ? engine.trainForward(t, g, p, target) : engine.inferForward(t, g, p, target);
-    } catch (error) {
-      throw named(error, who, 'x', shape);
-    }
-    return { op, target, written, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null };
-  }
-
-  private backwardCall(engine: Engine, dout: TensorInput, out: Tensor | null | undefined, who: string): Call {
-    const t = readTensor(dout, 'dout', who, allowedRanks(this._axis), rankDescription(this._axis), engine.maxElements());
-    if (!this.trainShape || !this.trainGeometry) {
-      throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
-    }
-    if (!sameShape(t.shape, this.trainShape)) {
-      throw new RangeError(`${who}: dout.shape must be the last training input's shape ${formatShape(this.trainShape)}; got ${formatShape(t.shape)}`);
-    }
-    const target = out != null ? readTarget(out, this.trainShape, t.count, 'dout', who) : null;
-    const written = target && savedUnder(target.data); // as in forwardCall
-    const g = this.trainGeometry;
-    const shape = this.trainShape;
-    const dgamma = new Float32Array(g.C);
-    const dbeta = new Float32Array(g.C);
-    const p = this.params();
-    let op: Operation;
-    try {
-      op = engine.backward(t, g, p, target, dgamma, dbeta);
-    } catch (error) {
-      throw named(error, who, 'dout', shape);
-    }
-    return { op, target, written, kind: Kind.Backward, out, shape, g, p, dgamma, dbeta };
+    return this.core.backwardAsync(dout, out, 'BatchNormalization.backwardAsync') as Promise<T>;
   }
 
   /**
@@ -845,7 +518,7 @@ export class BatchNormalization {
    * ```
    */
   foldInto(weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
-    this.live('foldInto');
+    this.core.live('BatchNormalization.foldInto');
     return foldInto(this, weights, bias);
   }
 
@@ -860,8 +533,6 @@ export class BatchNormalization {
    * ```
    */
   dispose(): void {
-    if (this.inFlight) throw new Error(`BatchNormalization.dispose: ${IN_FLIGHT}`);
-    this.engine?.dispose();
-    this.engine = null;
+    this.core.dispose();
   }
 }

@@ -1,6 +1,7 @@
 // allocTensor: the zero-copy path's entry point.
 import { requireRuntime } from './init.js';
 import { describe, formatShape } from './validate.js';
+import { namedMemoryError } from './wasm/heap.js';
 import { WasmTensor } from './wasm/tensor.js';
 
 export { WasmTensor };
@@ -32,5 +33,10 @@ export function allocTensor(shape: readonly number[]): WasmTensor {
     count *= d;
   });
   if (count * 4 > 2 ** 32) throw new RangeError(`${who}: shape ${formatShape(shape)} needs ${count * 4} bytes; Wasm memory holds at most 4 GiB`);
-  return new WasmTensor(requireRuntime(who).heap, shape, count);
+  const heap = requireRuntime(who).heap;
+  try {
+    return new WasmTensor(heap, shape, count);
+  } catch (error) {
+    throw namedMemoryError(error, who, `shape ${formatShape(shape)}, ${count * 4} bytes`);
+  }
 }

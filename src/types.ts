@@ -47,6 +47,36 @@ export interface LayerParams {
 }
 
 /**
+ * A tensor the layer returns: flat row-major data it owns, and its shape.
+ *
+ * @example
+ * ```ts
+ * const y: Tensor = bn.forward({ data: [1, 2, 3, 4], shape: [2, 2] });
+ * console.log(y.shape, y.data[0]);
+ * ```
+ */
+export interface Tensor {
+  /**
+   * The elements, row-major.
+   *
+   * @example
+   * ```ts
+   * const first = y.data[0];
+   * ```
+   */
+  readonly data: Float32Array;
+  /**
+   * The dimensions, the input's (frozen).
+   *
+   * @example
+   * ```ts
+   * const [N, D] = y.shape;
+   * ```
+   */
+  readonly shape: readonly number[];
+}
+
+/**
  * A tensor as the API takes it: flat row-major data and its shape.
  *
  * @example
@@ -58,13 +88,13 @@ export interface TensorLike {
   /**
    * The elements, row-major: a Float32Array (used as it is) or any array-like of numbers.
    *
-   * @example `new Float32Array([1, 2, 3, 4, 5, 6])`
+   * @example new Float32Array([1, 2, 3, 4, 5, 6])
    */
   readonly data: ArrayLike<number>;
   /**
    * The dimensions, their product the data's length.
    *
-   * @example `[2, 3]`
+   * @example [2, 3]
    */
   readonly shape: readonly number[];
 }

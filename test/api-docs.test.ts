@@ -1,10 +1,17 @@
 // The API reference: typedoc (typedoc.json, what `npm run docs` runs) converts the public
 // surface, src/index.ts and what it reaches, with every validation on; any warning fails.
-// Then each public symbol's TSDoc is read from typedoc's model: every declaration and member
-// has an @example, every parameter its @param, every call that returns something its
-// @returns, and every call @throws unless it is listed below as one that throws nothing.
+// Its Markdown (typedoc-plugin-markdown) is committed as docs/API.md, and the test fails when
+// that file is not what the sources give now. Then each public symbol's TSDoc is read from
+// typedoc's model: every declaration and member but a plain getter has an @example, every
+// parameter its @param, every call that returns something its @returns, and every call
+// @throws unless it is listed below as one that throws nothing. Every fenced example
+// type-checks against the public API.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Application, Comment, LogLevel, ReflectionKind, TSConfigReader, TypeDocReader, type DeclarationReflection, type ProjectReflection, type SignatureReflection } from 'typedoc';
-import { beforeAll, describe, expect, it } from 'vitest';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Calls that throw nothing whatever their input (a getter of a plain field, a no-op).
 const THROWS_NOTHING = new Set([
@@ -19,10 +26,14 @@ const THROWS_NOTHING = new Set([
 
 let project: ProjectReflection;
 const messages: string[] = []; // warnings and errors
+const out = mkdtempSync(join(tmpdir(), 'api-docs-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  // Options from typedoc.json (and the tsconfig it names) only: not from process.argv.
+  // Options from typedoc.json (and the tsconfig it names) only: not from process.argv; the
+  // Markdown goes to a temporary folder instead of docs/.
   const app = await Application.bootstrapWithPlugins({}, [new TypeDocReader(), new TSConfigReader()]);
+  app.options.setValue('out', out);
   const log = app.logger.log.bind(app.logger);
   app.logger.log = (message, level) => {
     if (level >= LogLevel.Warn) messages.push(message);
@@ -32,6 +43,7 @@ beforeAll(async () => {
   if (!converted) throw new Error(`typedoc converted nothing: ${messages.join('\n')}`);
   project = converted;
   app.validate(project);
+  await app.generateOutputs(project);
 }, 60_000);
 
 const hasTag = (comment: Comment | undefined, tag: `@${string}`) => comment?.blockTags.some((t) => t.tag === tag) ?? false;
@@ -57,10 +69,22 @@ describe('the API reference', () => {
     }
   });
 
-  it('gives every public declaration and member an @example', () => {
-    const missing = publicDeclarations().filter((r) => !hasTag(r.comment, '@example') && !signaturesOf(r).some((s) => hasTag(s.comment, '@example')));
+  it('is committed as docs/API.md, as the sources give it now (npm run docs writes it)', () => {
+    const committed = readFileSync('docs/API.md', 'utf8');
+    expect(readFileSync(join(out, 'API.md'), 'utf8') === committed, 'docs/API.md is stale: run `npm run docs` and commit it').toBe(true);
+    expect(committed).toContain('### BatchNormalization');
+  });
+
+  it('gives every public declaration and member an @example, but for a getter without a setter', () => {
+    const getterOnly = (r: DeclarationReflection) => r.kindOf(ReflectionKind.Accessor) && !r.setSignature;
+    const missing = publicDeclarations().filter((r) => !getterOnly(r) && !hasTag(r.comment, '@example') && !signaturesOf(r).some((s) => hasTag(s.comment, '@example')));
     expect(missing.map((r) => r.getFriendlyFullName())).toEqual([]);
     expect(publicDeclarations().length).toBeGreaterThan(100);
+    // The exemption is no loophole: methods, factories and options are no getters.
+    const exempt = publicDeclarations().filter(getterOnly).map((r) => r.getFriendlyFullName());
+    expect(exempt).toContain('BatchNormalization.eps');
+    expect(exempt).not.toContain('BatchNormalization.forward');
+    expect(exempt).not.toContain('BatchNormalization.gamma');
   });
 
   it('documents every parameter, every result and what each call throws', () => {
@@ -80,4 +104,73 @@ describe('the API reference', () => {
     }
     expect(problems).toEqual([]);
   });
+});
+
+// The names the examples take as given, as a reader of the reference would: a layer, its
+// tensors, an optimiser's step, a linear layer's weights.
+const EXAMPLE_PRELUDE = `import {
+  allocTensor, BatchNormalization, foldInto, init, initSync, shutdown, wasmMemoryInfo, WasmTensor,
+  type Activation, type Axis, type BackendName, type BatchNormalizationOptions, type BatchNormState, type CompiledWasmModule,
+  type FoldableLayer, type Folded, type InitInfo, type InitOptions, type InitOptionsSync, type KerasConfig, type KerasExport, type KerasWeights,
+  type PyTorchBatchNorm, type PyTorchExport, type Tensor, type TensorInput, type TensorLike, type WasmSource,
+} from '../src/index.js';
+import { Tensor as OrtTensor } from 'onnxruntime-common';
+import { readFileSync } from 'node:fs';
+declare const bn: BatchNormalization;
+declare const x: WasmTensor, y: Tensor, dout: TensorLike;
+declare const gamma: Float32Array, beta: Float32Array, runningMean: Float32Array, runningVar: Float32Array, mean: Float32Array, variance: Float32Array;
+declare const lr: number, loadedVariance: Float32Array, values: Float32Array, bytes: Uint8Array<ArrayBuffer>;
+declare const W: Float32Array, b: Float32Array, inputs: number;
+`;
+
+/**
+ * The code of each @example (typedoc fences one that has no fence), one function each. A
+ * property's example that is a value (no line ends a statement) is typed: an option's line as
+ * the options, another property's as that property's type; anything else runs as statements.
+ */
+function exampleSources(): { name: string; code: string }[] {
+  const out: { name: string; code: string }[] = [];
+  for (const r of publicDeclarations()) {
+    const comments = [r.comment, ...signaturesOf(r).map((s) => s.comment)];
+    const owner = r.parent?.name ?? '';
+    const property = r.kindOf(ReflectionKind.Property) && r.parent?.kindOf(ReflectionKind.Interface);
+    for (const tag of comments.flatMap((c) => c?.blockTags.filter((t) => t.tag === '@example') ?? [])) {
+      const text = Comment.combineDisplayParts(tag.content);
+      for (const [, code] of text.matchAll(/```ts\n([\s\S]*?)```/g)) {
+        const lines = code.split('\n').filter((l) => l.trim()).map((l) => l.replace(/\/\/.*$/, '').trim());
+        // A value, not statements: no line ends a statement.
+        const value = property && lines.every((l) => !l.endsWith(';'));
+        const body = value && owner === 'BatchNormalizationOptions'
+          ? lines.map((l, i) => `const o${i}: BatchNormalizationOptions = ${l};`).join('\n')
+          : value ? `const v: ${owner}['${r.name}'] = (${lines.join('\n')});`
+            : code.replaceAll('new Tensor(', 'new OrtTensor(');
+        out.push({ name: r.getFriendlyFullName(), code: body });
+      }
+    }
+  }
+  return out;
+}
+
+it('every fenced @example of the reference type-checks against the public API', () => {
+  const examples = exampleSources();
+  expect(examples.length, 'examples found').toBeGreaterThan(100);
+  const file = join(process.cwd(), 'test', '__api_examples__.ts');
+  const text = EXAMPLE_PRELUDE + examples.map((e, i) => `// ${e.name}\nexport async function example${i}() {\n${e.code}\n}\n`).join('');
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: ['node'], strict: true, noEmit: true, skipLibCheck: true, noUnusedLocals: false,
+  };
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, version, ...rest) => (name === file ? ts.createSourceFile(name, text, version) : getSourceFile(name, version, ...rest));
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => name === file || fileExists(name);
+  const program = ts.createProgram([file], options, host);
+  const lines = text.split('\n');
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+    const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+    const owner = lines.slice(0, line + 1).reverse().find((l) => l.startsWith('// '))?.slice(3);
+    return `${owner}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')} (in: ${lines[line]?.trim()})`;
+  });
+  expect(problems).toEqual([]);
 });

@@ -1,4 +1,4 @@
-// The structure of src/ as README.md (Architecture) describes it: no import cycle, type-only
+// The structure of src/ as docs/ARCHITECTURE.md describes it: no import cycle, type-only
 // imports included; wasm/ never imports threads/ (threads plug in through the StepRunner
 // interface); types.ts is a leaf; one file alone makes Wasm memory and instances; no two
 // files share a name. Imports are read from the source text, so the checks run without

@@ -1,9 +1,9 @@
 // What the packed package holds and declares: the files a user needs and nothing of the
 // repository's own (sources, tests), a license, no script that runs when it is installed,
-// exports whose every target is in it, every file the README links or shows, and the
+// exports whose every target is in it, every file its Markdown pages link or show, and the
 // embedded kernels identical to the shipped .wasm.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { consumerProject, pack, type Packed, removePacked, root } from './helpers/packed.js';
 
@@ -91,7 +91,7 @@ function anchors(markdown: string): Set<string> {
   return out;
 }
 
-// The targets of the README's links and images, outside code.
+// The targets of a Markdown page's links and images, outside code.
 function links(markdown: string): string[] {
   const prose = markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
   return [
@@ -100,15 +100,20 @@ function links(markdown: string): string[] {
   ];
 }
 
-it('every file the README links or shows is in the tarball, and every anchor is a heading', () => {
-  const readme = readFileSync(join(unpacked, 'README.md'), 'utf8');
-  expect(readme).toBe(readFileSync(join(root, 'README.md'), 'utf8'));
-  const targets = links(readme).filter((t) => !/^[a-z]+:/i.test(t));
-  expect(targets.length, 'relative links found').toBeGreaterThan(5);
-  const headings = anchors(readme);
-  for (const target of targets) {
-    const [path, anchor] = target.split('#');
-    if (path === '') expect(headings, target).toContain(anchor);
-    else expect(packed.files, target).toContain(decodeURI(path).replace(/^\.\//, ''));
+it('every file a shipped Markdown page links or shows is in the tarball, and every anchor is a heading of its page', () => {
+  expect(readFileSync(join(unpacked, 'README.md'), 'utf8')).toBe(readFileSync(join(root, 'README.md'), 'utf8'));
+  const pages = packed.files.filter((f) => f.endsWith('.md'));
+  for (const page of ['README.md', 'CHANGELOG.md', 'docs/API.md', 'docs/SEMANTICS.md', 'bench/README.md']) expect(pages).toContain(page);
+  const read = (f: string) => readFileSync(join(unpacked, f), 'utf8');
+  let checked = 0;
+  for (const page of pages) {
+    for (const target of links(read(page)).filter((t) => !/^[a-z]+:/i.test(t))) {
+      const [path, anchor] = target.split('#');
+      const file = path === '' ? page : posix.normalize(posix.join(posix.dirname(page), decodeURI(path)));
+      expect(packed.files, `${page} links ${target}`).toContain(file);
+      if (anchor !== undefined) expect(anchors(read(file)), `${page} links ${target}`).toContain(anchor);
+      checked++;
+    }
   }
+  expect(checked, 'relative links found').toBeGreaterThan(30);
 });

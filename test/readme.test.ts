@@ -1,7 +1,10 @@
-// The README's code as a user would paste it: every ```ts and ```js block runs as written, in a
-// fresh project that has the packed package in node_modules (so each imports it by name), with
-// Node; the ```ts blocks are type-checked first, together. Markers, HTML comments that GitHub
-// does not show, on the last non-blank line before a block:
+// The documentation's code as a user would paste it: every ```ts and ```js block of every
+// Markdown file in the repository (README.md, docs/, bench/, ...) runs as written, in a fresh
+// project that has the packed package in node_modules (so each imports it by name), with
+// Node; the ```ts blocks are type-checked first, together. docs/API.md is the exception: typedoc
+// writes it from the TSDoc, its blocks are signatures and fragments, and test/api-docs.test.ts
+// checks it. Markers, HTML comments that GitHub does not show, on the last non-blank line
+// before a block:
 //   <!-- not run: REASON -->        the block is not run (e.g. it needs a browser); the test
 //                                   lists these blocks with their reasons
 //   <!-- output of the block above --> before a ```text block: what the run block before it
@@ -10,7 +13,7 @@
 // every other block as an ES module. A block may import other packages: they are linked from
 // this repository's node_modules, so a recipe for another library runs once that library is a
 // devDependency (or is marked not run).
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkFromRepo, moduleConsumer, pack, type Packed, removePacked, root } from './helpers/packed.js';
 
 interface Block {
+  file: string;
   lang: string;
   line: number; // of the opening fence, 1-based
   code: string;
@@ -30,7 +34,7 @@ const NOT_RUN = /^<!--\s*not run:\s*(.*?)\s*-->$/;
 const OUTPUT = /^<!--\s*output of the block above\s*-->$/;
 
 /** The fenced blocks of a markdown text, with the marker on the last non-blank line before each. */
-function codeBlocks(markdown: string): Block[] {
+function codeBlocks(markdown: string, file = 'README.md'): Block[] {
   const lines = markdown.split('\n');
   const blocks: Block[] = [];
   let lastText = '';
@@ -43,13 +47,13 @@ function codeBlocks(markdown: string): Block[] {
     const start = i;
     const body: string[] = [];
     while (++i < lines.length && !/^```\s*$/.test(lines[i])) body.push(lines[i]);
-    if (i === lines.length) throw new Error(`README line ${start + 1}: the block is never closed`);
-    const block: Block = { lang: open[1], line: start + 1, code: body.join('\n') + '\n' };
+    if (i === lines.length) throw new Error(`${file} line ${start + 1}: the block is never closed`);
+    const block: Block = { file, lang: open[1], line: start + 1, code: body.join('\n') + '\n' };
     const notRun = NOT_RUN.exec(lastText);
     if (notRun) block.notRun = notRun[1];
     if (OUTPUT.test(lastText)) {
       const before = blocks.at(-1);
-      if (!before || !['ts', 'js'].includes(before.lang)) throw new Error(`README line ${start + 1}: an output block must follow a run block`);
+      if (!before || !['ts', 'js'].includes(before.lang)) throw new Error(`${file} line ${start + 1}: an output block must follow a run block`);
       before.output = block.code;
     }
     blocks.push(block);
@@ -67,8 +71,11 @@ function packagesOf(code: string): string[] {
 
 const isCommonJs = (b: Block) => b.lang === 'js' && /\brequire\s*\(/.test(b.code) && !/^\s*import\b/m.test(b.code);
 
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const blocks = codeBlocks(readme);
+// Every Markdown file git tracks (or would: new files count before they are committed).
+const GENERATED = ['docs/API.md'];
+const markdownFiles = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], { cwd: root, encoding: 'utf8' })
+  .split('\n').filter((f) => f && !GENERATED.includes(f)).sort();
+const blocks = markdownFiles.flatMap((f) => codeBlocks(readFileSync(join(root, f), 'utf8'), f));
 const code = blocks.filter((b) => b.lang === 'ts' || b.lang === 'js');
 const runnable = code.filter((b) => b.notRun === undefined);
 
@@ -90,24 +97,26 @@ afterAll(() => {
   removePacked(packed, [project]);
 });
 
-const fileOf = (b: Block, ext: string) => join(project, 'blocks', `line-${b.line}.${ext}`);
+const fileOf = (b: Block, ext: string) => join(project, 'blocks', `${b.file.replace(/[/.]/g, '_')}-line-${b.line}.${ext}`);
 
 it('the marker parser reads markers, outputs and fences', () => {
   const parsed = codeBlocks(['<!-- not run: needs a browser -->', '```js', 'a()', '```', '', '```ts', 'b()', '```', 'It prints:',
     '<!-- output of the block above -->', '```text', '1 2', '```'].join('\n'));
-  expect(parsed.map(({ lang, line, notRun, output }) => ({ lang, line, notRun, output }))).toEqual([
-    { lang: 'js', line: 2, notRun: 'needs a browser', output: undefined },
-    { lang: 'ts', line: 6, notRun: undefined, output: '1 2\n' },
-    { lang: 'text', line: 11, notRun: undefined, output: undefined },
+  expect(parsed.map(({ file, lang, line, notRun, output }) => ({ file, lang, line, notRun, output }))).toEqual([
+    { file: 'README.md', lang: 'js', line: 2, notRun: 'needs a browser', output: undefined },
+    { file: 'README.md', lang: 'ts', line: 6, notRun: undefined, output: '1 2\n' },
+    { file: 'README.md', lang: 'text', line: 11, notRun: undefined, output: undefined },
   ]);
   expect(packagesOf("import { a } from 'batchnorm-wasm';\nimport * as ort from 'onnxruntime-common';\nimport '@scope/pkg/sub';\nimport fs from 'node:fs';\nconst p = require('path');"))
     .toEqual(['batchnorm-wasm', 'onnxruntime-common', '@scope/pkg']);
 });
 
-it('lists the blocks that are not run, each with its reason', () => {
+it('finds the Markdown files, and lists the blocks that are not run, each with its reason', () => {
+  for (const f of ['README.md', 'docs/SEMANTICS.md', 'docs/TENSORS.md', 'docs/THREADS.md', 'docs/BROWSER.md', 'bench/README.md']) expect(markdownFiles).toContain(f);
+  expect(new Set(runnable.map((b) => b.file)).size, 'files with blocks that run').toBeGreaterThan(4);
   const skipped = code.filter((b) => b.notRun !== undefined);
-  console.log(`README: ${runnable.length} blocks run, ${runnable.filter((b) => b.output).length} of them with their output checked; not run:\n`
-    + skipped.map((b) => `  line ${b.line} (${b.lang}): ${b.notRun}`).join('\n'));
+  console.log(`${markdownFiles.length} Markdown files: ${runnable.length} blocks run, ${runnable.filter((b) => b.output).length} of them with their output checked; not run:\n`
+    + skipped.map((b) => `  ${b.file} line ${b.line} (${b.lang}): ${b.notRun}`).join('\n'));
   for (const b of skipped) expect(b.notRun, `line ${b.line}`).not.toBe('');
   expect(runnable.length).toBeGreaterThan(skipped.length);
   expect(runnable.some((b) => b.output), 'a block whose output the README shows').toBe(true);
@@ -129,8 +138,8 @@ it('every ```ts block type-checks (nodenext, @types/node, the DOM lib, strict)',
   expect(diagnostics).toBe('');
 });
 
-describe.each(runnable.map((b) => [`line ${b.line} (${b.lang})`, b] as const))('the README block at %s', (_, block) => {
-  it(`runs${block.output ? ' and prints what the README shows' : ''}`, () => {
+describe.each(runnable.map((b) => [`${b.file} line ${b.line} (${b.lang})`, b] as const))('the block at %s', (_, block) => {
+  it(`runs${block.output ? ' and prints what the file shows' : ''}`, () => {
     const ext = isCommonJs(block) ? 'cjs' : 'mjs';
     const source = block.lang === 'ts'
       ? ts.transpileModule(block.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText

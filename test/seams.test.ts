@@ -41,7 +41,7 @@ function trainedTwin(backend: 'wasm' | 'js') {
 
 describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
   describe('in-place writes into an input the training forward saw (item 1)', () => {
-    it("the README's zero-copy loop: in-place inference after a training forward gives a correct dx or a refusal, never a wrong dx", () => {
+    it("docs/TENSORS.md's zero-copy loop: in-place inference after a training forward gives a correct dx or a refusal, never a wrong dx", () => {
       const bn = make(backend);
       const [x, y, dy, dx] = [tensor(xData), tensor(new Float32Array(12)), tensor(dyData), tensor(new Float32Array(12))];
       bn.forward(x, true, y);
@@ -59,7 +59,7 @@ describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
         expect(() => bn.backward(dy, dx)).toThrow(/BatchNormalization\.backward: the Wasm tensor given to the training forward was written since .*call backward first/);
         expect({ runningMean: Array.from(bn.runningMean!), dgamma: bn.dgamma }).toEqual(before);
       }
-      // The README's order: backward first, then inference in place.
+      // docs/TENSORS.md's order: backward first, then inference in place.
       x.data.set(xData);
       bn.forward(x, true, y);
       bn.backward(dy, dx);
@@ -412,5 +412,25 @@ describe('messages (items 12, 13)', () => {
     const huge = { data: { length: 2 ** 30 } as ArrayLike<number>, shape: [2 ** 29, 2] };
     expect(() => bn.forward(huge)).toThrow(/BatchNormalization\.forward: out of Wasm memory: x\.shape \[536870912, 2\] needs 4294967296 bytes/);
     bn.dispose();
+  });
+
+  it.each(['wasm', 'js'] as const)('%s: data that does not fill a huge shape is named as the mismatch, not as memory', (backend) => {
+    const bn = new BatchNormalization([1, 1, 1], [0, 0, 0], 0.9, null, null, { backend });
+    const x = { data: new Float32Array(12), shape: [1e9, 3] };
+    expect(() => bn.forward(x)).toThrow(new RangeError('BatchNormalization.forward: x.data.length must be the product of x.shape [1000000000, 3] = 3000000000; got 12'));
+    // A view that reaches past its data is named too, before the memory is asked.
+    const view = { ...x, stride: [3, 1], offset: 0 };
+    expect(() => bn.forward(view)).toThrow(/x\.shape \[1000000000, 3\] with stride \[3, 1\] and offset 0 reaches elements 0 to 2999999999 of x\.data; it has 12/);
+    expect(bn.runningMean).toBeNull();
+    bn.dispose();
+  });
+
+  it('allocTensor past Wasm memory names itself, the shape and its bytes', () => {
+    expect(() => allocTensor([65536, 16384])).toThrow(/^allocTensor: out of Wasm memory: a block of \d+ bytes does not fit .*\(for shape \[65536, 16384\], 4294967296 bytes\)$/);
+    // The memory is still usable after the refusal.
+    const t = allocTensor([4]);
+    t.data.set([1, 2, 3, 4]);
+    expect(Array.from(t.data)).toEqual([1, 2, 3, 4]);
+    t.dispose();
   });
 });

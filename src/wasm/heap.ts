@@ -15,8 +15,13 @@ const SKEW = 65536 + 4096 + 320;
 // Offset 0 stays unused so that 0 can never be a live pointer.
 const FIRST = ALIGN;
 
-/** Wasm memory could not hold an allocation: the layer names the call and the shape it was for. */
+/** Wasm memory could not hold an allocation: the caller names the call and what it was for. */
 export class WasmMemoryError extends RangeError {}
+
+/** A full Wasm memory as a RangeError named by the call (who) and what the memory was for; any other error as it is. */
+export function namedMemoryError(error: unknown, who: string, what: string): unknown {
+  return error instanceof WasmMemoryError ? new RangeError(`${who}: ${error.message} (for ${what})`) : error;
+}
 
 interface Block {
   ptr: number;

@@ -4,7 +4,7 @@
 // Wasm memory through a caller's tensor (an out, in place or not, of any layer and either
 // backend) is reported here (found before the call, marked after it), and backward refuses a
 // saved input that a write touched. Writes the caller makes through a tensor's .data cannot
-// be seen; the README says not to.
+// be seen; docs/TENSORS.md says not to.
 import { rangesOverlap } from '../overlap.js';
 import type { WasmHeap } from './heap.js';
 

@@ -60,11 +60,6 @@ export class WasmTensor {
    *
    * @returns The view.
    * @throws TypeError once disposed.
-   *
-   * @example
-   * ```ts
-   * x.data.set(values);
-   * ```
    */
   get data(): Float32Array {
     if (this.#ptr === 0) throw new TypeError('WasmTensor.data: the tensor was disposed');
@@ -82,11 +77,6 @@ export class WasmTensor {
    * The byte offset in Wasm memory (0 once disposed).
    *
    * @returns The offset.
-   *
-   * @example
-   * ```ts
-   * console.log(x.ptr > 0);
-   * ```
    */
   get ptr(): number {
     return this.#ptr;
@@ -96,12 +86,6 @@ export class WasmTensor {
    * Whether dispose() was called.
    *
    * @returns true once disposed.
-   *
-   * @example
-   * ```ts
-   * x.dispose();
-   * console.log(x.disposed); // true
-   * ```
    */
   get disposed(): boolean {
     return this.#ptr === 0;

@@ -1,5 +1,5 @@
 // An independent float64 batch norm over every option the layer has, written from the
-// formulas (README: Semantics; PyTorch's and ONNX's documentation), not from the kernels:
+// formulas (docs/SEMANTICS.md; PyTorch's and ONNX's documentation), not from the kernels:
 // statistics per channel over a layout given by an index -> channel map, the fused
 // activations, the running-statistics update, and the backward in closed form
 // dx = gamma * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)), g = dy masked by the activation.

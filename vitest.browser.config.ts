@@ -9,7 +9,7 @@
 //    file reads which kind of page it should be in with inject('isolatedPage').
 //  - projects "e2e (ENGINE)": test/browser/node/*.test.ts run in Node and drive the engine
 //    that inject('engine') names with puppeteer-core (the Vite example app, the experiment
-//    page, the demo page, CSP). dist/ and its size, which no browser checks, run once.
+//    page, the demo pages, CSP). dist/ and its size, which no browser checks, run once.
 // Needs `npm run build` and `npm run build:web` first (the e2e tests load dist/ and out/web/)
 // and examples/browser installed.
 import { fileURLToPath } from 'node:url';

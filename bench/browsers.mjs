@@ -101,6 +101,15 @@ try {
     const ratio = pair ? ` | ${(at('firefox', r.workload, r.op, r.impl).medianMs / at('chromium', r.workload, r.op, r.impl).medianMs).toFixed(2)}x` : '';
     console.log(`| ${r.workload} | ${r.op} | ${r.impl} | ${cells.join(' | ')}${ratio} |`);
   }
+  // The table of bench/README.md: the implementations side by side, the engines in turn.
+  const IMPLS = ['wasm resident', 'wasm f32 in/out', 'wasm', 'js'];
+  console.log(`\nms per call, median (minimum) over ${rounds} round(s):\n`);
+  console.log(`| workload | op | ${IMPLS.flatMap((i) => engines.map((e) => `${i}, ${NAMES[e]}`)).join(' | ')} |`);
+  console.log(`| --- | --- | ${IMPLS.flatMap(() => engines.map(() => '---:')).join(' | ')} |`);
+  for (const key of new Set(rows.map((r) => `${r.workload}|${r.op}`))) {
+    const [workload, op] = key.split('|');
+    console.log(`| ${workload} | ${op} | ${IMPLS.flatMap((i) => engines.map((e) => cell(at(e, workload, op, i)))).join(' | ')} |`);
+  }
   if (save) console.log(`\nwrote ${writeResults('browsers', { machine: `${machineLine({ node: false })}; ${browsers}; ${rounds} rounds`, rows })}`);
 } finally {
   for (const b of opened) await b.browser.close();

@@ -1,7 +1,7 @@
-// The demo page (npm run demo:web) in the headless browser of the project: served with COOP/COEP it must be
-// cross-origin isolated, find SIMD, finish its benchmark (Wasm three ways: the plain API,
-// into a Float32Array out, resident tensors; and JS) with sensible numbers and draw the
-// chart and the table. Timings are noisy, so no speed-up is asserted. The screenshot is kept in
+// The demo page (npm run demo:web) in the headless browser of the project: served with
+// COOP/COEP it must be cross-origin isolated, find SIMD, finish its benchmark (Wasm three
+// ways: the plain API, into a Float32Array out, resident tensors; and JS) with sensible
+// numbers and draw the chart and the table. Timings are noisy, so no speed-up is asserted. The screenshot is kept in
 // test-results/demo-ENGINE.png for a person to look at.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,7 +1,7 @@
 // examples/browser, the way a user meets the package: a Vite app that imports
 // 'batchnorm-wasm' by name. Built with the example's own Vite, served from 127.0.0.1,
-// loaded in the headless browser of the project; the numbers the page computes are checked against an
-// independent float64 reference, and the built bundle against the size budget.
+// loaded in the headless browser of the project; the numbers the page computes are checked
+// against an independent float64 reference, and the built bundle against the size budget.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

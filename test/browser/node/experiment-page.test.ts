@@ -1,8 +1,8 @@
-// The experiment page (npm run build:web, served as npm run demo:web serves it) in the headless
-// browser of the project, driven through its controls: short runs train to completion on wasm, js and
-// wasm + threads, with the same accuracies as `npm start`'s code computes here in Node for
-// the same settings; one chart panel per scale; the main thread keeps drawing frames while
-// the Worker trains; Stop and Restart work. The screenshot is kept in
+// The experiment page (npm run build:web, served as npm run demo:web serves it) in the
+// headless browser of the project, driven through its controls: short runs train to
+// completion on wasm, js and wasm + threads, with the same accuracies as `npm start`'s code
+// computes here in Node for the same settings; one chart panel per scale; the main thread
+// keeps drawing frames while the Worker trains; Stop and Restart work. The screenshot is kept in
 // test-results/experiment-page-ENGINE.png for a person to look at.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,7 +158,7 @@ describe('the experiment page, cross-origin isolated', () => {
     expect(await attribute(page, 'body', 'data-state')).toBe('stopped');
     const stopped = (await runs()).slice(before);
     expect(stopped.map((r) => r.state)).toEqual(['stopped', 'stopped']);
-    await new Promise((resolve) => setTimeout(resolve, 800)); // several epochs' time: a live Worker would have posted
+    await new Promise((resolve) => setTimeout(resolve, 800)); // epochs' time: a live Worker would have posted
     const later = (await runs()).slice(before);
     expect(later.map((r) => r.epochMs.length)).toEqual(stopped.map((r) => r.epochMs.length));
     expect(later[1].epochMs.length).toBeLessThan(400);

@@ -1,8 +1,8 @@
 // Opens a URL in a headless browser (the engine the project names: inject('engine')), waits
-// until the page sets <body data-state="done"> (or another state, or "error"), and collects what went wrong on
-// the way. The browser starts once per test file (a Firefox start took 4 to 9 s here), each
-// page in a window of its own; a file that opens pages ends with afterAll(closeEngine). Also
-// the few page helpers the e2e tests share.
+// until the page sets <body data-state="done"> (or another state, or "error"), and collects
+// what went wrong on the way. The browser starts once per test file (a Firefox start took 4 to
+// 12 s here), each page in a window of its own; a file that opens pages ends with
+// afterAll(closeEngine). Also the few page helpers the e2e tests share.
 import type { Browser, Page } from 'puppeteer-core';
 import { inject } from 'vitest';
 import { launch, newWindow, type Engine } from '../../../scripts/browsers.mjs';

@@ -1,4 +1,4 @@
-// The JS backend's per-layer state: typed arrays on the JS heap and the reference kernels.
+// The JS backend's per-layer state: typed arrays on the JS heap and the kernels (fast-kernels.ts).
 // Its operations run whole when first stepped: they yield no row steps (no threads here),
 // only a synchronized one's exchange with the other replicas. A training forward allocates
 // all it needs (y, a larger saved copy) and takes its statistics from the caller's x before
@@ -7,7 +7,7 @@
 import { ExchangeKind, HEADER, packExchange } from '../sync/collective.js';
 import type { Engine, Geometry, Input, LayerParams, Step, StepRunner, Steps, Target } from '../types.js';
 import { shiftedOverlap } from '../overlap.js';
-import * as k from './kernels.js';
+import * as k from './fast-kernels.js';
 
 function noStep(step: Step): never {
   throw new Error(`batchnorm-wasm: the JS backend runs no Wasm step; got ${step.op}`);

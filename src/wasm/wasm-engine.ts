@@ -16,6 +16,7 @@ import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunn
 import { KERNELS, partialBytes, scratchPartial, secondPartial, shareOf } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { OneStep } from './one-step.js';
+import { planFor } from './plan.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { keepInput, releaseInput, type SavedInput } from './saved-inputs.js';
 import { slabChannels } from './slabs.js';
@@ -90,6 +91,10 @@ export class WasmEngine implements Engine {
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
   private lastView: Float32Array | null = null;
   private readonly inferOp = new OneStep('normalize', KERNELS.normalize.length);
+  // The plan word of the last geometry inferred over (the layer hands the same object back
+  // while the shape stays): looked up again per call it cost a [1, 256] inference 9-17 ns.
+  private inferPlanOf: Geometry | null = null;
+  private inferPlan = 0;
   // Where the inference in progress delivers its result (inferDeliver reads it).
   private readonly inferResult = { out: null as Target | null, outAt: 0, yp: 0, count: 0 };
   private readonly inferDeliver = (): Float32Array => {
@@ -270,9 +275,10 @@ export class WasmEngine implements Engine {
     const slab = sync ? 0 : slabChannels(g, 1, this.runner.maxShares);
     if (slab) {
       k.trainSlabs(xp, yp, g.N, C, g.S, slab, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
-        p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift, scratchPartial(acc, C), p.activation);
+        p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift, scratchPartial(acc, C), p.activation,
+        planFor('stats', g.N, C, g.S), planFor('normalize', g.N, C, g.S));
     } else {
-      const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C)] };
+      const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C), planFor('stats', g.N, C, g.S)] };
       // Chan's merge of the shares' partial statistics into share 0, in row order.
       for (let t = 1, n = shareOf(g.N, shares, 0).rows * g.S; t < shares; t++) {
         const part = acc + t * partialBytes(C);
@@ -288,7 +294,7 @@ export class WasmEngine implements Engine {
       }
       k.trainFinalize(C, count, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
         p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift);
-      yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation] };
+      yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation, planFor('normalize', g.N, C, g.S)] };
     }
     const y = this.deliver(out, outAt, yp, g.count);
     // Commit: nothing below can throw.
@@ -324,6 +330,11 @@ export class WasmEngine implements Engine {
     args[6] = a.scale;
     args[7] = a.beta;
     args[8] = p.activation;
+    if (g !== this.inferPlanOf) {
+      this.inferPlan = planFor('normalize', g.N, g.C, g.S);
+      this.inferPlanOf = g;
+    }
+    args[9] = this.inferPlan;
     const r = this.inferResult;
     r.out = out;
     r.outAt = outAt;
@@ -364,10 +375,11 @@ export class WasmEngine implements Engine {
     const slab = saved.synced ? 0 : slabChannels(g, 2, this.runner.maxShares);
     if (slab) {
       k.backwardSlabs(xp, dyp, dxp, g.N, C, g.S, slab, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), a.gamma, s.meanLo, s.invstd,
-        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation);
+        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S), planFor('backwardApply', g.N, C, g.S));
     } else {
       const shares = yield {
-        op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation],
+        op: 'backwardReduce',
+        args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S)],
       };
       for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
       k.backwardFinalize(C, g.N * g.S, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
@@ -381,7 +393,7 @@ export class WasmEngine implements Engine {
         const spare = scratchPartial(acc, C);
         k.backwardFinalize(C, M, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), spare, spare + C * 4, ka, kb, kc);
       }
-      yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation] };
+      yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation, planFor('backwardApply', g.N, C, g.S)] };
     }
     this.read(a.dgamma, dgamma);
     this.read(a.dbeta, dbeta);

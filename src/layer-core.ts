@@ -9,7 +9,7 @@ import { requireRuntime } from './init.js';
 import { readTarget, readTensor, type Input, type Target } from './intake.js';
 import { JsEngine } from './js/js-engine.js';
 import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, Tensor, TensorInput } from './types.js';
-import { exchange, type SyncSettings } from './sync/collective.js';
+import { Exchanger, type SyncSettings } from './sync/collective.js';
 import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
 import { namedMemoryError } from './wasm/heap.js';
 import { markWritten, savedUnder, type SavedInput } from './wasm/saved-inputs.js';
@@ -62,6 +62,7 @@ export class LayerCore {
   readonly activation: Activation | null;
   readonly unbiased: boolean;
   readonly sync: SyncSettings | undefined;
+  private readonly exchanger: Exchanger | null;
   runningMean: Float32Array | null;
   runningVar: Float32Array | null;
   // The training forwards so far (PyTorch's num_batches_tracked); null: no running statistics.
@@ -101,6 +102,7 @@ export class LayerCore {
     this.activation = s.activation;
     this.unbiased = s.unbiased;
     this.sync = s.sync;
+    this.exchanger = s.sync ? new Exchanger(s.sync) : null;
     this.runningMean = s.runningMean;
     this.runningVar = s.runningVar;
     this.count = s.count;
@@ -221,8 +223,8 @@ export class LayerCore {
 
   // The exchange a synchronized call's steps go through: the layer's collective, named by the call.
   private exchangeFor(who: string): Exchange | undefined {
-    const s = this.sync;
-    return s && ((packed) => exchange(packed, s, who));
+    const e = this.exchanger;
+    return e ? (packed) => e.exchange(packed, who) : undefined;
   }
 
   // Runs a call's steps, blocking, and commits it; its writes into out are reported as in settle().

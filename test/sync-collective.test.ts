@@ -3,7 +3,9 @@
 // the same bits on every replica, and each wrong answer of a collective named.
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { exchange, ExchangeKind, HEADER, packExchange, readCollective, type Collective } from '../src/sync/collective.js';
+import { Exchanger, ExchangeKind, HEADER, packExchange, readCollective, type Collective } from '../src/sync/collective.js';
+
+const exchange = (packed: Float64Array, s: NonNullable<ReturnType<typeof readCollective>>, who: string) => new Exchanger(s).exchange(packed, who);
 import { messagePortCollective } from '../src/sync/message-port.js';
 import { seeded } from './helpers/seeded.js';
 

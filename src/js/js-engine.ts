@@ -21,6 +21,7 @@ export class JsEngine implements Engine {
   private saved = new Float32Array(0); // the last training input (capacity >= its size)
   private savedCount = 0; // its size; 0 before the first training forward
   private savedSynced = false; // its statistics were every replica's: its backward exchanges too
+  private packed: Float64Array | undefined; // a synchronized layer's exchanges (reused: an allocation costs microseconds)
   // Saved by the training forward for backward (see trainFinalize).
   private readonly meanHi: Float32Array;
   private readonly meanLo: Float32Array;
@@ -93,7 +94,7 @@ export class JsEngine implements Engine {
 
   // acc1 and acc2 exchanged with the other replicas: they come back as the whole batch's.
   private *exchange(kind: ExchangeKind, C: number, count: number): Generator<{ op: 'exchange'; packed: Float64Array }, number, number> {
-    const packed = packExchange(kind, C, count);
+    const packed = this.packed = packExchange(kind, C, count, this.packed);
     packed.set(this.acc1, HEADER);
     packed.set(this.acc2, HEADER + C);
     const total = yield { op: 'exchange', packed };

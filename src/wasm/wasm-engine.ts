@@ -88,6 +88,7 @@ export class WasmEngine implements Engine {
   private readonly acc: number; // partial results (abi.ts), one share per thread the runner may use
   private readonly ioBuf: Buffer = { ptr: 0, capacity: 0 }; // input/output of the current call
   private saved: Saved | null = null;
+  private packed: Float64Array | undefined; // a synchronized layer's exchanges (pack)
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
   private lastView: Float32Array | null = null;
   private readonly inferOp = new OneStep('normalize', KERNELS.normalize.length);
@@ -249,9 +250,10 @@ export class WasmEngine implements Engine {
     return this.trainSteps(set, xp, tensor, yp, outAt, g, p, out, sync);
   }
 
-  // Two f64 arrays of C at a and b, packed for an exchange with the other replicas; and back.
+  // Two f64 arrays of C at a and b, packed for an exchange with the other replicas (into one
+  // array kept for the layer's exchanges: an allocation costs microseconds); and back.
   private pack(kind: ExchangeKind, C: number, count: number, a: number, b: number): Float64Array {
-    const packed = packExchange(kind, C, count);
+    const packed = this.packed = packExchange(kind, C, count, this.packed);
     const f64 = new Float64Array(this.rt.heap.f32.buffer); // a view of now: an exchange awaits, and memory may grow meanwhile
     packed.set(f64.subarray(a >>> 3, (a >>> 3) + C), HEADER);
     packed.set(f64.subarray(b >>> 3, (b >>> 3) + C), HEADER + C);

@@ -5,6 +5,7 @@
 // y = +inf). A kernel specialises two bodies, none and clamp (a constant `clamp` after
 // inlining), and takes the bounds of its code once, before its loops. A new clamp is one line
 // in clampLow/clampHigh here and one entry in src/activation.ts.
+// Generic over the element type T (f32; f64 for a float64 build): v128 holds 16 / sizeof<T>() lanes.
 
 export const enum Activation {
   None = 0,
@@ -13,50 +14,50 @@ export const enum Activation {
 }
 
 @inline
-export function clampLow(act: i32): f32 {
-  return act == Activation.None ? -Infinity : 0;
+export function clampLow<T>(act: i32): T {
+  return act == Activation.None ? <T>-Infinity : <T>0;
 }
 
 @inline
-export function clampHigh(act: i32): f32 {
-  return act == Activation.Relu6 ? 6 : Infinity;
+export function clampHigh<T>(act: i32): T {
+  return act == Activation.Relu6 ? <T>6 : <T>Infinity;
 }
 
 @inline
-export function lowV(act: i32): v128 {
-  return f32x4.splat(clampLow(act));
+export function lowV<T>(act: i32): v128 {
+  return v128.splat<T>(clampLow<T>(act));
 }
 
 @inline
-export function highV(act: i32): v128 {
-  return f32x4.splat(clampHigh(act));
+export function highV<T>(act: i32): v128 {
+  return v128.splat<T>(clampHigh<T>(act));
 }
 
 // All lanes set where hi is infinite: then no value is too high to pass.
 @inline
-export function openV(act: i32): v128 {
-  return f32x4.eq(highV(act), f32x4.splat(Infinity));
+export function openV<T>(act: i32): v128 {
+  return v128.eq<T>(highV<T>(act), v128.splat<T>(<T>Infinity));
 }
 
-// Forward, four lanes: f32x4.max and min keep NaN (as the JS backend does) and give +0 for -0.
+// Forward: min and max keep NaN (as the JS backend does) and give +0 for -0.
 @inline
-export function activateV(v: v128, clamp: bool, lo: v128, hi: v128): v128 {
-  return clamp ? f32x4.min(f32x4.max(v, lo), hi) : v;
+export function activateV<T>(v: v128, clamp: bool, lo: v128, hi: v128): v128 {
+  return clamp ? v128.min<T>(v128.max<T>(v, lo), hi) : v;
 }
 
 @inline
-export function activateS(v: f32, clamp: bool, lo: f32, hi: f32): f32 {
-  return clamp ? min<f32>(max<f32>(v, lo), hi) : v;
+export function activateS<T>(v: T, clamp: bool, lo: T, hi: T): T {
+  return clamp ? min<T>(max<T>(v, lo), hi) : v;
 }
 
 // Backward: dy where the clamp passed the pre-activation value y through (its derivative is
 // 1 there), else 0. NaN passes nowhere (y > lo is false).
 @inline
-export function passV(dy: v128, y: v128, lo: v128, hi: v128, open: v128): v128 {
-  return v128.and(dy, v128.and(f32x4.gt(y, lo), v128.or(f32x4.lt(y, hi), open)));
+export function passV<T>(dy: v128, y: v128, lo: v128, hi: v128, open: v128): v128 {
+  return v128.and(dy, v128.and(v128.gt<T>(y, lo), v128.or(v128.lt<T>(y, hi), open)));
 }
 
 @inline
-export function passS(dy: f32, y: f32, lo: f32, hi: f32): f32 {
-  return y > lo && (y < hi || hi == Infinity) ? dy : 0;
+export function passS<T>(dy: T, y: T, lo: T, hi: T): T {
+  return y > lo && (y < hi || hi == <T>Infinity) ? dy : <T>0;
 }

@@ -1,6 +1,6 @@
 // Kernel entry points. Every function takes byte offsets into linear memory and sizes,
 // allocates nothing and keeps no state in memory: the TypeScript side owns the layout.
-// Shapes are a row-major [N, C, S] view with statistics per C (README: Backends and numerics).
+// Shapes are a row-major [N, C, S] view with statistics per C (docs/NUMERICS.md).
 // The exports and their parameters are listed once more in src/wasm/abi.ts, which the
 // TypeScript side and the thread protocol are built from; test/kernels.test.ts checks that
 // table against the declarations asc emits for this module (build/batchnorm.d.ts).
@@ -10,7 +10,9 @@
 //   inference:        fold (when the parameters changed) -> normalize
 //   backward:         backwardReduce -> [addF64] -> backwardFinalize -> backwardApply
 // The O(N*C*S) steps take a block of rows, so that threads can split them; the bracketed
-// steps merge the threads' partial results.
+// steps merge the threads' partial results. Their element steps are written once
+// (formulas.ts) and run by the loop shape their last argument, a plan word, names (drivers.ts;
+// src/wasm/plan.ts picks it from the table `npm run tune` measured).
 // On one thread the book's layout of few rows runs a training forward or a backward as one
 // kernel instead, trainSlabs or backwardSlabs, slab by slab of channels (src/wasm/slabs.ts).
 export { Activation } from './activation';

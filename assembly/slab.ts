@@ -2,12 +2,13 @@
 // between the two passes: x (and dy) come from memory once instead of twice. A slab is
 // `slab` channels of the [N, C, S] view (src/wasm/slabs.ts picks it; for S == 1 a multiple
 // of 4). Each channel gets the same sums in the same order as in the two-pass steps
-// (stats.ts, backward.ts: their row blocks and runs do not depend on the other channels),
-// and the same per-channel arithmetic (channel.ts), so the results are the same bits.
+// (drivers.ts: a feature's sums do not depend on the other features, nor on the plan's R and
+// V with S == 1), and the same per-channel arithmetic (channel.ts), so the results are the
+// same bits. The plan words are those of the two-pass steps (src/wasm/plan.ts).
 import { applyView, reduceView } from './backward';
 import { backwardFinalize, trainFinalize } from './channel';
 import { normalizeView } from './normalize';
-import { statsRows, statsRuns } from './stats';
+import { statsView } from './stats';
 
 // stats -> trainFinalize -> normalize, one slab at a time. mean64 and m2_64: f64 arrays of at
 // least a slab's channels, the same for every slab (what a slab's statistics need is used
@@ -15,7 +16,7 @@ import { statsRows, statsRuns } from './stats';
 // out and back, 3.2 MB on the book's layout).
 export function trainSlabs(x: usize, y: usize, N: i32, C: i32, S: i32, slab: i32, mean64: usize, m2_64: usize, gamma: usize, beta: usize,
   runMean: usize, runVar: usize, momentum: f64, eps: f64, unbiased: i32,
-  meanHi: usize, meanLo: usize, saveInvstd: usize, alpha: usize, shift: usize, scratch: usize, activation: i32): void {
+  meanHi: usize, meanLo: usize, saveInvstd: usize, alpha: usize, shift: usize, scratch: usize, activation: i32, statsPlan: i32, normalizePlan: i32): void {
   const sampleBytes = <usize>C * <usize>S << 2;
   const count = <f64>N * <f64>S;
   for (let c0 = 0; c0 < C; c0 += slab) {
@@ -23,11 +24,10 @@ export function trainSlabs(x: usize, y: usize, N: i32, C: i32, S: i32, slab: i32
     const p = <usize>c0 << 2, o = <usize>c0 * <usize>S << 2;
     memory.fill(mean64, 0, <usize>w << 3);
     memory.fill(m2_64, 0, <usize>w << 3);
-    if (S > 1) statsRuns(x + o, N, w, S, sampleBytes, mean64, m2_64);
-    else statsRows(x + o, N, w, sampleBytes, mean64, m2_64, scratch);
+    statsView(x + o, N, w, S, sampleBytes, mean64, m2_64, scratch, statsPlan);
     trainFinalize(w, count, mean64, m2_64, gamma + p, beta + p, runMean + p, runVar + p, momentum, eps, unbiased,
       meanHi + p, meanLo + p, saveInvstd + p, alpha + p, shift + p);
-    normalizeView(x + o, y + o, N, w, S, sampleBytes, meanHi + p, alpha + p, shift + p, activation);
+    normalizeView(x + o, y + o, N, w, S, sampleBytes, meanHi + p, alpha + p, shift + p, activation, normalizePlan);
   }
 }
 
@@ -38,7 +38,7 @@ export function trainSlabs(x: usize, y: usize, N: i32, C: i32, S: i32, slab: i32
 // its reduce before its apply writes it.
 export function backwardSlabs(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, slab: i32, center: usize, alpha: usize, shift: usize,
   sumDy: usize, sumDyXc: usize, gamma: usize, meanLo: usize, saveInvstd: usize, dgamma: usize, dbeta: usize,
-  ka: usize, kb: usize, kc: usize, scratch: usize, activation: i32): void {
+  ka: usize, kb: usize, kc: usize, scratch: usize, activation: i32, reducePlan: i32, applyPlan: i32): void {
   const sampleBytes = <usize>C * <usize>S << 2;
   const M = <f64>N * <f64>S;
   for (let c0 = 0; c0 < C; c0 += slab) {
@@ -46,8 +46,8 @@ export function backwardSlabs(x: usize, dy: usize, dx: usize, N: i32, C: i32, S:
     const p = <usize>c0 << 2, o = <usize>c0 * <usize>S << 2;
     memory.fill(sumDy, 0, <usize>w << 3);
     memory.fill(sumDyXc, 0, <usize>w << 3);
-    reduceView(x + o, dy + o, N, w, S, sampleBytes, center + p, alpha + p, shift + p, sumDy, sumDyXc, scratch, activation);
+    reduceView(x + o, dy + o, N, w, S, sampleBytes, center + p, alpha + p, shift + p, sumDy, sumDyXc, scratch, activation, reducePlan);
     backwardFinalize(w, M, gamma + p, meanLo + p, saveInvstd + p, sumDy, sumDyXc, dgamma + p, dbeta + p, ka, kb, kc);
-    applyView(x + o, dy + o, dx + o, N, w, S, sampleBytes, center + p, alpha + p, shift + p, ka, kb, kc, activation);
+    applyView(x + o, dy + o, dx + o, N, w, S, sampleBytes, center + p, alpha + p, shift + p, ka, kb, kc, activation, applyPlan);
   }
 }

@@ -1,62 +1,66 @@
 // npm run bench: the Wasm backend (copying API and resident tensors) vs the JS fallback vs
-// a naive port of the book's loops vs Float32Array.prototype.set of the same bytes, for
-// training forward, inference and backward, with benchmark.js. Prints the machine line and
-// tables of medians; with --save writes bench/results/core.json and core.svg.
-//   --quick       a smoke run: fewer, shorter samples
+// a naive port of the book's loops, for training forward, inference and backward, each
+// against two floors timed in the same rounds: the Wasm copy loop of the same bytes
+// (bench/floor/copy-loop.ts: 128-bit loads and stores) and memcpy (Float32Array.prototype.set).
+// The implementations of one workload and operation run interleaved (lib/interleave.mjs);
+// each gets its median and minimum, and its ratios to the floors are median over median and
+// minimum over minimum. `npm run bench` runs this on the current Node LTS (scripts/with-node.mjs).
+// Prints the machine line and tables; with --save writes bench/results/core.json and core.svg.
+//   --quick       a smoke run: shorter sampling
 //   --only=TEXT   only the workloads whose name contains TEXT
-import Benchmark from 'benchmark';
+//   --impl=A,B    only these implementations (the floors are always timed)
 import { init } from '../dist/index.js';
+import { copyLoop } from './floor/copy-loop.mjs';
 import { save, startClock } from './lib/clock.mjs';
+import { interleaved } from './lib/interleave.mjs';
 import { machineLine, writeChart, writeResults } from './lib/results.mjs';
+import { bytesMoved, versus } from './lib/stats.mjs';
 import { OPS, prepare, WORKLOADS } from './workloads.mjs';
-import { bytesMoved, median, versus } from './lib/stats.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const implArg = process.argv.find((a) => a.startsWith('--impl='))?.slice(7);
+const keepImpl = (name) => !implArg || name === 'memcpy' || name === 'copy loop' || implArg.split(',').includes(name);
 const workloads = WORKLOADS.filter((w) => !only || w.name.includes(only));
-const options = quick ? { maxTime: 0.3, minSamples: 5 } : { maxTime: 1.5, minSamples: 15 };
-
-// Seconds one benchmark takes, sampling included, as measured on the 2-core reference
-// machine: the full run's 90 benchmarks took 5.5 min, the quick run of the 6 small ones 6 s.
-const SECONDS_PER_BENCHMARK = quick ? 1 : 3.7;
-// The implementations prepare() times for a workload: the naive port only for the book's
-// layout, the plain JS loop only for the small call.
-const implCount = (w) => (w.axis === undefined ? 6 : 5) + (w.loop ? 1 : 0);
-const benchmarks = workloads.reduce((n, w) => n + (w.ops ?? OPS).length * implCount(w), 0);
-
-async function timeSuite(fns) {
-  const suite = new Benchmark.Suite();
-  for (const [name, fn] of fns) {
-    suite.add(name, fn, { ...options, onCycle: () => globalThis.gc?.() });
-  }
-  await new Promise((resolve) => suite.on('complete', resolve).run({ async: true }));
-  return suite.map((b) => ({ impl: b.name, medianMs: median(b.stats.sample) * 1e3, samples: b.stats.sample.length }));
-}
+const budgetMs = quick ? 300 : 2500;
+const cells = workloads.reduce((n, w) => n + (w.ops ?? OPS).length, 0);
 
 const info = await init();
 const machine = machineLine();
 console.log(`machine: ${machine}`);
 console.log(`backend: ${JSON.stringify(info)}${quick ? ' (quick run)' : ''}`);
-const done = startClock(`bench: ${benchmarks} benchmarks`, benchmarks * SECONDS_PER_BENCHMARK);
+// About the budget per workload and operation, and a second more for the warm-up of the slow ones.
+const done = startClock(`bench: ${cells} workloads x operations`, cells * (budgetMs / 1e3 + 1));
 console.log('');
 const rows = [];
 for (const w of workloads) {
   const { count, impls, dispose } = prepare(w);
+  impls['copy loop'] = Object.fromEntries(OPS.map((op) => [op, null]));
+  const copy = await copyLoop(count);
   for (const op of w.ops ?? OPS) {
-    const results = await timeSuite(Object.entries(impls).map(([name, f]) => [name, f[op]]));
-    const copyMs = results.find((r) => r.impl === 'memcpy').medianMs;
-    for (const r of results) {
-      const gbps = bytesMoved(op, count) / (r.medianMs * 1e-3) / 1e9;
-      rows.push({ suite: 'core', workload: w.name, op, impl: r.impl, medianMs: r.medianMs, gbps, vsMemcpy: r.medianMs / copyMs, samples: r.samples });
-    }
+    const named = Object.entries(impls).filter(([name]) => keepImpl(name)).map(([name, f]) => [name, name === 'copy loop' ? copy : f[op]]);
+    const results = interleaved(named.map(([, fn]) => fn), { budgetMs });
+    const floor = (name) => results[named.findIndex(([n]) => n === name)];
+    const [loop, memcpy] = [floor('copy loop'), floor('memcpy')];
+    named.forEach(([impl], i) => {
+      const r = results[i];
+      rows.push({
+        suite: 'core', workload: w.name, op, impl, medianMs: r.medianMs, minMs: r.minMs, samples: r.samples,
+        gbps: bytesMoved(op, count) / (r.medianMs * 1e-3) / 1e9,
+        vsCopyLoop: r.medianMs / loop.medianMs, vsCopyLoopMin: r.minMs / loop.minMs,
+        vsMemcpy: r.medianMs / memcpy.medianMs, vsMemcpyMin: r.minMs / memcpy.minMs,
+      });
+    });
   }
   dispose();
 }
 
-console.log('| workload | op | impl | median ms | GB/s | time / memcpy time |');
-console.log('| --- | --- | --- | ---: | ---: | ---: |');
+const ms = (v) => (v < 0.1 ? v.toFixed(5) : v.toFixed(3));
+console.log('ms per call (median, min); time / copy loop and time / memcpy: median over median (min over min)');
+console.log('| workload | op | impl | median ms | min ms | / copy loop | / memcpy |');
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| ${r.workload} | ${r.op} | ${r.impl} | ${r.medianMs < 0.1 ? r.medianMs.toFixed(5) : r.medianMs.toFixed(3)} | ${r.gbps.toFixed(2)} | ${r.vsMemcpy.toFixed(2)} |`);
+  console.log(`| ${r.workload} | ${r.op} | ${r.impl} | ${ms(r.medianMs)} | ${ms(r.minMs)} | ${r.vsCopyLoop.toFixed(2)} (${r.vsCopyLoopMin.toFixed(2)}) | ${r.vsMemcpy.toFixed(2)} (${r.vsMemcpyMin.toFixed(2)}) |`);
 }
 const at = (w, op, impl) => rows.find((r) => r.workload === w && r.op === op && r.impl === impl)?.medianMs;
 console.log('\n| workload | op | wasm vs js | js vs naive | wasm resident vs wasm (copying) |');
@@ -68,6 +72,6 @@ for (const w of new Set(rows.map((r) => r.workload))) {
 }
 if (save) {
   console.log(`\nwrote ${writeResults('core', { machine, rows })}`);
-  console.log(`wrote ${writeChart('core', rows.filter((r) => r.impl !== 'memcpy' && !r.workload.includes('small')))}`);
+  console.log(`wrote ${writeChart('core', rows.filter((r) => r.impl !== 'memcpy' && r.impl !== 'copy loop' && !r.workload.includes('small')))}`);
 }
 done();

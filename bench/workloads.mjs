@@ -9,6 +9,7 @@ export const WORKLOADS = [
   { name: '[32, 64, 56, 56] book', shape: [32, 64, 56, 56] },
   { name: '[32, 64, 56, 56] NCHW', shape: [32, 64, 56, 56], axis: 1 },
   { name: '[32, 56, 56, 64] NHWC', shape: [32, 56, 56, 64], axis: -1 },
+  { name: '[8192, 256]', shape: [8192, 256] },
   // loop: also time the plain JS loop a caller would write instead (workloads.mjs: 'js loop').
   { name: '[1, 256] small call', shape: [1, 256], ops: ['infer'], loop: true },
 ];

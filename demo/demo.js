@@ -1,6 +1,6 @@
 // The demo page: reports what this browser offers, then times Wasm (the plain API, into a
 // Float32Array out, and resident tensors) against JS, and draws the result. window.__bnDemo
-// holds the numbers for the Playwright test.
+// holds the numbers for the browser test.
 import { init } from 'batchnorm-wasm';
 import { PASSES, VARIANTS, benchVariant } from './bench.js';
 import { drawChart } from './chart.js';

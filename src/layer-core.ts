@@ -3,22 +3,17 @@
 // (blocking or awaiting the workers), and only then committed. The public class holds one
 // LayerCore and forwards to it, so that it reads as its methods.
 import { activationCode, type Activation } from './activation.js';
-import { runAsync, runSync } from './drive.js';
+import { runAsync, runSync, type Exchange } from './drive.js';
 import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
 import { requireRuntime } from './init.js';
 import { readTarget, readTensor, type Input, type Target } from './intake.js';
 import { JsEngine } from './js/js-engine.js';
-import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, TensorInput } from './types.js';
+import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, Tensor, TensorInput } from './types.js';
+import { Exchanger, type SyncSettings } from './sync/collective.js';
 import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
 import { namedMemoryError } from './wasm/heap.js';
 import { markWritten, savedUnder, type SavedInput } from './wasm/saved-inputs.js';
 import { WasmEngine } from './wasm/wasm-engine.js';
-
-/** A tensor the layer returns (see its public declaration in layer.ts). */
-export interface Result {
-  readonly data: Float32Array;
-  readonly shape: readonly number[];
-}
 
 /** The layer's settings and starting state, checked by its constructor. */
 export interface CoreSettings {
@@ -34,6 +29,8 @@ export interface CoreSettings {
   /** The training forwards so far; null: no running statistics. */
   readonly count: number | null;
   readonly backend: BackendName;
+  /** The collective of a synchronized layer, read once. */
+  readonly sync: SyncSettings | undefined;
 }
 
 const IN_FLIGHT = 'an async call on this layer has not settled yet; await it first';
@@ -47,12 +44,13 @@ interface Call {
   readonly target: Target | null;
   readonly written: readonly SavedInput[] | null; // saved inputs of any layer under target
   readonly kind: Kind;
-  readonly out: Result | null | undefined;
+  readonly out: Tensor | null | undefined;
   readonly shape: readonly number[];
   readonly g: Geometry;
   readonly p: LayerParams;
   readonly dgamma: Float32Array | null;
   readonly dbeta: Float32Array | null;
+  readonly synced: boolean; // a training forward that exchanged with the other replicas
 }
 
 export class LayerCore {
@@ -63,6 +61,8 @@ export class LayerCore {
   readonly axis: Axis | undefined;
   readonly activation: Activation | null;
   readonly unbiased: boolean;
+  readonly sync: SyncSettings | undefined;
+  private readonly exchanger: Exchanger | null;
   runningMean: Float32Array | null;
   runningVar: Float32Array | null;
   // The training forwards so far (PyTorch's num_batches_tracked); null: no running statistics.
@@ -75,6 +75,7 @@ export class LayerCore {
   // Shape and geometry of the most recent training forward: what backward differentiates.
   private trainShape: readonly number[] | null = null;
   private trainGeometry: Geometry | null = null;
+  private trainSynced = false; // that forward exchanged with the other replicas: its backward must too
   // Bumped whenever gamma, beta or the running statistics may have changed: engines key
   // their cached inference scale on it.
   private version = 0;
@@ -100,6 +101,8 @@ export class LayerCore {
     this.axis = s.axis;
     this.activation = s.activation;
     this.unbiased = s.unbiased;
+    this.sync = s.sync;
+    this.exchanger = s.sync ? new Exchanger(s.sync) : null;
     this.runningMean = s.runningMean;
     this.runningVar = s.runningVar;
     this.count = s.count;
@@ -125,21 +128,27 @@ export class LayerCore {
     this.version++;
   }
 
-  forward(x: TensorInput, trainFlg: boolean, out: Result | null | undefined, who: string): Result {
+  forward(x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Tensor {
     const engine = this.live(who);
-    return this.complete(engine, this.forwardCall(engine, x, trainFlg, out, who));
+    if (this.sync && trainFlg === true) {
+      throw new TypeError(`${who}: a training forward of a layer with options.collective exchanges with the other replicas; call forwardAsync (forward(x, false) infers without the collective)`);
+    }
+    return this.complete(engine, this.forwardCall(engine, x, trainFlg, out, who, false));
   }
 
-  forwardAsync(x: TensorInput, trainFlg: boolean, out: Result | null | undefined, who: string): Promise<Result> {
-    return this.settle(who, (engine) => this.forwardCall(engine, x, trainFlg, out, who), x, out);
+  forwardAsync(x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Promise<Tensor> {
+    return this.settle(who, (engine) => this.forwardCall(engine, x, trainFlg, out, who, this.sync !== undefined && trainFlg === true), x, out);
   }
 
-  backward(dout: TensorInput, out: Result | null | undefined, who: string): Result {
+  backward(dout: TensorInput, out: Tensor | null | undefined, who: string): Tensor {
     const engine = this.live(who);
+    if (this.trainSynced) {
+      throw new TypeError(`${who}: the last training forward exchanged with the other replicas (options.collective), and so does its backward; call backwardAsync`);
+    }
     return this.complete(engine, this.backwardCall(engine, dout, out, who));
   }
 
-  backwardAsync(dout: TensorInput, out: Result | null | undefined, who: string): Promise<Result> {
+  backwardAsync(dout: TensorInput, out: Tensor | null | undefined, who: string): Promise<Tensor> {
     return this.settle(who, (engine) => this.backwardCall(engine, dout, out, who), dout, out);
   }
 
@@ -194,14 +203,14 @@ export class LayerCore {
   // caller dropped must not be collected (and freed) under them. The call's writes into the
   // caller's out are reported once they may have happened, succeeded or not, so that a layer
   // that kept that memory for backward knows (forward and backward do the same).
-  private async settle(who: string, prepare: (engine: Engine) => Call, ...tensors: unknown[]): Promise<Result> {
+  private async settle(who: string, prepare: (engine: Engine) => Call, ...tensors: unknown[]): Promise<Tensor> {
     const engine = this.live(who);
     this.inFlight = true;
     try {
       const call = prepare(engine);
       let data: Float32Array;
       try {
-        data = await runAsync(call.op, engine.runner);
+        data = await runAsync(call.op, engine.runner, this.exchangeFor(who));
       } finally {
         markWritten(call.written);
       }
@@ -212,8 +221,14 @@ export class LayerCore {
     }
   }
 
+  // The exchange a synchronized call's steps go through: the layer's collective, named by the call.
+  private exchangeFor(who: string): Exchange | undefined {
+    const e = this.exchanger;
+    return e ? (packed) => e.exchange(packed, who) : undefined;
+  }
+
   // Runs a call's steps, blocking, and commits it; its writes into out are reported as in settle().
-  private complete(engine: Engine, call: Call): Result {
+  private complete(engine: Engine, call: Call): Tensor {
     let data: Float32Array;
     try {
       data = runSync(call.op, engine.runner);
@@ -224,7 +239,7 @@ export class LayerCore {
   }
 
   // Commits a call whose steps ran, and gives its result: out, or a new { data, shape }.
-  private finish(call: Call, data: Float32Array): Result {
+  private finish(call: Call, data: Float32Array): Tensor {
     if (call.kind === Kind.Backward) {
       this.dgamma = call.dgamma;
       this.dbeta = call.dbeta;
@@ -237,6 +252,7 @@ export class LayerCore {
         }
         this.trainShape = call.shape;
         this.trainGeometry = call.g;
+        this.trainSynced = call.synced;
       }
       // The running statistics' arrays a first forward started from zeros become the layer's.
       if (this.count !== null) {
@@ -247,7 +263,7 @@ export class LayerCore {
     return call.out ?? { data, shape: call.shape };
   }
 
-  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Result | null | undefined, who: string): Call {
+  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string, sync: boolean): Call {
     const t = readTensor(x, 'x', who, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements(), this.lastInput);
     const g = this.geometry(t, 'x', who);
     const shape = t.shape;
@@ -259,14 +275,14 @@ export class LayerCore {
     const batchStats = trainFlg || this.count === null;
     let op: Operation;
     try {
-      op = batchStats ? engine.trainForward(t, g, p, target) : engine.inferForward(t, g, p, target);
+      op = batchStats ? engine.trainForward(t, g, p, target, sync) : engine.inferForward(t, g, p, target);
     } catch (error) {
       throw namedMemoryError(error, who, `x.shape ${formatShape(shape)}`);
     }
-    return { op, target, written, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null };
+    return { op, target, written, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null, synced: sync };
   }
 
-  private backwardCall(engine: Engine, dout: TensorInput, out: Result | null | undefined, who: string): Call {
+  private backwardCall(engine: Engine, dout: TensorInput, out: Tensor | null | undefined, who: string): Call {
     const t = readTensor(dout, 'dout', who, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements());
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
@@ -287,6 +303,6 @@ export class LayerCore {
     } catch (error) {
       throw namedMemoryError(error, who, `dout.shape ${formatShape(shape)}`);
     }
-    return { op, target, written, kind: Kind.Backward, out, shape, g, p, dgamma, dbeta };
+    return { op, target, written, kind: Kind.Backward, out, shape, g, p, dgamma, dbeta, synced: false };
   }
 }

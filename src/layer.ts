@@ -10,40 +10,10 @@ import {
 import { fromKerasArgs, toKerasFields, type KerasConfig, type KerasExport, type KerasWeights } from './interop-keras.js';
 import { LayerCore } from './layer-core.js';
 import { checkMomentum, definedOptions, layerOptions, type BatchNormalizationOptions } from './options.js';
-import type { Axis, BackendName, TensorInput, TensorLike } from './types.js';
+import type { Axis, BackendName, Tensor, TensorInput, TensorLike } from './types.js';
 import { checkLength, float32Param } from './validate.js';
 
 export type { BatchNormalizationOptions };
-
-/**
- * A tensor the layer returns: flat row-major data it owns, and its shape.
- *
- * @example
- * ```ts
- * const y: Tensor = bn.forward({ data: [1, 2, 3, 4], shape: [2, 2] });
- * console.log(y.shape, y.data[0]);
- * ```
- */
-export interface Tensor {
-  /**
-   * The elements, row-major.
-   *
-   * @example
-   * ```ts
-   * const first = y.data[0];
-   * ```
-   */
-  readonly data: Float32Array;
-  /**
-   * The dimensions, the input's (frozen).
-   *
-   * @example
-   * ```ts
-   * const [N, D] = y.shape;
-   * ```
-   */
-  readonly shape: readonly number[];
-}
 
 /**
  * The book's `BatchNormalization` layer (Deep Learning from Scratch, chapter 6): `forward(x,
@@ -117,7 +87,7 @@ export class BatchNormalization {
     }
     this.core = new LayerCore({
       gamma: g, beta: b, momentum: m, eps: o.eps, axis: o.axis, activation: o.activation, unbiased: o.unbiased,
-      runningMean: rm, runningVar: rv, count: o.track ? o.count ?? 0 : null, backend: o.backend ?? currentDefaultBackend() ?? 'wasm',
+      runningMean: rm, runningVar: rv, count: o.track ? o.count ?? 0 : null, backend: o.backend ?? currentDefaultBackend() ?? 'wasm', sync: o.sync,
     });
   }
 
@@ -191,7 +161,8 @@ export class BatchNormalization {
    * A layer from `state()` (this format or the one before it, see {@link BatchNormState}).
    *
    * @param state - What `state()` returned, through JSON or not.
-   * @param options - Only the backend may be chosen.
+   * @param options - The backend, and a collective (with its timeout) to train on synchronized;
+   *   the rest is the state's.
    * @returns A new layer, equal to the one saved.
    * @throws TypeError when state is not a state object (or of another format).
    * @throws RangeError when a value in it is out of range.
@@ -201,12 +172,12 @@ export class BatchNormalization {
    * const again = BatchNormalization.fromState(JSON.parse(JSON.stringify(bn.state())));
    * ```
    */
-  static fromState(state: BatchNormState, options: Pick<BatchNormalizationOptions, 'backend'> = {}): BatchNormalization {
+  static fromState(state: BatchNormState, options: Pick<BatchNormalizationOptions, 'backend' | 'collective' | 'syncTimeoutMs'> = {}): BatchNormalization {
     const who = 'BatchNormalization.fromState';
     const s = checkState(state, who);
     return new BatchNormalization(s.gamma, s.beta, s.momentum, s.runningMean, s.runningVar, {
       eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased,
-      trackRunningStats: s.trackRunningStats, numBatchesTracked: s.numBatchesTracked ?? undefined, ...definedOptions(options, who, ['backend']),
+      trackRunningStats: s.trackRunningStats, numBatchesTracked: s.numBatchesTracked ?? undefined, ...definedOptions(options, who, ['backend', 'collective', 'syncTimeoutMs']),
     });
   }
 

@@ -1,6 +1,7 @@
 // The layer's options and hyper-parameters: each checked here, with the message naming the
 // option, what it accepts and what came (validate.ts holds the checks of tensors and arrays).
 import { ACTIVATION_NAMES, ACTIVATIONS, type Activation } from './activation.js';
+import { readCollective, type Collective, type SyncSettings } from './sync/collective.js';
 import type { Axis, BackendName } from './types.js';
 import { checkBoolean, describe } from './validate.js';
 
@@ -86,6 +87,31 @@ export interface BatchNormalizationOptions {
    * ```
    */
   numBatchesTracked?: number;
+  /**
+   * Synchronized batch norm for data-parallel training: the caller's transport to the other
+   * replicas (docs/SYNC.md). Each replica's layer takes its own rows; a training forward then
+   * normalises with the statistics of every replica's rows together, and updates the running
+   * statistics as one layer on the whole batch would; its backward takes every replica's sums
+   * for dx, while dgamma and dbeta stay this replica's (the optimiser's all-reduce adds them, as
+   * with PyTorch's SyncBatchNorm). Training runs through forwardAsync and backwardAsync (the
+   * collective is asynchronous); inference needs no exchange. Default: none.
+   *
+   * @example
+   * ```ts
+   * { collective: messagePortCollective({ rank, ports }) } // worker_threads or Web Workers
+   * ```
+   */
+  collective?: Collective | null;
+  /**
+   * How long a synchronized step waits for its collective, in milliseconds, before it fails
+   * (and tells the collective to stop). Default 60,000; Infinity: no limit.
+   *
+   * @example
+   * ```ts
+   * { collective, syncTimeoutMs: 5_000 }
+   * ```
+   */
+  syncTimeoutMs?: number;
 }
 
 /** The options as the layer keeps them. */
@@ -97,12 +123,13 @@ export interface LayerOptions {
   unbiased: boolean;
   track: boolean;
   count: number | undefined;
+  sync: SyncSettings | undefined;
 }
 
 const DEFAULT_EPS = 1e-6;
 
 /** The keys the constructor's options take. */
-const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased', 'trackRunningStats', 'numBatchesTracked'] as const;
+const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased', 'trackRunningStats', 'numBatchesTracked', 'collective', 'syncTimeoutMs'] as const;
 
 // Other frameworks' names for the same options (Keras' epsilon needs none: it starts with eps).
 const ALIASES: Record<string, string> = { variance_epsilon: 'eps', unbiased: 'runningVarUnbiased' };
@@ -208,7 +235,7 @@ export function layerOptions(options: unknown, who: string): LayerOptions {
   }
   checkKeys(options, OPTION_KEYS, who);
   // Each option read once.
-  const { eps, axis, activation, runningVarUnbiased, backend, trackRunningStats, numBatchesTracked } = options as BatchNormalizationOptions;
+  const { eps, axis, activation, runningVarUnbiased, backend, trackRunningStats, numBatchesTracked, collective, syncTimeoutMs } = options as BatchNormalizationOptions;
   return {
     eps: eps === undefined ? DEFAULT_EPS : checkEps(eps, who),
     axis: checkAxis(axis, who),
@@ -217,5 +244,6 @@ export function layerOptions(options: unknown, who: string): LayerOptions {
     backend: checkBackend(backend, who),
     track: trackRunningStats === undefined ? true : checkBoolean(trackRunningStats, 'options.trackRunningStats', who),
     count: numBatchesTracked === undefined ? undefined : checkNumber(numBatchesTracked, 'options.numBatchesTracked', who, isCount, 'an integer >= 0'),
+    sync: readCollective(collective, syncTimeoutMs, who),
   };
 }

@@ -47,6 +47,36 @@ export interface LayerParams {
 }
 
 /**
+ * A tensor the layer returns: flat row-major data it owns, and its shape.
+ *
+ * @example
+ * ```ts
+ * const y: Tensor = bn.forward({ data: [1, 2, 3, 4], shape: [2, 2] });
+ * console.log(y.shape, y.data[0]);
+ * ```
+ */
+export interface Tensor {
+  /**
+   * The elements, row-major.
+   *
+   * @example
+   * ```ts
+   * const first = y.data[0];
+   * ```
+   */
+  readonly data: Float32Array;
+  /**
+   * The dimensions, the input's (frozen).
+   *
+   * @example
+   * ```ts
+   * const [N, D] = y.shape;
+   * ```
+   */
+  readonly shape: readonly number[];
+}
+
+/**
  * A tensor as the API takes it: flat row-major data and its shape.
  *
  * @example
@@ -120,19 +150,32 @@ export interface Step {
 }
 
 /**
+ * A synchronized step's exchange with the other replicas (src/sync/collective.ts): the packed
+ * partial results go out, the whole batch's come back in the same array, and the step is
+ * answered with the whole batch's count. Only an awaiting driver given a collective runs one.
+ */
+export interface ExchangeStep {
+  readonly op: 'exchange';
+  readonly packed: Float64Array;
+}
+
+/**
  * An operation of a backend: an iterator (a generator, mostly) that yields its row steps, is
  * answered for each with the number of shares (row blocks) the step ran in, and returns the
  * result. The same operation runs blocking or awaiting: that is how the caller drives it
  * (src/drive.ts).
  */
 export interface Operation {
-  next(shares?: number): IteratorResult<Step, Float32Array>;
+  next(answer?: number): IteratorResult<Step | ExchangeStep, Float32Array>;
   /** Ends the operation early (a step failed), so that it can let go of what it holds. */
   return?(value: never): unknown;
 }
 
-/** An operation written as a generator: each yield is answered with the shares its step ran in. */
-export type Steps = Generator<Step, Float32Array, number>;
+/**
+ * An operation written as a generator: each yield of a row step is answered with the shares it
+ * ran in, each exchange with the whole batch's count.
+ */
+export type Steps = Generator<Step | ExchangeStep, Float32Array, number>;
 
 /** Runs steps: inline as one share, or split over threads. */
 export interface StepRunner {
@@ -153,9 +196,11 @@ export interface Engine {
   /**
    * Batch statistics, the normalised x (into out when given); keeps x for backward. Commits
    * last: the new running statistics reach p's arrays only once nothing of the call can throw
-   * (Wasm: after y is delivered; JS: after everything is allocated, its writes cannot fail).
+   * (Wasm: after y is delivered; JS: after the exchange, if any, when its writes cannot fail).
+   * With sync, the statistics are the whole batch's, over every replica: the operation yields
+   * an exchange between its passes, and the backward of this forward will too.
    */
-  trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation;
+  trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null, sync: boolean): Operation;
   /** x normalised with the running statistics (into out when given; out may be x). */
   inferForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation;
   /** dx for the last trainForward (whose geometry g is), into out when given; fills dgamma and dbeta. */

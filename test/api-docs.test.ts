@@ -21,7 +21,7 @@ const THROWS_NOTHING = new Set([
   'BatchNormalization.trackRunningStats', 'BatchNormalization.numBatchesTracked', 'BatchNormalization.runningMean',
   'BatchNormalization.runningVar', 'BatchNormalization.dgamma', 'BatchNormalization.dbeta', 'BatchNormalization.disposed',
   'BatchNormalization.paramsChanged', 'BatchNormalization.state', 'BatchNormalization.toPyTorch',
-  'WasmTensor.ptr', 'WasmTensor.disposed', 'WasmTensor.dispose',
+  'WasmTensor.ptr', 'WasmTensor.disposed', 'WasmTensor.dispose', 'PortCollective.close',
 ]);
 
 let project: ProjectReflection;
@@ -109,7 +109,8 @@ describe('the API reference', () => {
 // The names the examples take as given, as a reader of the reference would: a layer, its
 // tensors, an optimiser's step, a linear layer's weights.
 const EXAMPLE_PRELUDE = `import {
-  allocTensor, BatchNormalization, foldInto, init, initSync, shutdown, wasmMemoryInfo, WasmTensor,
+  allocTensor, BatchNormalization, foldInto, init, initSync, messagePortCollective, shutdown, wasmMemoryInfo, WasmTensor,
+  type Collective, type PortCollective, type PortLike,
   type Activation, type Axis, type BackendName, type BatchNormalizationOptions, type BatchNormState, type CompiledWasmModule,
   type FoldableLayer, type Folded, type InitInfo, type InitOptions, type InitOptionsSync, type KerasConfig, type KerasExport, type KerasWeights,
   type PyTorchBatchNorm, type PyTorchExport, type Tensor, type TensorInput, type TensorLike, type WasmSource,
@@ -121,6 +122,9 @@ declare const x: WasmTensor, y: Tensor, dout: TensorLike;
 declare const gamma: Float32Array, beta: Float32Array, runningMean: Float32Array, runningVar: Float32Array, mean: Float32Array, variance: Float32Array;
 declare const lr: number, loadedVariance: Float32Array, values: Float32Array, bytes: Uint8Array<ArrayBuffer>;
 declare const W: Float32Array, b: Float32Array, inputs: number;
+declare const rank: number, size: number, r: number, ports: (PortLike | null)[], collective: PortCollective, xShard: TensorLike;
+declare const port: PortLike, listener: (event: { data: unknown }) => void;
+declare const myTransport: { allGather(local: Float64Array, signal: AbortSignal): Promise<Float64Array[]> };
 `;
 
 /**

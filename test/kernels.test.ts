@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../src/activation.js';
 import * as js from '../src/js/kernels.js';
 import { KERNELS, partialBytes, roleOf, ROW_KERNELS, scratchPartial, secondPartial, shareOf, sliceArgs, type KernelName } from '../src/wasm/abi.js';
+import { planFor } from '../src/wasm/plan.js';
 import { ARGS_SLOTS, jobHeader, OPS } from '../src/threads/protocol.js';
 import { scaledDistance } from './helpers/compare.js';
 import { kernelMemory } from './helpers/kernel-memory.js';
@@ -25,7 +26,7 @@ describe('the kernel ABI (src/wasm/abi.ts)', () => {
   for (const m of dts.matchAll(/\/\*\*([\s\S]*?)\*\/\s*export function (\w+)\(/g)) {
     declared.set(m[2], [...m[1].matchAll(/@param (\w+) `(\w+)`/g)].map((p) => [p[1], p[2]]));
   }
-  const ascType: Record<string, string> = { rows: 'usize', tensor: 'usize', part: 'usize', ptr: 'usize', count: 'i32', N: 'i32', C: 'i32', S: 'i32', i32: 'i32', f64: 'f64' };
+  const ascType: Record<string, string> = { rows: 'usize', tensor: 'usize', part: 'usize', ptr: 'usize', count: 'i32', N: 'i32', C: 'i32', S: 'i32', i32: 'i32', f64: 'f64', plan: 'i32' };
 
   it('lists every function the module exports, with its parameters in order, named and typed as asc declares them', () => {
     expect(declared.size).toBeGreaterThan(5); // the parser found the declarations
@@ -53,13 +54,13 @@ describe('the kernel ABI (src/wasm/abi.ts)', () => {
 
   it('slices a step by rows: row pointers, the row count and partial results move; the rest stays', () => {
     const [N, C, S] = [7, 3, 5];
-    const args = [1000, 9, C, S, 5000, secondPartial(5000, C), scratchPartial(5000, C)];
+    const args = [1000, 9, C, S, 5000, secondPartial(5000, C), scratchPartial(5000, C), 17];
     const rowBytes = C * S * 4;
     for (let t = 0, start = 0; t < 3; t++) {
       const { start: s, rows } = shareOf(N, 3, t);
       expect(s).toBe(start);
       const part = 5000 + t * partialBytes(C);
-      expect(sliceArgs('stats', args, s, rows, t)).toEqual([1000 + s * rowBytes, rows, C, S, part, part + C * 8, part + C * 16]);
+      expect(sliceArgs('stats', args, s, rows, t)).toEqual([1000 + s * rowBytes, rows, C, S, part, part + C * 8, part + C * 16, 17]);
       start += rows;
     }
     expect([0, 1, 2].map((t) => shareOf(N, 3, t).rows)).toEqual([3, 2, 2]); // the first N % parts get one more
@@ -78,8 +79,9 @@ describe('the activation codes', () => {
   });
 });
 
-// [N, C, S] cases: odd C, S past one 1024-element run chunk, N not a multiple of 4, rows of
-// fewer and of more than ROW_STREAM_C features; some far from zero.
+// [N, C, S] cases: odd C, S past one 1024-element run chunk, N not a multiple of 4 (nor of
+// the plan's rows a step), rows in several of the plan table's classes; some far from zero.
+// Every other driver is checked against these in test/plan.test.ts.
 const CASES: Array<{ N: number; C: number; S: number; offset: number }> = [
   { N: 7, C: 13, S: 1, offset: 0 },
   { N: 9, C: 4, S: 1, offset: 0 },
@@ -88,8 +90,7 @@ const CASES: Array<{ N: number; C: number; S: number; offset: number }> = [
   { N: 6, C: 5, S: 7, offset: 0 },
   { N: 21, C: 11, S: 1, offset: 1e4 },
   { N: 2, C: 3, S: 1500, offset: 1e4 },
-  // Rows of 1024 features and more take the several-rows-a-step paths; rows of 65 to 1023
-  // features in a tensor of 2^18 elements or more the one-row-at-a-time paths (assembly/stats.ts: streamRows).
+  // Rows in several of the plan table's classes, in cache and past it (src/wasm/plan.ts).
   { N: 9, C: 1031, S: 1, offset: 0 },
   { N: 6, C: 1024, S: 1, offset: 1e4 },
   { N: 515, C: 513, S: 1, offset: 0 },
@@ -126,7 +127,7 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
   const runVar = seeded(C, 8, 1, 1);
   const ref = reference(x, N, C, S);
   const xp = put(x);
-  const scratch = zeros32(5 * C); // the kernels' scratch (abi.ts: partialBytes)
+  const scratch = zeros32(2 * C); // the kernels' scratch (abi.ts: partialBytes)
 
   // The JS twin's per-channel state after stats and trainFinalize (inputs for the later steps).
   const jsMean = new Float64Array(C), jsM2 = new Float64Array(C);
@@ -137,7 +138,7 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
 
   it('stats: the mean and M2 of every channel', () => {
     const mean = zeros64(C), m2 = zeros64(C);
-    k.stats(xp, N, C, S, mean, m2, scratch);
+    k.stats(xp, N, C, S, mean, m2, scratch, planFor('stats', N, C, S));
     expect(meanError(f64At(mean, C), ref, N * S)).toBeLessThan(1e-6);
     expect(relDistance(f64At(m2, C), ref.m2)).toBeLessThan(1e-5);
     expect(meanError(jsMean, ref, N * S)).toBeLessThan(1e-12);
@@ -165,12 +166,12 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
 
   it.each(ACTIVATIONS.map((a) => [a.name ?? 'none', a.code] as const))('normalize with activation %s, and in place', (_, code) => {
     const yp = zeros32(count);
-    k.normalize(xp, yp, N, C, S, put(meanHi), put(alpha), put(shift), code);
+    k.normalize(xp, yp, N, C, S, put(meanHi), put(alpha), put(shift), code, planFor('normalize', N, C, S));
     const expected = new Float32Array(count);
     js.normalize(x, expected, N, C, S, meanHi, alpha, shift, code);
     expect(scaledDistance(f32At(yp, count), expected)).toBeLessThan(1e-6);
     const inPlace = put(x);
-    k.normalize(inPlace, inPlace, N, C, S, put(meanHi), put(alpha), put(shift), code);
+    k.normalize(inPlace, inPlace, N, C, S, put(meanHi), put(alpha), put(shift), code, planFor('normalize', N, C, S));
     expect(f32At(inPlace, count)).toEqual(f32At(yp, count));
   });
 
@@ -178,7 +179,7 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
     const dyp = put(dy);
     const [sumDy, sumDyXc] = [zeros64(C), zeros64(C)];
     const params = [put(meanHi), put(alpha), put(shift)] as const;
-    k.backwardReduce(xp, dyp, N, C, S, ...params, sumDy, sumDyXc, scratch, code);
+    k.backwardReduce(xp, dyp, N, C, S, ...params, sumDy, sumDyXc, scratch, code, planFor('backwardReduce', N, C, S));
     const jsSumDy = new Float64Array(C), jsSumDyXc = new Float64Array(C);
     js.backwardReduce(x, dy, N, C, S, meanHi, alpha, shift, jsSumDy, jsSumDyXc, code);
     // Sums of terms of both signs: compared on the scale of the sum of their magnitudes.
@@ -193,7 +194,7 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
     [dgamma, dbeta, ka, kb, kc].forEach((p, i) => expect(f32At(p, C), ['dgamma', 'dbeta', 'ka', 'kb', 'kc'][i]).toEqual(jsOut[i]));
 
     const dxp = zeros32(count);
-    k.backwardApply(xp, dyp, dxp, N, C, S, ...params, ka, kb, kc, code);
+    k.backwardApply(xp, dyp, dxp, N, C, S, ...params, ka, kb, kc, code, planFor('backwardApply', N, C, S));
     const dx = new Float32Array(count);
     js.backwardApply(x, dy, dx, N, C, S, meanHi, alpha, shift, jsOut[2], jsOut[3], jsOut[4], code);
     expect(scaledDistance(f32At(dxp, count), dx)).toBeLessThan(1e-5);
@@ -202,10 +203,10 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
   it('mergeStats of the statistics of a split batch equals one pass; addF64 adds', () => {
     const cut = Math.floor(N / 2) || 1;
     const [meanA, m2A, meanB, m2B, mean, m2] = Array.from({ length: 6 }, () => zeros64(C));
-    k.stats(xp, cut, C, S, meanA, m2A, scratch);
-    k.stats(xp + cut * C * S * 4, N - cut, C, S, meanB, m2B, scratch);
+    k.stats(xp, cut, C, S, meanA, m2A, scratch, planFor('stats', cut, C, S));
+    k.stats(xp + cut * C * S * 4, N - cut, C, S, meanB, m2B, scratch, planFor('stats', N - cut, C, S));
     k.mergeStats(C, cut * S, meanA, m2A, (N - cut) * S, meanB, m2B);
-    k.stats(xp, N, C, S, mean, m2, scratch);
+    k.stats(xp, N, C, S, mean, m2, scratch, planFor('stats', N, C, S));
     expect(meanError(f64At(meanA, C), { mean: f64At(mean, C), m2: ref.m2 }, N * S)).toBeLessThan(1e-6);
     expect(relDistance(f64At(m2A, C), f64At(m2, C))).toBeLessThan(1e-5);
     expect(meanError(f64At(meanA, C), ref, N * S)).toBeLessThan(1e-6);
@@ -213,26 +214,6 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
     const a = put(Float64Array.from(ref.m2)), b = put(Float64Array.from(ref.mean));
     k.addF64(a, b, C);
     expect(f64At(a, C)).toEqual(Float64Array.from(ref.m2, (v, i) => v + ref.mean[i]));
-  });
-});
-
-describe('the one-row-at-a-time S == 1 paths (assembly/stats.ts: streamRows)', () => {
-  it('give the same elementwise results, bit for bit, as the several-rows paths', () => {
-    const [N, C] = [2600, 101]; // 262,600 elements: one row at a time; its first 64 rows: several at a time
-    const count = N * C;
-    const x = seeded(count, 31, 2, 4), dy = seeded(count, 32);
-    const [xp, dyp] = [put(x), put(dy)];
-    const per = Array.from({ length: 6 }, (_, i) => put(seeded(C, 33 + i, i % 2, 2)));
-    for (const code of ACTIVATIONS.map((a) => a.code)) {
-      const [all, part] = [zeros32(count), zeros32(64 * C)];
-      k.normalize(xp, all, N, C, 1, per[0], per[1], per[2], code);
-      k.normalize(xp, part, 64, C, 1, per[0], per[1], per[2], code);
-      expect(f32At(all, 64 * C)).toEqual(f32At(part, 64 * C));
-      const [dxAll, dxPart] = [zeros32(count), zeros32(64 * C)];
-      k.backwardApply(xp, dyp, dxAll, N, C, 1, per[0], per[1], per[2], per[3], per[4], per[5], code);
-      k.backwardApply(xp, dyp, dxPart, 64, C, 1, per[0], per[1], per[2], per[3], per[4], per[5], code);
-      expect(f32At(dxAll, 64 * C)).toEqual(f32At(dxPart, 64 * C));
-    }
   });
 });
 

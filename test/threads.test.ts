@@ -16,6 +16,7 @@ import { embeddedBytes, instantiateKernelsSync } from '../src/wasm/instantiate.j
 import { withSharedMemory } from '../src/wasm/shared-module.js';
 import { scaledDistance } from './helpers/compare.js';
 import { seeded } from './helpers/seeded.js';
+import { inProcessGroup } from './helpers/sync-group.js';
 
 type Lib = typeof import('../src/index.js');
 let single: Lib; // a second copy of the library, initialised without threads
@@ -213,6 +214,32 @@ describe('threads and the seams', () => {
     expect(scaledDistance(bn.forward(x, true).data, twin.forward(x, true).data)).toBeLessThanOrEqual(1e-6);
     expect(scaledDistance((await bn.forwardAsync(x, true)).data, twin.forward(x, true).data)).toBeLessThanOrEqual(1e-6);
     for (const t of [bn, twin]) t.dispose();
+  });
+});
+
+describe('threads inside synchronized replicas', () => {
+  it('two replicas of a threaded runtime, their rows split over the threads, train as one single-threaded layer on both', async () => {
+    const shape = [400, 6, 7, 8]; // 134,400 elements a replica: two shares of rows
+    const C = 6;
+    const per = 6 * 7 * 8;
+    const x = seeded(800 * per, 7, 2, 3);
+    const dy = seeded(800 * per, 8);
+    const group = inProcessGroup(2);
+    const replicas = group.map((collective) => new BatchNormalization(seeded(C, 3, 1), seeded(C, 4), 0.9, null, null, { axis: 1, collective }));
+    const one = new single.BatchNormalization(seeded(C, 3, 1), seeded(C, 4), 0.9, null, null, { axis: 1 });
+    const run = vi.spyOn(pool(), 'runAsync');
+    const half = (a: Float32Array, r: number) => ({ data: a.subarray(r * 400 * per, (r + 1) * 400 * per), shape });
+    const ys = await Promise.all(replicas.map((bn, r) => bn.forwardAsync(half(x, r))));
+    const dxs = await Promise.all(replicas.map((bn, r) => bn.backwardAsync(half(dy, r))));
+    expect(run).toHaveBeenCalled(); // the replicas' row steps went to the workers
+    run.mockRestore();
+    const y = one.forward({ data: x, shape: [800, 6, 7, 8] }).data;
+    const dx = one.backward({ data: dy, shape: [800, 6, 7, 8] }).data;
+    ys.forEach((yr, r) => expect(scaledDistance(yr.data, y.subarray(r * 400 * per, (r + 1) * 400 * per))).toBeLessThan(1e-6));
+    dxs.forEach((d, r) => expect(scaledDistance(d.data, dx.subarray(r * 400 * per, (r + 1) * 400 * per))).toBeLessThan(1e-6));
+    expect(scaledDistance(replicas[0].runningVar!, one.runningVar!)).toBeLessThan(1e-6);
+    expect(Array.from(replicas[1].runningVar!)).toEqual(Array.from(replicas[0].runningVar!));
+    for (const bn of [one, ...replicas]) bn.dispose();
   });
 });
 

@@ -1,6 +1,6 @@
 // The experiment page: the controls, one training Worker per run, the charts redrawn as each
 // epoch ends (experiment/svg.ts: the figure of out/bn-experiment.svg), progress and the time
-// per epoch. window.__bnExperiment lists the runs for the Playwright test.
+// per epoch. window.__bnExperiment lists the runs for the browser test.
 import { formatStd, type ExperimentResult } from '../experiment/result.js';
 import { renderSvg } from '../experiment/svg.js';
 import type { StartMessage, WorkerMessage } from './protocol.js';

@@ -1,5 +1,5 @@
 // One run as the page keeps it, in window.__bnExperiment.runs: plain data, which the
-// Playwright test (test/browser/node/experiment-page.test.ts) reads through page.evaluate.
+// browser test (test/browser/node/experiment-page.test.ts) reads through page.evaluate.
 import type { ExperimentResult } from '../experiment/result.js';
 import type { Settings } from './settings.js';
 

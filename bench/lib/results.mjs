@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
-/** "CPU model, N cores, Node vX, N GiB" for the top of every table and file. */
-export function machineLine() {
+/** "CPU model, N cores, Node vX, N GiB" for the top of every table and file (`node: false` leaves Node out). */
+export function machineLine({ node = true } = {}) {
   const cpus = os.cpus();
   const model = cpus[0]?.model?.trim() || 'unknown CPU';
   const gib = (os.totalmem() / 2 ** 30).toFixed(1);
-  return `${model}, ${cpus.length} cores, Node ${process.version}, ${gib} GiB, ${os.platform()}-${os.arch()}`;
+  return `${model}, ${cpus.length} cores, ${node ? `Node ${process.version}, ` : ''}${gib} GiB, ${os.platform()}-${os.arch()}`;
 }
 
 /** Writes bench/results/NAME.json; returns its path. */

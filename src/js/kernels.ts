@@ -1,70 +1,36 @@
-// The pure-TypeScript kernels: the fallback where Wasm SIMD is missing, and the readable
-// reference for assembly/. Same operations over the same row-major [N, C, S] view, with
-// JavaScript's f64 arithmetic (the statistics: one pass of deviations from a pivot with S = 1,
-// two passes, mean then squared deviations, along the runs of S > 1).
-// Each operation has a loop for S == 1 (features contiguous in a row) and one for S > 1
-// (contiguous runs per channel), so that both walk memory in order. Same names and parameter
-// order as the Wasm exports (src/wasm/abi.ts), with arrays for pointers and without the Wasm
-// scratch that stats and backwardReduce take; test/kernels.test.ts runs each against its twin.
+// The readable reference of the kernels: the same operations as assembly/ over the same
+// row-major [N, C, S] view, one plain loop per layout (S == 1: features contiguous in a row;
+// S > 1: a contiguous run per channel), in JavaScript's f64 arithmetic. Same names and
+// parameter order as the Wasm exports (src/wasm/abi.ts), with arrays for pointers and
+// without the Wasm scratch and plan words; test/kernels.test.ts runs each Wasm export against
+// its twin here. The JS backend runs the faster loops of fast-kernels.ts, which
+// test/js-kernels.test.ts checks against these.
 import { ACTIVATIONS } from '../activation.js';
 
-/** Per-channel mean and M2 (sum of squared deviations from the mean) over N*S elements. */
+/** Per-channel mean and M2 (sum of squared deviations from the mean) over N*S elements: two passes. */
 export function stats(x: Float32Array, N: number, C: number, S: number, mean: Float64Array, m2: Float64Array): void {
   mean.fill(0, 0, C);
   m2.fill(0, 0, C);
   const count = N * S;
   if (S === 1) {
-    // One pass: sums of d = x - pivot and d^2 (in mean and m2 until the end), the pivot the
-    // feature's first value, so that M2 = sum(d^2) - sum(d)^2/n loses a few of f64's bits at
-    // most (two passes took 1.5x-2x the time). Four rows a step.
-    const N4 = N & ~3;
-    let n = 0;
-    for (; n < N4; n += 4) {
-      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
-      let c = 0;
-      for (; c + 2 <= C; c += 2) { // two features a step, loads first (see normalize)
-        const p = x[c], q = x[c + 1];
-        const d0 = x[r0 + c] - p, d1 = x[r1 + c] - p, d2 = x[r2 + c] - p, d3 = x[r3 + c] - p;
-        const e0 = x[r0 + c + 1] - q, e1 = x[r1 + c + 1] - q, e2 = x[r2 + c + 1] - q, e3 = x[r3 + c + 1] - q;
-        const s = mean[c], t = mean[c + 1], u = m2[c], v = m2[c + 1];
-        mean[c] = s + (d0 + d1 + d2 + d3);
-        mean[c + 1] = t + (e0 + e1 + e2 + e3);
-        m2[c] = u + (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3);
-        m2[c + 1] = v + (e0 * e0 + e1 * e1 + e2 * e2 + e3 * e3);
-      }
-      for (; c < C; c++) {
-        const p = x[c];
-        const d0 = x[r0 + c] - p, d1 = x[r1 + c] - p, d2 = x[r2 + c] - p, d3 = x[r3 + c] - p;
-        mean[c] += d0 + d1 + d2 + d3;
-        m2[c] += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
-      }
-    }
-    for (; n < N; n++) {
-      for (let c = 0, row = n * C; c < C; c++) {
-        const d = x[row + c] - x[c];
-        mean[c] += d;
+    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) mean[c] += x[n * C + c];
+    for (let c = 0; c < C; c++) mean[c] /= count;
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        const d = x[n * C + c] - mean[c];
         m2[c] += d * d;
       }
-    }
-    for (let c = 0; c < C; c++) {
-      const s = mean[c];
-      mean[c] = x[c] + s / count;
-      m2[c] -= (s * s) / count;
     }
     return;
   }
   for (let c = 0; c < C; c++) {
     let sum = 0;
-    for (let n = 0; n < N; n++) {
-      const run = (n * C + c) * S;
-      for (let s = 0; s < S; s++) sum += x[run + s];
-    }
+    for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) sum += x[(n * C + c) * S + s];
     const m = sum / count;
     let sq = 0;
     for (let n = 0; n < N; n++) {
-      const run = (n * C + c) * S;
       for (let s = 0; s < S; s++) {
-        const d = x[run + s] - m;
+        const d = x[(n * C + c) * S + s] - m;
         sq += d * d;
       }
     }
@@ -104,79 +70,31 @@ export function fold(C: number, gamma: Float32Array, runVar: Float32Array, eps: 
   for (let c = 0; c < C; c++) scale[c] = gamma[c] / Math.sqrt(runVar[c] + eps);
 }
 
-// One row of the S == 1 layout without activation, four features a step, loads first (as above).
-function normalizeRow(x: Float32Array, y: Float32Array, row: number, C: number, center: Float32Array, scale: Float32Array, bias: Float32Array): void {
-  let c = 0;
-  for (; c + 4 <= C; c += 4) {
-    const i = row + c;
-    const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
-    const m0 = center[c], m1 = center[c + 1], m2 = center[c + 2], m3 = center[c + 3];
-    const a0 = scale[c], a1 = scale[c + 1], a2 = scale[c + 2], a3 = scale[c + 3];
-    const b0 = bias[c], b1 = bias[c + 1], b2 = bias[c + 2], b3 = bias[c + 3];
-    y[i] = (x0 - m0) * a0 + b0;
-    y[i + 1] = (x1 - m1) * a1 + b1;
-    y[i + 2] = (x2 - m2) * a2 + b2;
-    y[i + 3] = (x3 - m3) * a3 + b3;
-  }
-  for (; c < C; c++) y[row + c] = (x[row + c] - center[c]) * scale[c] + bias[c];
-}
-
 /** y = (x - center) * scale + bias per channel, then the activation (src/activation.ts). y may be x. */
 export function normalize(x: Float32Array, y: Float32Array, N: number, C: number, S: number,
   center: Float32Array, scale: Float32Array, bias: Float32Array, activation: number): void {
-  if (S === 1 && activation === 0) {
-    // Four rows per step share the per-feature loads. Every load of a step comes before its
-    // first store: V8 (Node 20) reloads a typed array's length and data pointer after any
-    // store to a typed array, so loads between stores cost 1.1x to 1.5x (measured here).
-    const N4 = N & ~3;
-    let n = 0;
-    for (; n < N4; n += 4) {
-      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
-      let c = 0;
-      for (; c + 2 <= C; c += 2) { // two features a step: half the reloads per element
-        const m = center[c], a = scale[c], b = bias[c], m1 = center[c + 1], a1 = scale[c + 1], b1 = bias[c + 1];
-        const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c];
-        const u0 = x[r0 + c + 1], u1 = x[r1 + c + 1], u2 = x[r2 + c + 1], u3 = x[r3 + c + 1];
-        y[r0 + c] = (x0 - m) * a + b;
-        y[r0 + c + 1] = (u0 - m1) * a1 + b1;
-        y[r1 + c] = (x1 - m) * a + b;
-        y[r1 + c + 1] = (u1 - m1) * a1 + b1;
-        y[r2 + c] = (x2 - m) * a + b;
-        y[r2 + c + 1] = (u2 - m1) * a1 + b1;
-        y[r3 + c] = (x3 - m) * a + b;
-        y[r3 + c + 1] = (u3 - m1) * a1 + b1;
-      }
-      for (; c < C; c++) {
-        const m = center[c], a = scale[c], b = bias[c];
-        const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c];
-        y[r0 + c] = (x0 - m) * a + b;
-        y[r1 + c] = (x1 - m) * a + b;
-        y[r2 + c] = (x2 - m) * a + b;
-        y[r3 + c] = (x3 - m) * a + b;
-      }
-    }
-    for (; n < N; n++) normalizeRow(x, y, n * C, C, center, scale, bias);
-    return;
-  }
   const act = ACTIVATIONS[activation].apply;
   if (S === 1) {
-    for (let n = 0, row = 0; n < N; n++, row += C) {
-      for (let c = 0; c < C; c++) y[row + c] = act((x[row + c] - center[c]) * scale[c] + bias[c]);
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) y[n * C + c] = act((x[n * C + c] - center[c]) * scale[c] + bias[c]);
     }
     return;
   }
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const m = center[c], a = scale[c], b = bias[c];
-      const end = (n * C + c + 1) * S;
-      for (let i = end - S; i < end; i++) y[i] = act((x[i] - m) * a + b);
+      for (let s = 0; s < S; s++) {
+        const i = (n * C + c) * S + s;
+        y[i] = act((x[i] - center[c]) * scale[c] + bias[c]);
+      }
     }
   }
 }
 
-// dy where the activation passed the forward's pre-activation value through, else 0 (that
-// value recomputed with the forward's arithmetic).
-function masked(dy: number, xc: number, a: number, b: number, passes: (y: number) => boolean): number {
+/**
+ * dy where the activation passed the forward's pre-activation value xc * a + b through, else 0
+ * (that value recomputed with the forward's arithmetic).
+ */
+export function masked(dy: number, xc: number, a: number, b: number, passes: (y: number) => boolean): number {
   return passes(xc * a + b) ? dy : 0;
 }
 
@@ -186,33 +104,11 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
   sumDy.fill(0, 0, C);
   sumDyXc.fill(0, 0, C);
   const passes = ACTIVATIONS[activation].passes;
-  if (S === 1 && activation === 0) {
-    // Four rows per step, as in stats: fewer accumulator read-modify-writes.
-    const N4 = N & ~3;
-    let n = 0;
-    for (; n < N4; n += 4) {
-      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
-      for (let c = 0; c < C; c++) {
-        const m = center[c];
-        const g0 = dy[r0 + c], g1 = dy[r1 + c], g2 = dy[r2 + c], g3 = dy[r3 + c];
-        const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c]; // before the stores (see normalize)
-        sumDy[c] += g0 + g1 + g2 + g3;
-        sumDyXc[c] += g0 * (x0 - m) + g1 * (x1 - m) + g2 * (x2 - m) + g3 * (x3 - m);
-      }
-    }
-    for (; n < N; n++) {
-      for (let c = 0, row = n * C; c < C; c++) {
-        sumDy[c] += dy[row + c];
-        sumDyXc[c] += dy[row + c] * (x[row + c] - center[c]);
-      }
-    }
-    return;
-  }
   if (S === 1) {
-    for (let n = 0, row = 0; n < N; n++, row += C) {
+    for (let n = 0; n < N; n++) {
       for (let c = 0; c < C; c++) {
-        const xc = x[row + c] - center[c];
-        const g = masked(dy[row + c], xc, alpha[c], shift[c], passes);
+        const xc = x[n * C + c] - center[c];
+        const g = masked(dy[n * C + c], xc, alpha[c], shift[c], passes);
         sumDy[c] += g;
         sumDyXc[c] += g * xc;
       }
@@ -221,17 +117,13 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
   }
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const m = center[c], a = alpha[c], b = shift[c];
-      let s1 = 0, s2 = 0;
-      const end = (n * C + c + 1) * S;
-      for (let i = end - S; i < end; i++) {
-        const xc = x[i] - m;
-        const g = masked(dy[i], xc, a, b, passes);
-        s1 += g;
-        s2 += g * xc;
+      for (let s = 0; s < S; s++) {
+        const i = (n * C + c) * S + s;
+        const xc = x[i] - center[c];
+        const g = masked(dy[i], xc, alpha[c], shift[c], passes);
+        sumDy[c] += g;
+        sumDyXc[c] += g * xc;
       }
-      sumDy[c] += s1;
-      sumDyXc[c] += s2;
     }
   }
 }
@@ -260,60 +152,21 @@ export function backwardApply(x: Float32Array, dy: Float32Array, dx: Float32Arra
   center: Float32Array, alpha: Float32Array, shift: Float32Array,
   ka: Float32Array, kb: Float32Array, kc: Float32Array, activation: number): void {
   const passes = ACTIVATIONS[activation].passes;
-  if (S === 1 && activation === 0) {
-    const N4 = N & ~3;
-    let n = 0;
-    for (; n < N4; n += 4) {
-      const r0 = n * C, r1 = r0 + C, r2 = r1 + C, r3 = r2 + C;
-      let c = 0;
-      for (; c + 2 <= C; c += 2) { // two features a step (as normalize)
-        const m = center[c], k1 = ka[c], k2 = kb[c], k3 = kc[c];
-        const n1 = center[c + 1], j1 = ka[c + 1], j2 = kb[c + 1], j3 = kc[c + 1];
-        // Every load before the first store (see normalize); dx may be dy.
-        const g0 = dy[r0 + c], g1 = dy[r1 + c], g2 = dy[r2 + c], g3 = dy[r3 + c];
-        const h0 = dy[r0 + c + 1], h1 = dy[r1 + c + 1], h2 = dy[r2 + c + 1], h3 = dy[r3 + c + 1];
-        const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c];
-        const u0 = x[r0 + c + 1], u1 = x[r1 + c + 1], u2 = x[r2 + c + 1], u3 = x[r3 + c + 1];
-        dx[r0 + c] = (g0 - k3) * k1 + (x0 - m) * k2;
-        dx[r0 + c + 1] = (h0 - j3) * j1 + (u0 - n1) * j2;
-        dx[r1 + c] = (g1 - k3) * k1 + (x1 - m) * k2;
-        dx[r1 + c + 1] = (h1 - j3) * j1 + (u1 - n1) * j2;
-        dx[r2 + c] = (g2 - k3) * k1 + (x2 - m) * k2;
-        dx[r2 + c + 1] = (h2 - j3) * j1 + (u2 - n1) * j2;
-        dx[r3 + c] = (g3 - k3) * k1 + (x3 - m) * k2;
-        dx[r3 + c + 1] = (h3 - j3) * j1 + (u3 - n1) * j2;
-      }
-      for (; c < C; c++) {
-        const m = center[c], k1 = ka[c], k2 = kb[c], k3 = kc[c];
-        const g0 = dy[r0 + c], g1 = dy[r1 + c], g2 = dy[r2 + c], g3 = dy[r3 + c];
-        const x0 = x[r0 + c], x1 = x[r1 + c], x2 = x[r2 + c], x3 = x[r3 + c];
-        dx[r0 + c] = (g0 - k3) * k1 + (x0 - m) * k2;
-        dx[r1 + c] = (g1 - k3) * k1 + (x1 - m) * k2;
-        dx[r2 + c] = (g2 - k3) * k1 + (x2 - m) * k2;
-        dx[r3 + c] = (g3 - k3) * k1 + (x3 - m) * k2;
-      }
-    }
-    for (; n < N; n++) {
-      for (let c = 0, row = n * C; c < C; c++) dx[row + c] = (dy[row + c] - kc[c]) * ka[c] + (x[row + c] - center[c]) * kb[c];
-    }
-    return;
-  }
   if (S === 1) {
-    for (let n = 0, row = 0; n < N; n++, row += C) {
+    for (let n = 0; n < N; n++) {
       for (let c = 0; c < C; c++) {
-        const xc = x[row + c] - center[c];
-        dx[row + c] = (masked(dy[row + c], xc, alpha[c], shift[c], passes) - kc[c]) * ka[c] + xc * kb[c];
+        const xc = x[n * C + c] - center[c];
+        dx[n * C + c] = (masked(dy[n * C + c], xc, alpha[c], shift[c], passes) - kc[c]) * ka[c] + xc * kb[c];
       }
     }
     return;
   }
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const m = center[c], a = alpha[c], b = shift[c], k1 = ka[c], k2 = kb[c], k3 = kc[c];
-      const end = (n * C + c + 1) * S;
-      for (let i = end - S; i < end; i++) {
-        const xc = x[i] - m;
-        dx[i] = (masked(dy[i], xc, a, b, passes) - k3) * k1 + xc * k2;
+      for (let s = 0; s < S; s++) {
+        const i = (n * C + c) * S + s;
+        const xc = x[i] - center[c];
+        dx[i] = (masked(dy[i], xc, alpha[c], shift[c], passes) - kc[c]) * ka[c] + xc * kb[c];
       }
     }
   }

@@ -12,13 +12,15 @@
 //   tensor byte pointer to a whole [N, C, S] tensor, in a kernel that threads do not split
 //   ptr    a per-channel array, the same for every share
 //   f64    a number; i32: a flag or code (activation: src/activation.ts)
+//   plan   a plan word: the loop shape the kernel runs (src/wasm/plan.ts), the same for every share
 export const KERNELS = {
   // O(N*C*S) steps over a block of rows: these are what threads split.
-  stats: ['x:rows', 'N:count', 'C', 'S', 'mean:part', 'm2:part', 'scratch:part'],
-  normalize: ['x:rows', 'y:rows', 'N:count', 'C', 'S', 'center:ptr', 'scale:ptr', 'bias:ptr', 'activation:i32'],
+  stats: ['x:rows', 'N:count', 'C', 'S', 'mean:part', 'm2:part', 'scratch:part', 'plan:plan'],
+  normalize: ['x:rows', 'y:rows', 'N:count', 'C', 'S', 'center:ptr', 'scale:ptr', 'bias:ptr', 'activation:i32', 'plan:plan'],
   backwardReduce: ['x:rows', 'dy:rows', 'N:count', 'C', 'S', 'center:ptr', 'alpha:ptr', 'shift:ptr', 'sumDy:part', 'sumDyXc:part', 'scratch:part',
-    'activation:i32'],
-  backwardApply: ['x:rows', 'dy:rows', 'dx:rows', 'N:count', 'C', 'S', 'center:ptr', 'alpha:ptr', 'shift:ptr', 'ka:ptr', 'kb:ptr', 'kc:ptr', 'activation:i32'],
+    'activation:i32', 'plan:plan'],
+  backwardApply: ['x:rows', 'dy:rows', 'dx:rows', 'N:count', 'C', 'S', 'center:ptr', 'alpha:ptr', 'shift:ptr', 'ka:ptr', 'kb:ptr', 'kc:ptr', 'activation:i32',
+    'plan:plan'],
   // O(C) steps on the calling thread, between the others.
   trainFinalize: ['C', 'count:f64', 'mean64:ptr', 'm2_64:ptr', 'gamma:ptr', 'beta:ptr', 'runMean:ptr', 'runVar:ptr',
     'momentum:f64', 'eps:f64', 'unbiased:i32', 'meanHi:ptr', 'meanLo:ptr', 'saveInvstd:ptr', 'alpha:ptr', 'shift:ptr'],
@@ -28,9 +30,10 @@ export const KERNELS = {
   mergeStats: ['C', 'nA:f64', 'meanA:ptr', 'm2A:ptr', 'nB:f64', 'meanB:ptr', 'm2B:ptr'],
   // A whole operation over slabs of channels, on the calling thread (slabs.ts says when).
   trainSlabs: ['x:tensor', 'y:tensor', 'N', 'C', 'S', 'slab:i32', 'mean64:ptr', 'm2_64:ptr', 'gamma:ptr', 'beta:ptr', 'runMean:ptr', 'runVar:ptr',
-    'momentum:f64', 'eps:f64', 'unbiased:i32', 'meanHi:ptr', 'meanLo:ptr', 'saveInvstd:ptr', 'alpha:ptr', 'shift:ptr', 'scratch:ptr', 'activation:i32'],
+    'momentum:f64', 'eps:f64', 'unbiased:i32', 'meanHi:ptr', 'meanLo:ptr', 'saveInvstd:ptr', 'alpha:ptr', 'shift:ptr', 'scratch:ptr', 'activation:i32', 'statsPlan:plan', 'normalizePlan:plan'],
   backwardSlabs: ['x:tensor', 'dy:tensor', 'dx:tensor', 'N', 'C', 'S', 'slab:i32', 'center:ptr', 'alpha:ptr', 'shift:ptr', 'sumDy:ptr', 'sumDyXc:ptr',
-    'gamma:ptr', 'meanLo:ptr', 'saveInvstd:ptr', 'dgamma:ptr', 'dbeta:ptr', 'ka:ptr', 'kb:ptr', 'kc:ptr', 'scratch:ptr', 'activation:i32'],
+    'gamma:ptr', 'meanLo:ptr', 'saveInvstd:ptr', 'dgamma:ptr', 'dbeta:ptr', 'ka:ptr', 'kb:ptr', 'kc:ptr', 'scratch:ptr', 'activation:i32',
+    'reducePlan:plan', 'applyPlan:plan'],
   addF64: ['dst:ptr', 'src:ptr', 'n:i32'],
 } as const;
 
@@ -57,11 +60,11 @@ export function roleOf(param: string): string {
 }
 
 // Partial results (stats: mean then M2; backwardReduce: sum(dy) then sum(dy * xc)) are two
-// f64 arrays of C per share, then the share's scratch (five f32 arrays of C: the kernels'
-// f32 sums of a block of rows carried between its sub-blocks, and those of the one-row-at-a-time
-// loops), one share after another.
+// f64 arrays of C per share, then the share's scratch (two f32 arrays of C: the rows
+// driver's f32 sums of a block of rows, carried between its steps: assembly/drivers.ts),
+// one share after another.
 /** Bytes of one share's partial results and scratch. */
-export const partialBytes = (C: number): number => C * 36;
+export const partialBytes = (C: number): number => C * 24;
 /** The second array of a share's partial results, after its first. */
 export const secondPartial = (part: number, C: number): number => part + C * 8;
 /** A share's scratch, after its two result arrays. */

@@ -10,23 +10,21 @@
 // ([128, 32768]: 2.50x -> 2.57x, backward 4.11x -> 4.07x..4.46x), and so did channel slabs of the
 // S > 1 layout ([32, 64, 3136], one channel a slab: 1.45x -> 2.10x), whose runs they walk
 // channel by channel instead of in memory order. Hence S == 1 and at most 32 rows.
+// The slab's bytes and the most rows are entries of the plan table (plan.ts), measured by
+// `npm run tune`.
 import type { Geometry } from '../types.js';
-
-/** Bytes of x (training forward) or of x and dy (backward) in one slab. */
-export const SLAB_BYTES = 512 * 1024;
-/** The most rows the slab path takes (see above). */
-export const SLAB_MAX_ROWS = 32;
+import { PLAN_TABLE, type PlanTable } from './plan.js';
 
 /**
  * Channels per slab for an operation reading `tensors` tensors of this geometry (1: the
  * training forward's x; 2: backward's x and dy), or 0: two passes. 0 as well where the
  * runner may split steps over threads (maxShares > 1): they split the two passes by rows.
- * A multiple of 4, so that each slab's SIMD lanes hold the same features as in the
- * whole-tensor passes; at least two slabs, or the whole tensor fits the budget and slabs
- * would save nothing.
+ * A multiple of 4; at least two slabs, or the whole tensor fits the budget and slabs would
+ * save nothing.
  */
-export function slabChannels(g: Geometry, tensors: 1 | 2, maxShares: number): number {
-  if (maxShares > 1 || g.S !== 1 || g.N > SLAB_MAX_ROWS) return 0;
-  const slab = Math.floor(SLAB_BYTES / (g.N * 4 * tensors)) & ~3;
+export function slabChannels(g: Geometry, tensors: 1 | 2, maxShares: number, table: PlanTable = PLAN_TABLE): number {
+  // Past the cache only: a tensor the cache holds is read from it by both passes anyway.
+  if (maxShares > 1 || g.S !== 1 || g.N > table.slab.maxRows || g.count * 4 * tensors <= table.inCacheBytes) return 0;
+  const slab = Math.floor(table.slab.bytes / (g.N * 4 * tensors)) & ~3;
   return slab >= 4 && g.C >= 2 * slab ? slab : 0;
 }

@@ -11,10 +11,12 @@
 // the layer as it was, its last training input and statistics included.
 import type { Input, Target } from '../intake.js';
 import { overlaps, rangesOverlap } from '../overlap.js';
+import { ExchangeKind, HEADER, packExchange } from '../sync/collective.js';
 import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunner, Steps } from '../types.js';
 import { KERNELS, partialBytes, scratchPartial, secondPartial, shareOf } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { OneStep } from './one-step.js';
+import { planFor } from './plan.js';
 import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { keepInput, releaseInput, type SavedInput } from './saved-inputs.js';
 import { slabChannels } from './slabs.js';
@@ -65,6 +67,7 @@ interface SavedSet {
 interface Saved {
   readonly set: SavedSet;
   readonly ptr: number;
+  readonly synced: boolean; // its statistics were every replica's: its backward exchanges too
   readonly tensor: ResidentTensor | null;
   readonly input: SavedInput | null;
 }
@@ -85,9 +88,14 @@ export class WasmEngine implements Engine {
   private readonly acc: number; // partial results (abi.ts), one share per thread the runner may use
   private readonly ioBuf: Buffer = { ptr: 0, capacity: 0 }; // input/output of the current call
   private saved: Saved | null = null;
+  private packed: Float64Array | undefined; // a synchronized layer's exchanges (pack)
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
   private lastView: Float32Array | null = null;
   private readonly inferOp = new OneStep('normalize', KERNELS.normalize.length);
+  // The plan word of the last geometry inferred over (the layer hands the same object back
+  // while the shape stays): looked up again per call it cost a [1, 256] inference 9-17 ns.
+  private inferPlanOf: Geometry | null = null;
+  private inferPlan = 0;
   // Where the inference in progress delivers its result (inferDeliver reads it).
   private readonly inferResult = { out: null as Target | null, outAt: 0, yp: 0, count: 0 };
   private readonly inferDeliver = (): Float32Array => {
@@ -223,7 +231,7 @@ export class WasmEngine implements Engine {
     into.set(this.rt.heap.f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
   }
 
-  trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation {
+  trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null, sync: boolean): Operation {
     const xAt = this.addressOf(x, 0);
     const outAt = out ? this.addressOf(out, 1) : 0;
     const set = this.sets[this.saved?.set === this.sets[0] ? 1 : 0]; // the spare set
@@ -239,22 +247,40 @@ export class WasmEngine implements Engine {
     }
     this.foldedVersion = -1; // the running statistics in memory are about to change
     this.writeParams(p, true);
-    return this.trainSteps(set, xp, tensor, yp, outAt, g, p, out);
+    return this.trainSteps(set, xp, tensor, yp, outAt, g, p, out, sync);
+  }
+
+  // Two f64 arrays of C at a and b, packed for an exchange with the other replicas (into one
+  // array kept for the layer's exchanges: an allocation costs microseconds); and back.
+  private pack(kind: ExchangeKind, C: number, count: number, a: number, b: number): Float64Array {
+    const packed = this.packed = packExchange(kind, C, count, this.packed);
+    const f64 = new Float64Array(this.rt.heap.f32.buffer); // a view of now: an exchange awaits, and memory may grow meanwhile
+    packed.set(f64.subarray(a >>> 3, (a >>> 3) + C), HEADER);
+    packed.set(f64.subarray(b >>> 3, (b >>> 3) + C), HEADER + C);
+    return packed;
+  }
+
+  private unpack(packed: Float64Array, C: number, a: number, b: number): void {
+    const f64 = new Float64Array(this.rt.heap.f32.buffer);
+    f64.set(packed.subarray(HEADER, HEADER + C), a >>> 3);
+    f64.set(packed.subarray(HEADER + C), b >>> 3);
   }
 
   private *trainSteps(set: SavedSet, xp: number, tensor: ResidentTensor | null, yp: number, outAt: number,
-    g: Geometry, p: LayerParams, out: Target | null): Steps {
+    g: Geometry, p: LayerParams, out: Target | null, sync: boolean): Steps {
     const a = this.at;
     const s = set.at;
     const k = this.rt.kernels;
     const { C } = g;
     const acc = this.acc;
-    const slab = slabChannels(g, 1, this.runner.maxShares);
+    // A synchronized forward exchanges between its passes, which a slab fuses: no slabs then.
+    const slab = sync ? 0 : slabChannels(g, 1, this.runner.maxShares);
     if (slab) {
       k.trainSlabs(xp, yp, g.N, C, g.S, slab, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
-        p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift, scratchPartial(acc, C), p.activation);
+        p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift, scratchPartial(acc, C), p.activation,
+        planFor('stats', g.N, C, g.S), planFor('normalize', g.N, C, g.S));
     } else {
-      const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C)] };
+      const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C), planFor('stats', g.N, C, g.S)] };
       // Chan's merge of the shares' partial statistics into share 0, in row order.
       for (let t = 1, n = shareOf(g.N, shares, 0).rows * g.S; t < shares; t++) {
         const part = acc + t * partialBytes(C);
@@ -262,9 +288,15 @@ export class WasmEngine implements Engine {
         k.mergeStats(C, n, acc, secondPartial(acc, C), nt, part, secondPartial(part, C));
         n += nt;
       }
-      k.trainFinalize(C, g.N * g.S, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
+      let count = g.N * g.S;
+      if (sync) { // every replica's statistics, merged in rank order, replace this one's
+        const packed = this.pack(ExchangeKind.Stats, C, count, acc, secondPartial(acc, C));
+        count = yield { op: 'exchange', packed };
+        this.unpack(packed, C, acc, secondPartial(acc, C));
+      }
+      k.trainFinalize(C, count, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
         p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift);
-      yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation] };
+      yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation, planFor('normalize', g.N, C, g.S)] };
     }
     const y = this.deliver(out, outAt, yp, g.count);
     // Commit: nothing below can throw.
@@ -272,7 +304,7 @@ export class WasmEngine implements Engine {
     this.read(a.runVar, p.runningVar);
     releaseInput(this.saved?.input ?? null);
     const input = tensor ? keepInput(this.rt.heap, xp, g.count * 4) : null;
-    this.saved = { set, ptr: xp, tensor, input };
+    this.saved = { set, ptr: xp, tensor, input, synced: sync };
     this.holdings.saved = input;
     return y;
   }
@@ -300,6 +332,11 @@ export class WasmEngine implements Engine {
     args[6] = a.scale;
     args[7] = a.beta;
     args[8] = p.activation;
+    if (g !== this.inferPlanOf) {
+      this.inferPlan = planFor('normalize', g.N, g.C, g.S);
+      this.inferPlanOf = g;
+    }
+    args[9] = this.inferPlan;
     const r = this.inferResult;
     r.out = out;
     r.outAt = outAt;
@@ -337,17 +374,28 @@ export class WasmEngine implements Engine {
     const acc = this.acc;
     const xp = saved.ptr;
     const ka = this.coef, kb = ka + this.coefStride, kc = kb + this.coefStride;
-    const slab = slabChannels(g, 2, this.runner.maxShares);
+    const slab = saved.synced ? 0 : slabChannels(g, 2, this.runner.maxShares);
     if (slab) {
       k.backwardSlabs(xp, dyp, dxp, g.N, C, g.S, slab, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), a.gamma, s.meanLo, s.invstd,
-        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation);
+        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S), planFor('backwardApply', g.N, C, g.S));
     } else {
       const shares = yield {
-        op: 'backwardReduce', args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation],
+        op: 'backwardReduce',
+        args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S)],
       };
       for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
       k.backwardFinalize(C, g.N * g.S, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
-      yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation] };
+      if (saved.synced) {
+        // dgamma and dbeta stay this replica's (as PyTorch's: the optimiser's all-reduce adds
+        // them); dx takes every replica's sums, so the coefficients are made again from those,
+        // their dgamma and dbeta going to scratch.
+        const packed = this.pack(ExchangeKind.Sums, C, g.N * g.S, acc, secondPartial(acc, C));
+        const M = yield { op: 'exchange', packed };
+        this.unpack(packed, C, acc, secondPartial(acc, C));
+        const spare = scratchPartial(acc, C);
+        k.backwardFinalize(C, M, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), spare, spare + C * 4, ka, kb, kc);
+      }
+      yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation, planFor('backwardApply', g.N, C, g.S)] };
     }
     this.read(a.dgamma, dgamma);
     this.read(a.dbeta, dbeta);

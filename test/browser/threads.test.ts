@@ -1,6 +1,6 @@
-// init({ threads }) in Chromium. Run twice (vitest.browser.config.ts): in the
-// "chromium-isolated" project, served with COOP/COEP, workers start and forwardAsync /
-// backwardAsync split the rows over them, matching one thread; in the plain "chromium"
+// init({ threads }) in each browser. Run twice (vitest.browser.config.ts): in the
+// "isolated" projects, served with COOP/COEP, workers start and forwardAsync /
+// backwardAsync split the rows over them, matching one thread; in the plain "page"
 // project the page is not cross-origin isolated, so init() warns once and stays on one.
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { currentRuntime } from '../../src/init.js';

@@ -1,5 +1,5 @@
 // Blocking calls with threads inside a dedicated Worker of a cross-origin isolated page
-// (the "chromium-isolated" project): a Worker may block, so forward and backward split over
+// (the "isolated" projects): a Worker may block, so forward and backward split over
 // its own workers synchronously. Before the workers started with init, the first blocking
 // call waited on workers that could not start while it blocked, and hung for 60 s.
 import { expect, it } from 'vitest';

@@ -1,15 +1,17 @@
-// The package under a Content-Security-Policy. Chromium treats every Wasm compilation
-// (bytes or streaming from a URL) as eval: a page must allow 'wasm-unsafe-eval' in
+// The package under a Content-Security-Policy. Chromium and Firefox treat every Wasm
+// compilation (bytes or streaming from a URL) as eval: a page must allow 'wasm-unsafe-eval' in
 // script-src for the Wasm backend; under a stricter policy init({ backend: 'js' }) works.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { startStaticServer } from '../../../scripts/static-server.mjs';
-import { openPage } from './open-page.js';
+import { closeEngine, openPage, text } from './open-page.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+afterAll(closeEngine);
 
 // The page's import map (it maps the package's dependency @assemblyscript/loader) is an inline
 // script: a CSP allows it by its hash, as a real page without a bundler would.
@@ -23,7 +25,7 @@ async function run(csp: string, mode: 'embedded' | 'url' | 'js') {
   });
   try {
     const opened = await openPage(`${server.url}/test/browser/node/csp-page/?mode=${mode}`, 15_000);
-    const result = JSON.parse((await opened.page.textContent('#result')) ?? 'null');
+    const result = JSON.parse((await text(opened.page, '#result')) ?? 'null');
     await opened.close();
     return { ...result, errors: opened.errors, warnings: opened.warnings };
   } finally {

@@ -1,17 +1,17 @@
-// The demo page (npm run demo:web) in headless Chromium: served with COOP/COEP it must be
-// cross-origin isolated, find SIMD, finish its benchmark (Wasm three ways: the plain API,
-// into a Float32Array out, resident tensors; and JS) with sensible numbers and draw the
-// chart and the table. Timings are noisy, so no speed-up is asserted. The screenshot is kept in
-// test-results/demo.png for a person to look at.
+// The demo page (npm run demo:web) in the headless browser of the project: served with
+// COOP/COEP it must be cross-origin isolated, find SIMD, finish its benchmark (Wasm three
+// ways: the plain API, into a Float32Array out, resident tensors; and JS) with sensible
+// numbers and draw the chart and the table. Timings are noisy, so no speed-up is asserted. The screenshot is kept in
+// test-results/demo-ENGINE.png for a person to look at.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDemoServer } from '../../../scripts/demo-web.mjs';
-import { openPage } from './open-page.js';
+import { closeEngine, count, openPage } from './open-page.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const screenshot = join(root, 'test-results/demo.png');
+const screenshot = join(root, `test-results/demo-${inject('engine')}.png`);
 
 interface DemoResult {
   env: { backend: string; simd: boolean; crossOriginIsolated: boolean; sharedArrayBuffer: boolean; threads: boolean };
@@ -25,17 +25,19 @@ let bars: number;
 let header: string[];
 let rows: string[][];
 
+afterAll(closeEngine);
+
 beforeAll(async () => {
   const server = await startDemoServer();
   try {
     const opened = await openPage(`${server.url}/demo/`, 60_000);
     errors = opened.errors;
     demo = (await opened.page.evaluate('window.__bnDemo')) as DemoResult;
-    bars = await opened.page.locator('#chart svg rect').count();
-    header = await opened.page.locator('#results thead th').allTextContents();
-    rows = await opened.page.locator('#results tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+    bars = await count(opened.page, '#chart svg rect');
+    header = await opened.page.$$eval('#results thead th', (ths) => ths.map((th) => th.textContent ?? ''));
+    rows = await opened.page.$$eval('#results tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
     mkdirSync(dirname(screenshot), { recursive: true });
-    await opened.page.screenshot({ path: screenshot, fullPage: true });
+    await opened.page.screenshot({ path: screenshot as `${string}.png`, fullPage: true });
     await opened.close();
   } finally {
     await server.close();

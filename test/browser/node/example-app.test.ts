@@ -1,16 +1,16 @@
 // examples/browser, the way a user meets the package: a Vite app that imports
 // 'batchnorm-wasm' by name. Built with the example's own Vite, served from 127.0.0.1,
-// loaded in headless Chromium; the numbers the page computes are checked against an
-// independent float64 reference, and the built bundle against the size budget.
+// loaded in the headless browser of the project; the numbers the page computes are checked
+// against an independent float64 reference, and the built bundle against the size budget.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStaticServer } from '../../../scripts/static-server.mjs';
 import { worstError } from '../../helpers/compare.js';
 import { refBackward, refForward, type RefState } from '../../helpers/reference.js';
-import { openPage } from './open-page.js';
+import { closeEngine, openPage, text } from './open-page.js';
 import { BUDGET_GZIP_BYTES, gzipSize, LAZY_BUDGET_GZIP_BYTES } from './size.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -28,6 +28,8 @@ interface PageResult {
 let result: PageResult;
 let errors: string[];
 
+afterAll(closeEngine);
+
 beforeAll(async () => {
   if (!existsSync(join(root, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   if (!existsSync(vite) || !existsSync(join(app, 'node_modules/batchnorm-wasm'))) {
@@ -39,7 +41,7 @@ beforeAll(async () => {
     const opened = await openPage(`${server.url}/`);
     errors = opened.errors;
     expect(opened.state).toBe('done');
-    result = JSON.parse((await opened.page.textContent('#result')) ?? 'null') as PageResult;
+    result = JSON.parse((await text(opened.page, '#result')) ?? 'null') as PageResult;
     await opened.close();
   } finally {
     await server.close();

@@ -5,7 +5,13 @@ import { gzipSync } from 'node:zlib';
  * The gzipped JS plus Wasm a browser app pulls in up front for this package, built the way
  * apps are built (the Vite example app: bundled and minified), must stay under this
  * (example-app.test.ts). The threads code, loaded on demand, has LAZY_BUDGET_GZIP_BYTES.
- * 31,916 bytes when raised from 31,500: normalize's and backwardApply's eight-features-a-step
+ * 35,300 bytes when raised from 32,600: the kernels as formulas run by drivers that a
+ * measured plan picks (two widths of each operation and activation body, the plan table and
+ * its lookup: the Wasm 8.96 KB gzipped instead of 7.68), and the JS backend's plain reference
+ * kernels shipped beside its fast loops; NHWC 0.56x-0.68x the time, [1024, 4096] 0.88x-0.90x
+ * (interleaved A/B, minimums, Node 26; bench/README.md). 32,525 bytes when raised from 32,500: the layer's state and call machinery in a module of
+ * their own (layer-core.ts), which the public class forwards to, and allocTensor naming
+ * itself when memory runs out (82 bytes). 31,916 bytes when raised from 31,500: normalize's and backwardApply's eight-features-a-step
  * loops (in cache 0.8x and 0.67x the time; the layer's [64, 1024] inference about 2x a memcpy,
  * its target, and its backward 0.85x the time). 31,292 when
  * raised from 31,000: the statistics' eight-features-a-step loop (0.9x the time), a small
@@ -17,7 +23,7 @@ import { gzipSync } from 'node:zlib';
  * and the slab kernels. It was 27,653 when raised from 25,000 (the one-row-at-a-time loops,
  * each kernel's none and clamp bodies, and @assemblyscript/loader's 4.4 KB).
  */
-export const BUDGET_GZIP_BYTES = 32_500;
+export const BUDGET_GZIP_BYTES = 35_500;
 
 /**
  * The same with no bundler (an import map, as the README shows): every file index.js loads
@@ -25,7 +31,7 @@ export const BUDGET_GZIP_BYTES = 32_500;
  * costs about two fifths more than one minified bundle, hence its own budget
  * (package-dist.test.ts).
  */
-export const UNBUNDLED_BUDGET_GZIP_BYTES = 43_500; // 43,006 when raised from 42,500, 42,346 from 42,000, 41,400 from 40,000, 38,347 from 36,000 (as above)
+export const UNBUNDLED_BUDGET_GZIP_BYTES = 47_500; // 47,335 when raised from 44,000 (the plan's drivers, plan.ts and plan-table.ts, fast-kernels.ts beside kernels.ts: as above), 43,931 when raised from 43,500 (layer-core.ts: a file more, gzipped on its own; 508 bytes), 43,006 from 42,500, 42,346 from 42,000, 41,400 from 40,000, 38,347 from 36,000 (as above)
 
 /** The threads code, which only init({ threads }) loads (a dynamic import), on top of that. */
 export const LAZY_BUDGET_GZIP_BYTES = 10_000;

@@ -63,3 +63,43 @@ describe.each([['runSync', runSync], ['runAsync', runAsync]] as const)('%s', (_,
     await expect(async () => drive(failing, runner([], 0))).rejects.toThrow('a failed');
   });
 });
+
+// A synchronized operation yields exchange steps between its row steps (types.ts: ExchangeStep).
+function synchronized(log: string[]): Steps {
+  return (function* () {
+    try {
+      const packed = new Float64Array([1, 2]);
+      log.push(`step ran in ${yield { op: 'stats', args: [0] }}`);
+      log.push(`exchange answered ${yield { op: 'exchange', packed }}, packed ${Array.from(packed)}`);
+      return new Float32Array([7]);
+    } finally {
+      log.push('finally');
+    }
+  })();
+}
+
+describe('exchange steps', () => {
+  it('runAsync hands each exchange step\'s packed array to the exchange, never to the runner, and answers with its count', async () => {
+    const log: string[] = [];
+    const exchange = async (packed: Float64Array) => {
+      log.push(`exchange of ${Array.from(packed)}`);
+      packed[0] = 10; // the exchange writes the replicas' results into the packed array
+      return 32;
+    };
+    const result = await runAsync(synchronized(log), runner(log), exchange);
+    expect(Array.from(result)).toEqual([7]);
+    expect(log).toEqual(['run stats', 'step ran in 3', 'exchange of 1,2', 'exchange answered 32, packed 10,2', 'finally']);
+  });
+
+  it('runAsync without an exchange refuses an exchange step by name, and the operation ends', async () => {
+    const log: string[] = [];
+    await expect(runAsync(synchronized(log), runner(log))).rejects.toThrow(new Error('batchnorm-wasm: a synchronized step needs the layer\'s collective'));
+    expect(log).toEqual(['run stats', 'step ran in 3', 'finally']);
+  });
+
+  it('runSync refuses an exchange step by name (a synchronized step cannot block), and the operation ends', () => {
+    const log: string[] = [];
+    expect(() => runSync(synchronized(log), runner(log))).toThrow(new Error('batchnorm-wasm: a synchronized step cannot run blocking'));
+    expect(log).toEqual(['run stats', 'step ran in 3', 'finally']);
+  });
+});

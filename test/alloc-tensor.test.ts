@@ -1,7 +1,11 @@
 // allocTensor's refusals (src/tensors.ts), each naming the shape and what is wrong with it, and
 // the tensor it makes: the shape frozen as given, one element per entry of the product.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { allocTensor, init } from '../src/index.js';
+import { allocTensor, init, wasmMemoryInfo } from '../src/index.js';
+import { WasmHeap } from '../src/wasm/heap.js';
+import { WasmTensor } from '../src/wasm/tensor.js';
 import { expectThrows } from './helpers/throws.js';
 
 beforeAll(async () => {
@@ -17,7 +21,38 @@ describe('allocTensor', () => {
     expect(t.shape).toEqual([2, 3, 4]);
     expect(t.shape).not.toBe(shape);
     expect(Object.isFrozen(t.shape)).toBe(true);
+    expect(t.data).toBe(t.data); // one view until the memory grows (test/heap-growth.test.ts)
     t.dispose();
+  });
+
+  it('lives in its own heap until disposed', () => {
+    const heapOf = () => new WasmHeap(new WebAssembly.Memory({ initial: 1, maximum: 2 }), 2 * 65536);
+    const [heap, other] = [heapOf(), heapOf()];
+    const t = new WasmTensor(heap, [4], 4);
+    expect([t.livesIn(heap), t.livesIn(other)]).toEqual([true, false]);
+    t.dispose();
+    expect(t.livesIn(heap)).toBe(false);
+    expect(heap.bytesInUse).toBe(0);
+  });
+
+  it('is freed when collected without dispose()', async () => {
+    // Collection on demand, in this process (a child process would not see a mutated src/).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const inUse = () => wasmMemoryInfo()!.bytesInUse;
+    const baseline = inUse();
+    // In a function of its own, so that no local here keeps the tensors reachable.
+    const held = (() => {
+      for (let i = 0; i < 8; i++) allocTensor([1024]).data.fill(i);
+      return inUse();
+    })();
+    expect(held).toBeGreaterThanOrEqual(baseline + 8 * 4096);
+    // FinalizationRegistry callbacks run after a collection, on a later turn of the event loop.
+    for (let i = 0; i < 20 && inUse() !== baseline; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(inUse()).toBe(baseline);
   });
 
   it('refuses what is no shape of positive integers, by name', () => {

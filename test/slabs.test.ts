@@ -145,6 +145,23 @@ describe('slabChannels: when the layer runs an operation slab by slab', () => {
     expect(slabChannelsOf(g(16, 2 * one + 4), 2, 1)).toBe(one);
     expect(slabChannelsOf(g(32, 200704), 1, 2)).toBe(0);
   });
+
+  it('asks for two slabs at least, four channels a slab at least, and the book layout, whatever the cache', () => {
+    // With the plan table, a tensor past the cache always spans two slabs; a table that puts
+    // every tensor past the cache tests each rule alone.
+    const rules = { ...PLAN_TABLE, inCacheBytes: 0, slab: { bytes: 32 * 4 * 32, maxRows: 32 } }; // 32 channels of 32 rows
+    const of = (geometry: ReturnType<typeof g>, tensors: 1 | 2) => slabChannels(geometry, tensors, 1, rules);
+    expect(of(g(32, 64), 1)).toBe(32);
+    expect(of(g(32, 63), 1)).toBe(0);
+    expect(of(g(32, 64, 2), 1)).toBe(0);
+    expect(of(g(32, 32), 2)).toBe(16);
+    expect(of(g(32, 31), 2)).toBe(0);
+    expect(of(g(8, 1 << 20), 2)).toBe(64);
+    const four = { ...rules, slab: { bytes: 4 * 32 * 4, maxRows: 32 } };
+    expect(slabChannels(g(32, 8), 1, 1, four)).toBe(4);
+    expect(slabChannels(g(32, 7), 1, 1, four)).toBe(0);
+    expect(slabChannels(g(32, 1 << 20), 2, 1, four)).toBe(0); // 2 channels fit: not a multiple of 4
+  });
 });
 
 describe('a Wasm layer on a shape it runs slab by slab', () => {

@@ -55,8 +55,7 @@ export const MAX_ROW_ARGS = Math.max(...ROW_KERNELS.map((k) => KERNELS[k].length
 
 /** The role a kernel parameter's entry names ('C' for 'C', 'rows' for 'x:rows'). */
 export function roleOf(param: string): string {
-  const colon = param.indexOf(':');
-  return colon < 0 ? param : param.slice(colon + 1);
+  return param.slice(param.indexOf(':') + 1); // no colon: indexOf's -1 slices from 0
 }
 
 // Partial results (stats: mean then M2; backwardReduce: sum(dy) then sum(dy * xc)) are two

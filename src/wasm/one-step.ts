@@ -11,8 +11,9 @@ export class OneStep implements Operation {
   readonly args: number[];
   private readonly yielded: IteratorYieldResult<Step>;
   private readonly returned: IteratorReturnResult<Float32Array> = { done: true, value: NOTHING };
-  private stepped = false;
-  private finish: () => Float32Array = () => NOTHING; // the engine's, made once
+  // Set by arm(), which the engine calls before each call's first next().
+  private stepped!: boolean;
+  private finish!: () => Float32Array; // the engine's, made once
 
   constructor(op: string, arity: number) {
     this.args = new Array<number>(arity).fill(0);

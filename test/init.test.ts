@@ -95,6 +95,31 @@ describe('init', () => {
     }
   });
 
+  it('compiles a URL while streaming where the server says application/wasm, and from its bytes otherwise (a type with parameters too)', async () => {
+    const bytes = wasmBytes();
+    const types: Record<string, string | undefined> = { '/wasm': 'application/wasm', '/params': 'application/wasm; charset=binary', '/octets': 'application/octet-stream', '/none': undefined };
+    const server = createServer((req, res) => {
+      const type = types[req.url!];
+      res.writeHead(200, type === undefined ? {} : { 'content-type': type }).end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    // Streaming refuses any other type, so only the spy tells whether it ran.
+    const streaming = vi.spyOn(WebAssembly, 'instantiateStreaming');
+    try {
+      for (const [path, streams] of [['/wasm', true], ['/params', false], ['/octets', false], ['/none', false]] as const) {
+        streaming.mockClear();
+        const lib = await freshLibrary();
+        expect((await lib.init({ wasm: `http://127.0.0.1:${port}${path}` })).backend, path).toBe('wasm');
+        expect(checkWorks(lib), path).toBe('wasm');
+        expect(streaming.mock.calls.length, path).toBe(streams ? 1 : 0);
+      }
+    } finally {
+      streaming.mockRestore();
+      server.close();
+    }
+  });
+
   it('rejects bytes that are not Wasm, and can be retried', async () => {
     const lib = await freshLibrary();
     await expect(lib.init({ wasm: new Uint8Array([1, 2, 3]) })).rejects.toThrow(WebAssembly.CompileError);
@@ -140,6 +165,7 @@ describe('init', () => {
     expect(() => lib.init({ wasm: { bytes: 1 } })).toThrow(/^init\(options\): options\.wasm must be a URL, bytes \(ArrayBuffer or a typed array\) or a compiled WebAssembly\.Module; got an object \(\[object Object\]\)$/);
     expect(() => lib.initSync({ wasm: 42 as never })).toThrow(TypeError);
     expect(() => lib.initSync({ wasm: 42 as never })).toThrow(/^initSync\(options\): options\.wasm .*; got number$/);
+    expect(() => lib.initSync({ wasm: null as never })).toThrow(/^initSync\(options\): options\.wasm .*; got null$/);
     expect(lib.wasmMemoryInfo()).toBeNull(); // nothing was loaded
   });
 });

@@ -47,17 +47,14 @@ const SIMD_PROBE = new Uint8Array([
 
 export function hasWasmSimd(): boolean {
   try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+    return WebAssembly.validate(SIMD_PROBE);
   } catch {
-    return false;
+    return false; // no WebAssembly at all
   }
 }
 
 export function embeddedBytes(): Uint8Array {
-  const text = atob(kernelBase64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
+  return Uint8Array.from(atob(kernelBase64), (ch) => ch.charCodeAt(0));
 }
 
 // The maximum each shared memory was made with (a Memory does not say).
@@ -71,16 +68,21 @@ export function maxBytesOf(memory: WebAssembly.Memory): number {
 /** The kernels' memory: plain, or shared (for threads) with the largest maximum the platform grants. */
 export function createMemory(shared = false): WebAssembly.Memory {
   if (!shared) return new WebAssembly.Memory({ initial: INITIAL_PAGES });
-  for (const maximum of SHARED_MAXIMA) {
+  const last = SHARED_MAXIMA.length - 1;
+  for (let i = 0; i < last; i++) {
     try {
-      const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
-      maxima.set(memory, maximum);
-      return memory;
-    } catch (error) {
-      if (maximum === SHARED_MAXIMA[SHARED_MAXIMA.length - 1]) throw error;
+      return sharedMemory(SHARED_MAXIMA[i]);
+    } catch {
+      // the platform refused this much address space: try less
     }
   }
-  throw new Error('unreachable');
+  return sharedMemory(SHARED_MAXIMA[last]); // its error is the caller's
+}
+
+function sharedMemory(maximum: number): WebAssembly.Memory {
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
+  maxima.set(memory, maximum);
+  return memory;
 }
 
 // Stryker disable all: the workers run these two functions as source text (worker-source.ts),
@@ -109,15 +111,16 @@ async function fetchOk(url: string | URL): Promise<Response> {
   return response;
 }
 
-// The loader's form of a source: a Response compiles while streaming, which needs the
-// application/wasm type; from other servers the bytes are read first.
+// The loader's form of a source: a Response compiles while streaming, which needs the type
+// application/wasm, exactly (Node refuses 'application/wasm; charset=binary'); from other
+// servers the bytes are read first. (Where WebAssembly.instantiateStreaming is missing, the
+// loader reads a Response's bytes itself.)
 async function loaderSource(source: CheckedSource | undefined): Promise<WebAssembly.Module | BufferSource | Response> {
   if (source === undefined) return embeddedBytes() as BufferSource;
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) {
     const response = await fetchOk(source);
-    const type = response.headers.get('content-type') ?? '';
-    return typeof WebAssembly.instantiateStreaming === 'function' && type.startsWith('application/wasm') ? response : response.arrayBuffer();
+    return response.headers.get('content-type') === 'application/wasm' ? response : response.arrayBuffer();
   }
   return asBytes(source);
 }

@@ -37,6 +37,14 @@ describe.each(CASES)('fast-kernels.ts against kernels.ts on [$N, $C, $S], offset
     }
   });
 
+  it('stats and backwardReduce write no channel past C (arrays longer than C keep their tail)', () => {
+    const tail = () => Float64Array.from({ length: C + 3 }, (_, i) => (i < C ? 0 : -7.5));
+    const sums = [tail(), tail(), tail(), tail()];
+    fast.stats(x, N, C, S, sums[0], sums[1]);
+    fast.backwardReduce(x, dy, N, C, S, center, alpha, shift, sums[2], sums[3], 0);
+    for (const s of sums) expect(Array.from(s.subarray(C))).toEqual([-7.5, -7.5, -7.5]);
+  });
+
   it.each(ACTIVATIONS.map((a) => [a.name ?? 'none', a.code] as const))('normalize and backwardApply: the same bits, in place too (activation %s)', (_, code) => {
     const [a, b] = [new Float32Array(count), new Float32Array(count)];
     fast.normalize(x, a, N, C, S, center, scale, bias, code);

@@ -9,12 +9,15 @@
 //   --quick       a smoke run: shorter sampling
 //   --only=TEXT   only the workloads whose name contains TEXT
 //   --impl=A,B    only these implementations (the floors are always timed)
+// It ends with what a synchronized step adds at [1024, 4096] (lib/sync-steps.mjs; npm run
+// bench:sync times the other workloads), unless --only or --impl leave that workload out.
 import { init } from '../dist/index.js';
 import { copyLoop } from './floor/copy-loop.mjs';
 import { save, startClock } from './lib/clock.mjs';
 import { interleaved } from './lib/interleave.mjs';
 import { machineLine, writeChart, writeResults } from './lib/results.mjs';
 import { bytesMoved, versus } from './lib/stats.mjs';
+import { printSyncRows, SYNC_WORKLOADS, syncStep } from './lib/sync-steps.mjs';
 import { OPS, prepare, WORKLOADS } from './workloads.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -70,8 +73,15 @@ for (const w of new Set(rows.map((r) => r.workload))) {
     console.log(`| ${w} | ${op} | ${versus(at(w, op, 'wasm'), at(w, op, 'js'))} | ${versus(at(w, op, 'js'), at(w, op, 'naive'))} | ${versus(at(w, op, 'wasm resident'), at(w, op, 'wasm'))} |`);
   }
 }
+const syncWorkload = SYNC_WORKLOADS[0];
+if (!implArg && (!only || syncWorkload.name.includes(only))) {
+  const syncRow = await syncStep(syncWorkload, { rounds: quick ? 5 : 31 });
+  console.log('\nA synchronized training step (forward and backward) with an in-process collective of one replica, beside a plain one:');
+  printSyncRows([syncRow]);
+  rows.push(syncRow);
+}
 if (save) {
   console.log(`\nwrote ${writeResults('core', { machine, rows })}`);
-  console.log(`wrote ${writeChart('core', rows.filter((r) => r.impl !== 'memcpy' && r.impl !== 'copy loop' && !r.workload.includes('small')))}`);
+  console.log(`wrote ${writeChart('core', rows.filter((r) => r.suite === 'core' && r.impl !== 'memcpy' && r.impl !== 'copy loop' && !r.workload.includes('small')))}`);
 }
 done();

@@ -234,11 +234,10 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
   if (disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
   if (typeof dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new ${array}(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
   if (type !== undefined || declared !== undefined) checkDeclaredType({ type, dtype: declared }, 'out', who, [dtype], dtype);
-  if (!(dtype === 'float64' ? data instanceof Float64Array : data instanceof Float32Array)) {
-    throw new TypeError(`${who}: out.data must be a ${array} (the layer's dtype is ${dtype}); got ${describe(data)}`);
-  }
+  const own = dtype === 'float64' ? (data instanceof Float64Array ? data : null) : (data instanceof Float32Array ? data : null);
+  if (own === null) throw new TypeError(`${who}: out.data must be a ${array} (the layer's dtype is ${dtype}); got ${describe(data)}`);
   checkShape(givenShape !== undefined ? givenShape : dims, shape, of, who);
-  const length = data.length; // a Float32Array's own length: no getter of the caller's
+  const length = own.length; // a typed array's own length: no getter of the caller's
   if (length !== count) throw new RangeError(`${who}: out.data.length must be ${count}; got ${length}`);
   if (offset !== undefined && offset !== 0) {
     throw new RangeError(`${who}: out.offset must be 0 (the layer writes out.data from its start); got ${describe(offset)}: pass a contiguous out of its own`);
@@ -250,7 +249,7 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
       throw new RangeError(`${who}: out.stride must be the row-major strides ${formatShape(contiguous)} of ${formatShape(shape)} (the layer writes contiguously); got ${Array.isArray(given) ? formatShape(given) : describe(given)}: pass a contiguous out of its own`);
     }
   }
-  return { data, tensor: null };
+  return { data: own, tensor: null };
 }
 
 // out's shape against the result's: its length and entries read once each, compared as read

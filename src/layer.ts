@@ -159,8 +159,8 @@ export class BatchNormalization<D extends DType = 'float32'> {
   static fromKeras<D extends DType = 'float32'>(weights: KerasWeights, config: KerasConfig = {}, options: BatchNormalizationOptions<D> = {}): BatchNormalization<D> {
     const who = 'BatchNormalization.fromKeras';
     const given = definedOptions(options, who);
-    const a = fromKerasArgs(weights, config, who, checkDtype(given.dtype, who));
-    return new BatchNormalization<D>(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar, { axis: a.axis, eps: a.eps, ...given });
+    const a = fromKerasArgs(weights, config, who, given.dtype === undefined ? undefined : checkDtype(given.dtype, who));
+    return new BatchNormalization<D>(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar, { axis: a.axis, eps: a.eps, ...given, dtype: a.dtype as D });
   }
 
   /**
@@ -485,8 +485,8 @@ export class BatchNormalization<D extends DType = 'float32'> {
    * // Python: bn.load_state_dict({k: torch.tensor(v) for k, v in json.loads(s).items()})
    * ```
    */
-  toPyTorch(): PyTorchExport {
-    return toPyTorchFields(this);
+  toPyTorch(): PyTorchExport<ArrayOf<D>> {
+    return toPyTorchFields(this) as PyTorchExport<ArrayOf<D>>;
   }
 
   /**
@@ -504,8 +504,8 @@ export class BatchNormalization<D extends DType = 'float32'> {
    * //         layer.set_weights([weights[k] for k in ('gamma', 'beta', 'moving_mean', 'moving_variance')])
    * ```
    */
-  toKeras(): KerasExport {
-    return toKerasFields(this, 'BatchNormalization.toKeras');
+  toKeras(): KerasExport<ArrayOf<D>> {
+    return toKerasFields(this, 'BatchNormalization.toKeras') as KerasExport<ArrayOf<D>>;
   }
 
   /**
@@ -518,8 +518,8 @@ export class BatchNormalization<D extends DType = 'float32'> {
    * localStorage.setItem('bn', JSON.stringify(bn.state()));
    * ```
    */
-  state(): BatchNormState {
-    return stateOf(this);
+  state(): BatchNormState<D> {
+    return stateOf(this) as BatchNormState<D>;
   }
 
   /**
@@ -538,9 +538,9 @@ export class BatchNormalization<D extends DType = 'float32'> {
    * const { weights, bias } = bn.foldInto({ data: W, shape: [inputs, bn.gamma.length] }, b);
    * ```
    */
-  foldInto(weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
+  foldInto(weights: TensorLike, bias?: ArrayLike<number> | null): Folded<ArrayOf<D>> {
     this.core.live('BatchNormalization.foldInto');
-    return foldInto(this, weights, bias);
+    return foldInto(this, weights, bias) as Folded<ArrayOf<D>>;
   }
 
   /**

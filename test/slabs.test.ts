@@ -122,7 +122,7 @@ describe('slabChannels: when the layer runs an operation slab by slab', () => {
   // A table's slab entry (the plan table's are measured: src/wasm/plan-table.ts).
   const [SLAB_BYTES, SLAB_MAX_ROWS] = [512 * 1024, 32];
   const table = { ...PLAN_TABLE, slab: { bytes: SLAB_BYTES, maxRows: SLAB_MAX_ROWS } };
-  const slabChannelsOf = (geometry: ReturnType<typeof g>, tensors: 1 | 2, maxShares: number) => slabChannels(geometry, tensors, maxShares, table);
+  const slabChannelsOf = (geometry: ReturnType<typeof g>, tensors: 1 | 2, maxShares: number) => slabChannels(geometry, tensors, maxShares, 4, table);
 
   it('takes the book layout of up to maxRows rows in slabs of the table\'s bytes, a multiple of 4 channels', () => {
     expect(slabChannelsOf(g(32, 200704), 1, 1)).toBe(SLAB_BYTES / (32 * 4));

@@ -81,8 +81,8 @@ export class WasmTensor<D extends DType = 'float32'> {
     // identity, as buffer getters cost 25-30 ns a read here.
     const whole = this.#heap.f32;
     if (this.#of !== whole) {
-      const Type = this.dtype === 'float64' ? Float64Array : Float32Array;
-      this.#view = new Type(whole.buffer, this.#ptr, this.length) as ArrayOf<D>;
+      const buffer = whole.buffer as ArrayBuffer;
+      this.#view = (this.dtype === 'float64' ? new Float64Array(buffer, this.#ptr, this.length) : new Float32Array(buffer, this.#ptr, this.length)) as ArrayOf<D>;
       this.#of = whole;
     }
     return this.#view!;

@@ -7,22 +7,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, init, type Axis } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
+import { randoms } from './helpers/random64.js';
 import { channelMap, refBackward, refInfer, refTrain, type RefOptions } from './helpers/general-reference.js';
 
 beforeAll(async () => {
   await init();
 });
-
-// Random float64 numbers that float32 cannot hold (their low bits set): a float64 layer that
-// rounded anything through float32 would be off by ~1e-8.
-export function randoms(n: number, seed: number, offset = 0, spread = 1): Float64Array {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-  return Float64Array.from({ length: n }, () => offset + (next() - 0.5) * 2 * spread + next() * 1e-9);
-}
 
 interface Case {
   shape: number[];

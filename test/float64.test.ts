@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, init, type Axis } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
 import { randoms } from './helpers/random64.js';
+import { inProcessGroup } from './helpers/sync-group.js';
 import { channelMap, refBackward, refInfer, refTrain, type RefOptions } from './helpers/general-reference.js';
 
 beforeAll(async () => {
@@ -155,5 +156,82 @@ describe('float64 on the two backends alike', () => {
     };
     const w = run('wasm'), j = run('js');
     for (const key of ['y', 'dx', 'dgamma', 'mean'] as const) expect(scaledDistance(w[key], j[key]), key).toBeLessThan(1e-13);
+  });
+});
+
+describe.each(['wasm', 'js'] as const)('a float64 layer carried through its formats on %s', (backend) => {
+  const trained = () => {
+    const bn = new BatchNormalization(randoms(4, 31, 1), randoms(4, 32), 0.9, null, null, { dtype: 'float64', backend, axis: 1 });
+    bn.forward({ data: randoms(2 * 4 * 3, 33, 1), shape: [2, 4, 3] });
+    return bn;
+  };
+  const same = (a: ArrayLike<number> | null, b: ArrayLike<number> | null) => expect(Array.from(a ?? [])).toEqual(Array.from(b ?? []));
+
+  it('state() through JSON and fromState give the same float64 layer, bit for bit', () => {
+    const bn = trained();
+    const state = JSON.parse(JSON.stringify(bn.state()));
+    expect(state.dtype).toBe('float64');
+    const again = BatchNormalization.fromState(state, { backend });
+    expect(again.dtype).toBe('float64');
+    for (const key of ['gamma', 'beta', 'runningMean', 'runningVar'] as const) {
+      expect(again[key]).toBeInstanceOf(Float64Array);
+      same(again[key], bn[key]);
+    }
+    const x = { data: randoms(24, 34), shape: [2, 4, 3] };
+    same(again.forward(x, false).data, bn.forward(x, false).data);
+    // Loaded into float32 on request: rounded, as a float32 layer holds them.
+    const narrow = BatchNormalization.fromState(state, { backend, dtype: 'float32' });
+    expect(narrow.runningVar).toBeInstanceOf(Float32Array);
+    same(narrow.runningVar, Float32Array.from(bn.runningVar!));
+    for (const b of [bn, again, narrow]) b.dispose();
+  });
+
+  it('toPyTorch and fromPyTorch carry float64 arrays (a torch.float64 module\'s state_dict)', () => {
+    const bn = trained();
+    const sd = bn.toPyTorch();
+    expect(sd.weight).toBeInstanceOf(Float64Array);
+    expect(sd.running_var).toBeInstanceOf(Float64Array);
+    same(sd.running_var!, bn.runningVar);
+    const again = BatchNormalization.fromPyTorch(sd, { backend, dtype: 'float64' });
+    expect(again.dtype).toBe('float64');
+    same(again.runningMean, bn.runningMean);
+    same(again.gamma, bn.gamma);
+    for (const b of [bn, again]) b.dispose();
+  });
+
+  it('toKeras writes dtype float64 in the config, and fromKeras reads it back', () => {
+    const bn = trained();
+    const { weights, config } = bn.toKeras();
+    expect(config.dtype).toBe('float64');
+    expect(weights.moving_variance).toBeInstanceOf(Float64Array);
+    const again = BatchNormalization.fromKeras(weights, config, { backend });
+    expect(again.dtype).toBe('float64');
+    same(again.runningVar, bn.runningVar);
+    // The option wins over the config.
+    expect(BatchNormalization.fromKeras(weights, config, { backend, dtype: 'float32' }).dtype).toBe('float32');
+    for (const b of [bn, again]) b.dispose();
+  });
+});
+
+describe.each(['wasm', 'js'] as const)('synchronized float64 replicas on %s', (backend) => {
+  it('three replicas train as one float64 layer over the whole batch (statistics and dx to 1e-12)', async () => {
+    const [K, n, D] = [3, 5, 7];
+    const x = randoms(K * n * D, 41, 3, 2), dy = randoms(K * n * D, 42);
+    const gamma = randoms(D, 43, 1), beta = randoms(D, 44);
+    const replicas = inProcessGroup(K).map((collective) => new BatchNormalization(gamma.slice(), beta.slice(), 0.9, null, null, { dtype: 'float64', backend, collective }));
+    const part = (a: Float64Array, k: number) => ({ data: a.subarray(k * n * D, (k + 1) * n * D), shape: [n, D] });
+    const ys = await Promise.all(replicas.map((bn, k) => bn.forwardAsync(part(x, k))));
+    const dxs = await Promise.all(replicas.map((bn, k) => bn.backwardAsync(part(dy, k))));
+    const channel = channelMap(K * n, D, 1, 'first');
+    const o: RefOptions = { activation: null, unbiased: false, momentum: 0.9, eps: 1e-6 };
+    const zeros = new Float64Array(D);
+    const t = refTrain(x, channel, D, gamma, beta, zeros, zeros, o);
+    const r = refBackward(dy, channel, D, gamma, t, o);
+    ys.forEach((y, k) => expect(scaledDistance(y.data, t.y.subarray(k * n * D, (k + 1) * n * D))).toBeLessThan(TOL));
+    dxs.forEach((d, k) => expect(scaledDistance(d.data, r.dx.subarray(k * n * D, (k + 1) * n * D))).toBeLessThan(TOL));
+    for (const bn of replicas) {
+      expect(scaledDistance(bn.runningMean!, t.runningMean)).toBeLessThan(TOL);
+      bn.dispose();
+    }
   });
 });

@@ -86,7 +86,7 @@ describe.each(['wasm', 'js'] as const)('a float64 layer on %s', (backend) => {
     const channel = channelMap(N, D, 1, 'first');
     const gamma = randoms(D, 6, 1), beta = randoms(D, 7);
     const bn = new BatchNormalization(gamma, beta, null, null, null, { dtype: 'float64', backend });
-    let mean = new Float64Array(D), variance = new Float64Array(D);
+    let mean: Float64Array<ArrayBufferLike> = new Float64Array(D), variance: Float64Array<ArrayBufferLike> = new Float64Array(D);
     for (let step = 0; step < 4; step++) {
       const x = randoms(N * D, 10 + step, 3);
       const t = refTrain(x, channel, D, gamma, beta, mean, variance, { activation: null, unbiased: false, momentum: 1 - 1 / (step + 1), eps: 1e-6 });

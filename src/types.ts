@@ -43,7 +43,14 @@ export type DType = 'float32' | 'float64';
  */
 export type ArrayOf<D extends DType> = D extends 'float64' ? Float64Array : Float32Array;
 
-/** The arrays of either dtype, as the engines and kernels see them. */
+/**
+ * The arrays of either dtype: what a layer of unknown dtype holds and returns.
+ *
+ * @example
+ * ```ts
+ * const first = (a: FloatArray): number => a[0];
+ * ```
+ */
 export type FloatArray = Float32Array | Float64Array;
 
 /** A row-major [N, C, S] view with statistics per C; count = N*C*S elements (see geometry.ts). */

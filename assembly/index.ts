@@ -15,9 +15,13 @@
 // src/wasm/plan.ts picks it from the table `npm run tune` measured).
 // On one thread the book's layout of few rows runs a training forward or a backward as one
 // kernel instead, trainSlabs or backwardSlabs, slab by slab of channels (src/wasm/slabs.ts).
+// Every kernel over tensors or per-channel arrays is generic over their element type: the
+// float32 layer's kernels are the f32 instances, and each has an f64 twin of the same source,
+// its name suffixed F64, for float64 layers (abi.ts derives their table from the f32 one).
+// mergeStats and addF64 work on the f64 partial results of either.
 export { Activation } from './activation';
-export { stats } from './stats';
-export { normalize } from './normalize';
-export { backwardReduce, backwardApply } from './backward';
-export { trainFinalize, fold, backwardFinalize, mergeStats, addF64 } from './channel';
-export { trainSlabs, backwardSlabs } from './slab';
+export { stats, statsF64 } from './stats';
+export { normalize, normalizeF64 } from './normalize';
+export { backwardReduce, backwardApply, backwardReduceF64, backwardApplyF64 } from './backward';
+export { trainFinalize, fold, backwardFinalize, trainFinalizeF64, foldF64, backwardFinalizeF64, mergeStats, addF64 } from './channel';
+export { trainSlabs, backwardSlabs, trainSlabsF64, backwardSlabsF64 } from './slab';

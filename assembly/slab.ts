@@ -4,9 +4,10 @@
 // of 4). Each channel gets the same sums in the same order as in the two-pass steps
 // (drivers.ts: a feature's sums do not depend on the other features, nor on the plan's R and
 // V with S == 1), and the same per-channel arithmetic (channel.ts), so the results are the
-// same bits. The plan words are those of the two-pass steps (src/wasm/plan.ts).
+// same bits. The plan words are those of the two-pass steps (src/wasm/plan.ts). Generic over
+// the element type T as the passes are; index.ts exports both.
 import { applyView, reduceView } from './backward';
-import { backwardFinalize, trainFinalize } from './channel';
+import { backwardFinalizeOf, trainFinalizeOf } from './channel';
 import { normalizeView } from './normalize';
 import { statsView } from './stats';
 
@@ -14,20 +15,22 @@ import { statsView } from './stats';
 // least a slab's channels, the same for every slab (what a slab's statistics need is used
 // up within it: kept at the front, they stay in cache instead of streaming 16 bytes a channel
 // out and back, 3.2 MB on the book's layout).
-export function trainSlabs(x: usize, y: usize, N: i32, C: i32, S: i32, slab: i32, mean64: usize, m2_64: usize, gamma: usize, beta: usize,
+@inline
+function trainSlabsOf<T>(x: usize, y: usize, N: i32, C: i32, S: i32, slab: i32, mean64: usize, m2_64: usize, gamma: usize, beta: usize,
   runMean: usize, runVar: usize, momentum: f64, eps: f64, unbiased: i32,
   meanHi: usize, meanLo: usize, saveInvstd: usize, alpha: usize, shift: usize, scratch: usize, activation: i32, statsPlan: i32, normalizePlan: i32): void {
-  const sampleBytes = <usize>C * <usize>S << 2;
+  const size = <usize>sizeof<T>();
+  const sampleBytes = <usize>C * <usize>S * size;
   const count = <f64>N * <f64>S;
   for (let c0 = 0; c0 < C; c0 += slab) {
     const w = min(slab, C - c0);
-    const p = <usize>c0 << 2, o = <usize>c0 * <usize>S << 2;
+    const p = <usize>c0 * size, o = <usize>c0 * <usize>S * size;
     memory.fill(mean64, 0, <usize>w << 3);
     memory.fill(m2_64, 0, <usize>w << 3);
-    statsView(x + o, N, w, S, sampleBytes, mean64, m2_64, scratch, statsPlan);
-    trainFinalize(w, count, mean64, m2_64, gamma + p, beta + p, runMean + p, runVar + p, momentum, eps, unbiased,
+    statsView<T>(x + o, N, w, S, sampleBytes, mean64, m2_64, scratch, statsPlan);
+    trainFinalizeOf<T>(w, count, mean64, m2_64, gamma + p, beta + p, runMean + p, runVar + p, momentum, eps, unbiased,
       meanHi + p, meanLo + p, saveInvstd + p, alpha + p, shift + p);
-    normalizeView(x + o, y + o, N, w, S, sampleBytes, meanHi + p, alpha + p, shift + p, activation, normalizePlan);
+    normalizeView<T>(x + o, y + o, N, w, S, sampleBytes, meanHi + p, alpha + p, shift + p, activation, normalizePlan);
   }
 }
 
@@ -36,18 +39,46 @@ export function trainSlabs(x: usize, y: usize, N: i32, C: i32, S: i32, slab: i32
 // same for every slab, so that they stay in cache (as in trainSlabs; measured, the book's
 // backward 0.94x to 1.06x the time: within the noise). dx may alias dy: a slab's dy is read by
 // its reduce before its apply writes it.
-export function backwardSlabs(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, slab: i32, center: usize, alpha: usize, shift: usize,
+@inline
+function backwardSlabsOf<T>(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, slab: i32, center: usize, alpha: usize, shift: usize,
   sumDy: usize, sumDyXc: usize, gamma: usize, meanLo: usize, saveInvstd: usize, dgamma: usize, dbeta: usize,
   ka: usize, kb: usize, kc: usize, scratch: usize, activation: i32, reducePlan: i32, applyPlan: i32): void {
-  const sampleBytes = <usize>C * <usize>S << 2;
+  const size = <usize>sizeof<T>();
+  const sampleBytes = <usize>C * <usize>S * size;
   const M = <f64>N * <f64>S;
   for (let c0 = 0; c0 < C; c0 += slab) {
     const w = min(slab, C - c0);
-    const p = <usize>c0 << 2, o = <usize>c0 * <usize>S << 2;
+    const p = <usize>c0 * size, o = <usize>c0 * <usize>S * size;
     memory.fill(sumDy, 0, <usize>w << 3);
     memory.fill(sumDyXc, 0, <usize>w << 3);
-    reduceView(x + o, dy + o, N, w, S, sampleBytes, center + p, alpha + p, shift + p, sumDy, sumDyXc, scratch, activation, reducePlan);
-    backwardFinalize(w, M, gamma + p, meanLo + p, saveInvstd + p, sumDy, sumDyXc, dgamma + p, dbeta + p, ka, kb, kc);
-    applyView(x + o, dy + o, dx + o, N, w, S, sampleBytes, center + p, alpha + p, shift + p, ka, kb, kc, activation, applyPlan);
+    reduceView<T>(x + o, dy + o, N, w, S, sampleBytes, center + p, alpha + p, shift + p, sumDy, sumDyXc, scratch, activation, reducePlan);
+    backwardFinalizeOf<T>(w, M, gamma + p, meanLo + p, saveInvstd + p, sumDy, sumDyXc, dgamma + p, dbeta + p, ka, kb, kc);
+    applyView<T>(x + o, dy + o, dx + o, N, w, S, sampleBytes, center + p, alpha + p, shift + p, ka, kb, kc, activation, applyPlan);
   }
+}
+
+export function trainSlabs(x: usize, y: usize, N: i32, C: i32, S: i32, slab: i32, mean64: usize, m2_64: usize, gamma: usize, beta: usize,
+  runMean: usize, runVar: usize, momentum: f64, eps: f64, unbiased: i32,
+  meanHi: usize, meanLo: usize, saveInvstd: usize, alpha: usize, shift: usize, scratch: usize, activation: i32, statsPlan: i32, normalizePlan: i32): void {
+  trainSlabsOf<f32>(x, y, N, C, S, slab, mean64, m2_64, gamma, beta, runMean, runVar, momentum, eps, unbiased,
+    meanHi, meanLo, saveInvstd, alpha, shift, scratch, activation, statsPlan, normalizePlan);
+}
+export function trainSlabsF64(x: usize, y: usize, N: i32, C: i32, S: i32, slab: i32, mean64: usize, m2_64: usize, gamma: usize, beta: usize,
+  runMean: usize, runVar: usize, momentum: f64, eps: f64, unbiased: i32,
+  meanHi: usize, meanLo: usize, saveInvstd: usize, alpha: usize, shift: usize, scratch: usize, activation: i32, statsPlan: i32, normalizePlan: i32): void {
+  trainSlabsOf<f64>(x, y, N, C, S, slab, mean64, m2_64, gamma, beta, runMean, runVar, momentum, eps, unbiased,
+    meanHi, meanLo, saveInvstd, alpha, shift, scratch, activation, statsPlan, normalizePlan);
+}
+
+export function backwardSlabs(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, slab: i32, center: usize, alpha: usize, shift: usize,
+  sumDy: usize, sumDyXc: usize, gamma: usize, meanLo: usize, saveInvstd: usize, dgamma: usize, dbeta: usize,
+  ka: usize, kb: usize, kc: usize, scratch: usize, activation: i32, reducePlan: i32, applyPlan: i32): void {
+  backwardSlabsOf<f32>(x, dy, dx, N, C, S, slab, center, alpha, shift, sumDy, sumDyXc, gamma, meanLo, saveInvstd, dgamma, dbeta,
+    ka, kb, kc, scratch, activation, reducePlan, applyPlan);
+}
+export function backwardSlabsF64(x: usize, dy: usize, dx: usize, N: i32, C: i32, S: i32, slab: i32, center: usize, alpha: usize, shift: usize,
+  sumDy: usize, sumDyXc: usize, gamma: usize, meanLo: usize, saveInvstd: usize, dgamma: usize, dbeta: usize,
+  ka: usize, kb: usize, kc: usize, scratch: usize, activation: i32, reducePlan: i32, applyPlan: i32): void {
+  backwardSlabsOf<f64>(x, dy, dx, N, C, S, slab, center, alpha, shift, sumDy, sumDyXc, gamma, meanLo, saveInvstd, dgamma, dbeta,
+    ka, kb, kc, scratch, activation, reducePlan, applyPlan);
 }

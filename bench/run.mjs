@@ -1,7 +1,8 @@
 // npm run bench: the Wasm backend (copying API and resident tensors) vs the JS fallback vs
 // a naive port of the book's loops, for training forward, inference and backward, each
 // against two floors timed in the same rounds: the Wasm copy loop of the same bytes
-// (bench/floor/copy-loop.ts: 128-bit loads and stores) and memcpy (Float32Array.prototype.set).
+// (bench/floor/copy-loop.ts: 128-bit loads and stores) and memcpy (TypedArray.prototype.set).
+// The f64 workloads run float64 layers: their floors copy the same (twice as many) bytes.
 // The implementations of one workload and operation run interleaved (lib/interleave.mjs);
 // each gets its median and minimum, and its ratios to the floors are median over median and
 // minimum over minimum. `npm run bench` runs this on the current Node LTS (scripts/with-node.mjs).
@@ -18,7 +19,7 @@ import { interleaved } from './lib/interleave.mjs';
 import { machineLine, writeChart, writeResults } from './lib/results.mjs';
 import { bytesMoved, versus } from './lib/stats.mjs';
 import { printSyncRows, SYNC_WORKLOADS, syncStep } from './lib/sync-steps.mjs';
-import { OPS, prepare, WORKLOADS } from './workloads.mjs';
+import { elementBytes, OPS, prepare, WORKLOADS } from './workloads.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -39,7 +40,8 @@ const rows = [];
 for (const w of workloads) {
   const { count, impls, dispose } = prepare(w);
   impls['copy loop'] = Object.fromEntries(OPS.map((op) => [op, null]));
-  const copy = await copyLoop(count);
+  // The copy loop of the same bytes: a float64 workload's count elements are 2 * count floats.
+  const copy = await copyLoop(count * (elementBytes(w) / 4));
   for (const op of w.ops ?? OPS) {
     const named = Object.entries(impls).filter(([name]) => keepImpl(name)).map(([name, f]) => [name, name === 'copy loop' ? copy : f[op]]);
     const results = interleaved(named.map(([, fn]) => fn), { budgetMs });
@@ -49,7 +51,7 @@ for (const w of workloads) {
       const r = results[i];
       rows.push({
         suite: 'core', workload: w.name, op, impl, medianMs: r.medianMs, minMs: r.minMs, samples: r.samples,
-        gbps: bytesMoved(op, count) / (r.medianMs * 1e-3) / 1e9,
+        gbps: bytesMoved(op, count, elementBytes(w)) / (r.medianMs * 1e-3) / 1e9,
         vsCopyLoop: r.medianMs / loop.medianMs, vsCopyLoopMin: r.minMs / loop.minMs,
         vsMemcpy: r.medianMs / memcpy.medianMs, vsMemcpyMin: r.minMs / memcpy.minMs,
       });

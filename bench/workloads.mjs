@@ -10,15 +10,19 @@ export const WORKLOADS = [
   { name: '[32, 64, 56, 56] NCHW', shape: [32, 64, 56, 56], axis: 1 },
   { name: '[32, 56, 56, 64] NHWC', shape: [32, 56, 56, 64], axis: -1 },
   { name: '[8192, 256]', shape: [8192, 256] },
+  // float64 layers (dtype: 'float64'): twice the bytes of the same shape, against the copy loop
+  // and memcpy of those bytes.
+  { name: '[1024, 4096] f64', shape: [1024, 4096], dtype: 'float64' },
+  { name: '[32, 64, 56, 56] NCHW f64', shape: [32, 64, 56, 56], axis: 1, dtype: 'float64' },
   // loop: also time the plain JS loop a caller would write instead (workloads.mjs: 'js loop').
   { name: '[1, 256] small call', shape: [1, 256], ops: ['infer'], loop: true },
 ];
 
 export const OPS = ['train', 'infer', 'backward'];
 
-export function random(n, seed) {
+export function random(n, seed, Floats = Float32Array) {
   let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
+  const out = new Floats(n);
   for (let i = 0; i < n; i++) {
     s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
     out[i] = ((s >>> 0) / 4294967296) * 4 - 1;
@@ -26,18 +30,22 @@ export function random(n, seed) {
   return out;
 }
 
+/** Bytes of one element of a workload's dtype. */
+export const elementBytes = (w) => (w.dtype === 'float64' ? 8 : 4);
+
 /** { count, impls: { name: { train, infer, backward } }, dispose } for one workload. */
-export function prepare({ shape, axis, loop: withLoop }) {
+export function prepare({ shape, axis, loop: withLoop, dtype = 'float32' }) {
   const count = shape.reduce((a, b) => a * b, 1);
   const C = axis === 1 ? shape[1] : axis === -1 ? shape[shape.length - 1] : count / shape[0];
-  const x = { data: random(count, 1), shape };
-  const dy = { data: random(count, 2), shape };
-  const gamma = random(C, 3).map((v) => v + 2);
-  const beta = random(C, 4);
+  const Floats = dtype === 'float64' ? Float64Array : Float32Array;
+  const x = { data: random(count, 1, Floats), shape };
+  const dy = { data: random(count, 2, Floats), shape };
+  const gamma = random(C, 3, Floats).map((v) => v + 2);
+  const beta = random(C, 4, Floats);
   const layers = [];
   const tensors = [];
   const layer = (backend) => {
-    const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis });
+    const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend, axis, dtype });
     bn.forward(x);
     layers.push(bn);
     return bn;
@@ -48,15 +56,15 @@ export function prepare({ shape, axis, loop: withLoop }) {
     const bn = layer(backend);
     impls[backend] = { train: () => bn.forward(x, true), infer: () => bn.forward(x, false), backward: () => bn.backward(dy) };
   }
-  // Float32Arrays in, into a caller's Float32Array out: one copy each way, no allocation.
+  // Typed arrays in, into a caller's array out: one copy each way, no allocation.
   {
     const bn = layer('wasm');
-    const out = { data: new Float32Array(count), shape };
-    impls['wasm f32 in/out'] = { train: () => bn.forward(x, true, out), infer: () => bn.forward(x, false, out), backward: () => bn.backward(dy, out) };
+    const out = { data: new Floats(count), shape };
+    impls[dtype === 'float64' ? 'wasm f64 in/out' : 'wasm f32 in/out'] = { train: () => bn.forward(x, true, out), infer: () => bn.forward(x, false, out), backward: () => bn.backward(dy, out) };
   }
   // Wasm tensors in and out: nothing copied.
   const resident = (values) => {
-    const t = allocTensor(shape);
+    const t = allocTensor(shape, dtype);
     t.data.set(values);
     tensors.push(t);
     return t;
@@ -65,14 +73,14 @@ export function prepare({ shape, axis, loop: withLoop }) {
   const bn = layer('wasm');
   bn.forward(xt, true, yt);
   impls['wasm resident'] = { train: () => bn.forward(xt, true, yt), infer: () => bn.forward(xt, false, yt), backward: () => bn.backward(dyt, dxt) };
-  if (axis === undefined) {
+  if (axis === undefined && dtype === 'float32') {
     const N = shape[0];
     const D = count / N;
     const naive = new NaiveBatchNorm(gamma, beta);
     naive.forward(x.data, N, D, true);
     impls.naive = { train: () => naive.forward(x.data, N, D, true), infer: () => naive.forward(x.data, N, D, false), backward: () => naive.backward(dy.data, N, D) };
   }
-  const target = new Float32Array(count);
+  const target = new Floats(count);
   const copy = () => target.set(x.data);
   impls.memcpy = { train: copy, infer: copy, backward: copy };
   if (withLoop) {

@@ -1,6 +1,6 @@
 // Command-line options of `npm start` (experiment/main.ts). Pure parsing: bad values throw
 // a UsageError with a message meant for the user; nothing here runs the experiment.
-import type { BackendName } from '../src/index.js';
+import type { BackendName, DType } from '../src/index.js';
 import { DEFAULT_SEED, FULL, LIMITS, SHORT } from './defaults.js';
 import { maxImages } from './mnist.js';
 
@@ -14,6 +14,8 @@ export interface ExperimentConfig {
   /** Training images (the book: 1,000). */
   images: number;
   outDir: string;
+  /** The networks' element type: float32, or float64 (numpy's, as the book runs). */
+  dtype: DType;
 }
 
 export { DEFAULT_SEED, FULL, SHORT };
@@ -32,6 +34,8 @@ weight-initialisation scales, and writes <out>/bn-experiment.json and .svg.
   --images N        training images, 1..8630 (863 per digit, the most the mnist package
                     has of every digit) (default 1000, as in the book)
   --out DIR         output folder (default ${DEFAULT_OUT}/)
+  --dtype T         float32 | float64: the networks' precision, batch norm included (default
+                    float32); float64 also trains the float32 grid and prints how far apart they are
   -h, --help        this text`;
 
 export class UsageError extends Error {
@@ -59,7 +63,7 @@ export function parseArgs(argv: readonly string[]): ExperimentConfig | null {
       continue;
     }
     const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    if (!m || !['backend', 'seed', 'epochs', 'scales', 'images', 'out'].includes(m[1])) {
+    if (!m || !['backend', 'seed', 'epochs', 'scales', 'images', 'out', 'dtype'].includes(m[1])) {
       throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}' (options start with --)`);
     }
     const name = m[1];
@@ -79,6 +83,8 @@ export function parseArgs(argv: readonly string[]): ExperimentConfig | null {
   if (backend !== null && backend !== 'wasm' && backend !== 'js') {
     throw new UsageError(`--backend must be 'wasm' or 'js'; got '${backend}'`);
   }
+  const dtype = given.get('dtype') ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new UsageError(`--dtype must be 'float32' or 'float64'; got '${dtype}'`);
   const outDir = given.get('out') ?? DEFAULT_OUT;
   if (outDir === '') throw new UsageError('--out must be a folder path; got an empty string');
   return {
@@ -88,5 +94,6 @@ export function parseArgs(argv: readonly string[]): ExperimentConfig | null {
     scales: opt('scales', LIMITS.scales.min, () => LIMITS.scales.max, base.scales),
     images: opt('images', 1, maxImages, base.images),
     outDir,
+    dtype,
   };
 }

@@ -7,7 +7,7 @@ import type { ExperimentConfig } from './args.js';
 import { runGrid } from './grid.js';
 import { loadImages } from './mnist.js';
 import { Progress, type Sink } from './progress.js';
-import { formatTable } from './report.js';
+import { formatDtypeGap, formatTable } from './report.js';
 import { formatStd, type ExperimentResult } from './result.js';
 import { renderSvg } from './svg.js';
 import { HYPER, itersPerEpoch, logspace } from './train.js';
@@ -28,7 +28,7 @@ export async function runExperiment(config: ExperimentConfig, out: Sink = proces
   const scales = logspace(0, -4, config.scales);
   out.write(
     `${data.n} MNIST images, ${config.epochs} epochs of ${iters} x batch ${HYPER.batchSize}, lr ${HYPER.learningRate}, ` +
-      `${scales.length} weight init scale${scales.length === 1 ? "" : "s"}, seed ${config.seed}\n`,
+      `${scales.length} weight init scale${scales.length === 1 ? "" : "s"}, seed ${config.seed}, ${config.dtype}\n`,
   );
 
   const progress = new Progress(out);
@@ -49,5 +49,11 @@ export async function runExperiment(config: ExperimentConfig, out: Sink = proces
   writeFileSync(jsonPath, JSON.stringify(result, null, 2) + '\n');
   writeFileSync(svgPath, renderSvg(result));
   out.write(`\n${formatTable(result)}\n\nwrote ${jsonPath}\nwrote ${svgPath}\n`);
+  if (config.dtype === 'float64') {
+    // The same grid in float32 (same weights and minibatches): how far the book's precision moves it.
+    out.write('\nthe same grid in float32, to compare...\n');
+    const f32 = runGrid(data, { ...config, dtype: 'float32' }, info);
+    out.write(`${formatDtypeGap(result, f32)}\n`);
+  }
   return { result, jsonPath, svgPath };
 }

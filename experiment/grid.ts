@@ -1,7 +1,7 @@
 // The experiment's grid: for each weight scale of logspace(0, -4, scales), one run with BN and
 // one without. One loop for `npm start` (experiment.ts) and the page's Worker (web/): hooks
 // report each run and epoch, so that each shows progress its own way. No Node imports.
-import type { BackendName } from '../src/index.js';
+import type { BackendName, DType } from '../src/index.js';
 import { firstEpochAtLeast, type Curve, type ExperimentResult } from './result.js';
 import { HYPER, itersPerEpoch, logspace, trainRun, type Dataset } from './train.js';
 
@@ -10,6 +10,8 @@ export interface GridConfig {
   epochs: number;
   /** How many values of logspace(0, -4, scales) to try as weightInitStd. */
   scales: number;
+  /** The networks' element type (default float32). */
+  dtype?: DType;
 }
 
 /** One training run of the grid, as the hooks see it. */
@@ -43,7 +45,7 @@ export function emptyResult(images: number, config: GridConfig, engine: GridEngi
   return {
     config: {
       seed: config.seed, epochs: config.epochs, scales: config.scales, images, itersPerEpoch: itersPerEpoch(images),
-      hiddenSizes: [...HYPER.hiddenSizes], batchSize: HYPER.batchSize, learningRate: HYPER.learningRate,
+      hiddenSizes: [...HYPER.hiddenSizes], batchSize: HYPER.batchSize, learningRate: HYPER.learningRate, dtype: config.dtype ?? 'float32',
     },
     backend: engine.backend,
     simd: engine.simd,
@@ -60,7 +62,7 @@ export function runGrid(data: Dataset, config: GridConfig, engine: GridEngine, h
     hooks.runStart?.(run);
     const trainAcc = trainRun(
       data,
-      { initStd, useBatchNorm, epochs: config.epochs, seed: config.seed, scaleIndex, backend: engine.backend },
+      { initStd, useBatchNorm, epochs: config.epochs, seed: config.seed, scaleIndex, backend: engine.backend, dtype: config.dtype },
       (e, acc) => hooks.epoch?.(run, e, acc),
     );
     const done = { trainAcc, epochTo50: firstEpochAtLeast(trainAcc) };

@@ -1,15 +1,21 @@
 // The book's non-BN layers (Affine, ReLU, SoftmaxWithLoss) on row-major Float32Array
-// matrices. Private to the experiment: the library only ships BatchNormalization.
+// matrices, or Float64Array ones for a float64 network (`--dtype float64`): every result is of
+// the type of the layer's weights or input. Private to the experiment: the library only ships
+// BatchNormalization.
+import type { FloatArray } from '../src/index.js';
+
+/** A new zeroed array of a's type. */
+export const zerosLike = (a: FloatArray, n: number): FloatArray => (a instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
 
 /**
  * out[N, M] = A · B, with B row-major [K, M] and A[i, k] = a[i * ai + k * ak] (strides, so
  * that Aᵀ needs no copy). i-k-j order, so that rows of B and out stream contiguously; each
  * pass takes two rows of out and four k, so one load of B feeds eight multiply-adds (about
  * 3.5x faster in V8 than one at a time). A block of A that is all zero (most MNIST pixels,
- * many ReLU outputs) is skipped, as if 0 · B were 0 even where B is not finite.
+ * many ReLU outputs) is skipped, as if 0 · B were 0 even where B is not finite. out is of b's type.
  */
-export function matmul(a: Float32Array, ai: number, ak: number, b: Float32Array, N: number, K: number, M: number): Float32Array {
-  const out = new Float32Array(N * M);
+export function matmul(a: FloatArray, ai: number, ak: number, b: FloatArray, N: number, K: number, M: number): FloatArray {
+  const out = zerosLike(b, N * M);
   const K4 = K - (K % 4);
   let i = 0;
   // Two rows of out per pass: each loaded row of B serves both.
@@ -50,23 +56,23 @@ export function matmul(a: Float32Array, ai: number, ak: number, b: Float32Array,
 }
 
 export class Affine {
-  readonly W: Float32Array;
-  readonly b: Float32Array;
-  readonly dW: Float32Array;
-  readonly db: Float32Array;
-  private x: Float32Array | null = null;
+  readonly W: FloatArray;
+  readonly b: FloatArray;
+  readonly dW: FloatArray;
+  readonly db: FloatArray;
+  private x: FloatArray | null = null;
   private N = 0;
 
   /** needDx = false for the first layer: its input gradient is never used (saves a matmul). */
-  constructor(readonly inSize: number, readonly outSize: number, W: Float32Array, readonly needDx = true) {
+  constructor(readonly inSize: number, readonly outSize: number, W: FloatArray, readonly needDx = true) {
     if (W.length !== inSize * outSize) throw new RangeError(`Affine: W has ${W.length} entries; expected ${inSize * outSize}`);
     this.W = W;
-    this.b = new Float32Array(outSize);
-    this.dW = new Float32Array(W.length);
-    this.db = new Float32Array(outSize);
+    this.b = zerosLike(W, outSize);
+    this.dW = zerosLike(W, W.length);
+    this.db = zerosLike(W, outSize);
   }
 
-  forward(x: Float32Array, N: number): Float32Array {
+  forward(x: FloatArray, N: number): FloatArray {
     this.x = x;
     this.N = N;
     const { inSize: K, outSize: M, b } = this;
@@ -76,7 +82,7 @@ export class Affine {
   }
 
   /** Fills dW = xᵀ·dout and db = Σ dout; returns dx = dout·Wᵀ (or null when !needDx). */
-  backward(dout: Float32Array): Float32Array | null {
+  backward(dout: FloatArray): FloatArray | null {
     const x = this.x;
     if (!x) throw new Error('Affine.backward before forward');
     const { N, inSize: K, outSize: M, W } = this;
@@ -85,7 +91,7 @@ export class Affine {
     this.dW.set(matmul(x, 1, K, dout, K, N, M)); // xᵀ · dout
     if (!this.needDx) return null;
     // dout · Wᵀ, with Wᵀ copied so that the same row-streaming kernel applies.
-    const Wt = new Float32Array(M * K);
+    const Wt = zerosLike(W, M * K);
     for (let k = 0; k < K; k++) for (let j = 0; j < M; j++) Wt[j * K + k] = W[k * M + j];
     return matmul(dout, M, 1, Wt, N, M, K);
   }
@@ -94,8 +100,8 @@ export class Affine {
 export class Relu {
   private mask: Uint8Array | null = null;
 
-  forward(x: Float32Array): Float32Array {
-    const out = new Float32Array(x.length);
+  forward(x: FloatArray): FloatArray {
+    const out = zerosLike(x, x.length);
     const mask = new Uint8Array(x.length);
     for (let i = 0; i < x.length; i++) {
       if (x[i] > 0) {
@@ -107,10 +113,10 @@ export class Relu {
     return out;
   }
 
-  backward(dout: Float32Array): Float32Array {
+  backward(dout: FloatArray): FloatArray {
     const mask = this.mask;
     if (!mask) throw new Error('Relu.backward before forward');
-    const dx = new Float32Array(dout.length);
+    const dx = zerosLike(dout, dout.length);
     for (let i = 0; i < dout.length; i++) if (mask[i]) dx[i] = dout[i];
     return dx;
   }
@@ -118,14 +124,14 @@ export class Relu {
 
 /** Softmax then mean cross-entropy against integer labels, with the book's +1e-7 in the log. */
 export class SoftmaxWithLoss {
-  private y: Float32Array | null = null;
+  private y: FloatArray | null = null;
   private t: Uint8Array | null = null;
   private N = 0;
 
   /** Returns the loss, accumulated in float64. */
-  forward(x: Float32Array, t: Uint8Array, N: number): number {
+  forward(x: FloatArray, t: Uint8Array, N: number): number {
     const M = x.length / N;
-    const y = new Float32Array(x.length);
+    const y = zerosLike(x, x.length);
     let loss = 0;
     for (let i = 0; i < N; i++) {
       const o = i * M;
@@ -143,11 +149,11 @@ export class SoftmaxWithLoss {
   }
 
   /** d(mean loss)/dx = (softmax - onehot) / N. */
-  backward(): Float32Array {
+  backward(): FloatArray {
     const { y, t, N } = this;
     if (!y || !t) throw new Error('SoftmaxWithLoss.backward before forward');
     const M = y.length / N;
-    const dx = Float32Array.from(y);
+    const dx = y.slice();
     for (let i = 0; i < N; i++) dx[i * M + t[i]] -= 1;
     for (let i = 0; i < dx.length; i++) dx[i] /= N;
     return dx;

@@ -1,6 +1,6 @@
 // The book's MultiLayerNetExtend without dropout or weight decay: (Affine [-> BatchNorm]
 // -> ReLU) x hidden, then Affine -> SoftmaxWithLoss. Every BatchNorm is the library's.
-import { BatchNormalization, type BackendName } from '../src/index.js';
+import { BatchNormalization, type BackendName, type DType, type FloatArray } from '../src/index.js';
 import { Affine, Relu, SoftmaxWithLoss } from './layers.js';
 import type { Rng } from './rng.js';
 
@@ -13,32 +13,36 @@ export interface NetConfig {
   useBatchNorm: boolean;
   /** Passed to every BatchNormalization; default: the backend init() chose. */
   backend?: BackendName;
+  /** The element type of every layer's arrays (default float32): BN's dtype, the weights' type. */
+  dtype?: DType;
 }
 
 /** A trainable array and its gradient from the last gradient() call. */
 export interface Param {
   name: string;
-  value: Float32Array;
-  grad(): Float32Array;
+  value: FloatArray;
+  grad(): FloatArray;
 }
 
 export class MultiLayerNet {
   readonly affines: Affine[] = [];
-  readonly norms: (BatchNormalization | null)[] = [];
+  readonly norms: (BatchNormalization<DType> | null)[] = [];
   private readonly relus: Relu[] = [];
   private readonly last = new SoftmaxWithLoss();
 
   constructor(readonly config: NetConfig, rng: Rng) {
     const sizes = [config.inputSize, ...config.hiddenSizes, config.outputSize];
+    const dtype = config.dtype ?? 'float32';
+    const Floats = dtype === 'float64' ? Float64Array : Float32Array;
     for (let l = 0; l + 1 < sizes.length; l++) {
       const [K, M] = [sizes[l], sizes[l + 1]];
-      const W = new Float32Array(K * M);
+      const W = new Floats(K * M);
       for (let i = 0; i < W.length; i++) W[i] = rng.normal() * config.weightInitStd;
       this.affines.push(new Affine(K, M, W, l > 0));
       if (l + 2 < sizes.length) {
         // gamma and beta are kept by reference: sgdStep updates them in place.
         const bn = config.useBatchNorm
-          ? new BatchNormalization(new Float32Array(M).fill(1), new Float32Array(M), 0.9, null, null, { backend: config.backend })
+          ? new BatchNormalization<DType>(new Floats(M).fill(1), new Floats(M), 0.9, null, null, { backend: config.backend, dtype })
           : null;
         this.norms.push(bn);
         this.relus.push(new Relu());
@@ -47,7 +51,7 @@ export class MultiLayerNet {
   }
 
   /** Scores before the softmax; train selects batch (true) or running (false) BN statistics. */
-  predict(x: Float32Array, N: number, train: boolean): Float32Array {
+  predict(x: FloatArray, N: number, train: boolean): FloatArray {
     let h = x;
     for (let l = 0; l < this.affines.length; l++) {
       h = this.affines[l].forward(h, N);
@@ -59,14 +63,14 @@ export class MultiLayerNet {
     return h;
   }
 
-  loss(x: Float32Array, t: Uint8Array, N: number): number {
+  loss(x: FloatArray, t: Uint8Array, N: number): number {
     return this.last.forward(this.predict(x, N, true), t, N);
   }
 
   /** Forward and backward on a batch; fills every Param's grad. Returns the loss. */
-  gradient(x: Float32Array, t: Uint8Array, N: number): number {
+  gradient(x: FloatArray, t: Uint8Array, N: number): number {
     const loss = this.loss(x, t, N);
-    let d: Float32Array | null = this.last.backward();
+    let d: FloatArray | null = this.last.backward();
     for (let l = this.affines.length - 1; l >= 0 && d; l--) {
       if (l < this.relus.length) {
         d = this.relus[l].backward(d);
@@ -102,7 +106,7 @@ export class MultiLayerNet {
   }
 
   /** Fraction of argmax(scores) == t, with inference-mode BN, as the book's accuracy(). */
-  accuracy(x: Float32Array, t: Uint8Array, N: number): number {
+  accuracy(x: FloatArray, t: Uint8Array, N: number): number {
     const y = this.predict(x, N, false);
     const M = this.config.outputSize;
     let hits = 0;

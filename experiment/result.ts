@@ -23,6 +23,8 @@ export interface ExperimentResult {
     hiddenSizes: number[];
     batchSize: number;
     learningRate: number;
+    /** The networks' element type; absent in results from before it could be chosen (float32). */
+    dtype?: 'float32' | 'float64';
   };
   backend: 'wasm' | 'js';
   simd: boolean;

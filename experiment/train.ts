@@ -1,6 +1,6 @@
 // One training run of the book's batch_norm_test.py: SGD on random minibatches of the
 // training images, training accuracy recorded after every epoch.
-import type { BackendName } from '../src/index.js';
+import type { BackendName, DType } from '../src/index.js';
 import { IMAGE_SIZE, type Dataset } from './mnist-bytes.js';
 import { MultiLayerNet } from './net.js';
 import { pow10 } from './pow10.js';
@@ -26,6 +26,8 @@ export interface RunOptions {
   /** Index of initStd in the grid: with the seed, picks the weights' and batches' streams. */
   scaleIndex: number;
   backend?: BackendName;
+  /** The network's element type (default float32); the images go in as they are (float32 widens exactly). */
+  dtype?: DType;
 }
 
 /** Iterations per epoch, as the book's max(train_size / batch_size, 1) (rounded). */
@@ -42,11 +44,11 @@ export function trainRun(data: Dataset, opt: RunOptions, onEpoch?: (epoch: numbe
   const weights = new Rng(mixSeed(opt.seed, opt.scaleIndex, 1));
   const batches = new Rng(mixSeed(opt.seed, opt.scaleIndex, 2));
   const net = new MultiLayerNet(
-    { inputSize: IMAGE_SIZE, ...HYPER, weightInitStd: opt.initStd, useBatchNorm: opt.useBatchNorm, backend: opt.backend },
+    { inputSize: IMAGE_SIZE, ...HYPER, weightInitStd: opt.initStd, useBatchNorm: opt.useBatchNorm, backend: opt.backend, dtype: opt.dtype },
     weights,
   );
   const B = HYPER.batchSize;
-  const xb = new Float32Array(B * IMAGE_SIZE);
+  const xb = opt.dtype === 'float64' ? new Float64Array(B * IMAGE_SIZE) : new Float32Array(B * IMAGE_SIZE);
   const tb = new Uint8Array(B);
   const acc: number[] = [];
   try {

@@ -2,7 +2,7 @@
 // blocking and awaiting. The layer picks runSync for forward/backward and runAsync for their
 // Async forms; the runner decides how each step is split. A synchronized operation's exchange
 // steps go to the exchange given to runAsync (the layer never drives one blocking).
-import type { ExchangeStep, Operation, Step, StepRunner } from './types.js';
+import type { ExchangeStep, FloatArray, Operation, Step, StepRunner } from './types.js';
 
 /** What answers an exchange step: the whole batch's count, once the packed arrays hold its results. */
 export type Exchange = (packed: Float64Array) => Promise<number>;
@@ -10,7 +10,7 @@ export type Exchange = (packed: Float64Array) => Promise<number>;
 const isExchange = (s: Step | ExchangeStep): s is ExchangeStep => s.op === 'exchange';
 
 /** Runs every step blocking and returns the operation's result. */
-export function runSync(op: Operation, runner: StepRunner): Float32Array {
+export function runSync(op: Operation, runner: StepRunner): FloatArray {
   let r = op.next();
   try {
     while (!r.done) {
@@ -26,7 +26,7 @@ export function runSync(op: Operation, runner: StepRunner): Float32Array {
 }
 
 /** Runs every step awaiting, so that a thread that may not block can use the workers; exchanges with the replicas through exchange. */
-export async function runAsync(op: Operation, runner: StepRunner, exchange?: Exchange): Promise<Float32Array> {
+export async function runAsync(op: Operation, runner: StepRunner, exchange?: Exchange): Promise<FloatArray> {
   let r = op.next();
   try {
     while (!r.done) {

@@ -2,12 +2,12 @@
 //   y = BN(x @ W + b) = x @ (W * a) + (b * a + shift),  a = gamma / sqrt(runningVar + eps),
 //   shift = beta - runningMean * a, per output feature / channel.
 // Affine weights are [in, out] (the book's Affine: x @ W + b); convolution weights are
-// [outC, inC, kh, kw]. Computed in f64, stored as f32.
+// [outC, inC, kh, kw]. Computed in f64, stored in the layer's dtype (f32, or f64).
 import { ACTIVATION_NAMES, ACTIVATIONS, activationCode, type Activation } from './activation.js';
-import { checkEps } from './options.js';
-import type { TensorLike } from './types.js';
+import { checkDtype, checkEps } from './options.js';
+import type { DType, FloatArray, TensorLike } from './types.js';
 import { readTensor } from './intake.js';
-import { arrayLength, checkLength, describe, float32Param, formatShape, toFloat32 } from './validate.js';
+import { arrayLength, checkLength, describe, floatParam, formatShape, newFloats, toFloats } from './validate.js';
 
 /**
  * What foldInto reads of a layer: a BatchNormalization is one.
@@ -19,29 +19,35 @@ import { arrayLength, checkLength, describe, float32Param, formatShape, toFloat3
  */
 export interface FoldableLayer {
   /**
+   * The element type of the folded weights and bias: 'float32' (also when absent) or 'float64'.
+   *
+   * @example 'float64'
+   */
+  readonly dtype?: DType;
+  /**
    * The scale.
    *
    * @example new Float32Array([1, 2])
    */
-  readonly gamma: Float32Array;
+  readonly gamma: ArrayLike<number>;
   /**
    * The shift.
    *
    * @example new Float32Array([0, 0.5])
    */
-  readonly beta: Float32Array;
+  readonly beta: ArrayLike<number>;
   /**
    * null: zeros (the book's start).
    *
    * @example new Float32Array([0, 1])
    */
-  readonly runningMean: Float32Array | null;
+  readonly runningMean: ArrayLike<number> | null;
   /**
    * null: zeros (the book's start).
    *
    * @example new Float32Array([1, 4])
    */
-  readonly runningVar: Float32Array | null;
+  readonly runningVar: ArrayLike<number> | null;
   /**
    * Added to the variance.
    *
@@ -70,15 +76,15 @@ export interface FoldableLayer {
  * const { weights, bias }: Folded = bn.foldInto({ data: W, shape: [inputs, bn.gamma.length] }, b);
  * ```
  */
-export interface Folded {
+export interface Folded<A extends FloatArray = Float32Array> {
   /**
    * The weights scaled per output: a copy, of the input's shape.
    *
    * @example { data: new Float32Array(784 * 100), shape: [784, 100] }
    */
   weights: {
-    /** The elements, row-major. */
-    data: Float32Array;
+    /** The elements, row-major, of the layer's dtype. */
+    data: A;
     /** The input weights' shape. */
     shape: readonly number[];
   };
@@ -87,7 +93,7 @@ export interface Folded {
    *
    * @example new Float32Array([0.1, -0.3])
    */
-  bias: Float32Array;
+  bias: A;
 }
 
 /**
@@ -110,10 +116,11 @@ export interface Folded {
  * const folded = foldInto(bn, { data: W, shape: [784, 100] }, b);
  * ```
  */
-export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
+export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: ArrayLike<number> | null): Folded<FloatArray> {
   const who = 'foldInto';
   // Each of the layer's properties read once (a plain object's getters included).
-  const { gamma, beta, runningMean, runningVar, eps, activation, trackRunningStats } = layer;
+  const { dtype: givenDtype, gamma, beta, runningMean, runningVar, eps, activation, trackRunningStats } = layer;
+  const dtype = checkDtype(givenDtype, who, 'layer.dtype');
   if (activation != null) {
     const code = activationCode(activation);
     if (code < 0) {
@@ -124,10 +131,10 @@ export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: Array
   if (trackRunningStats === false) {
     throw new TypeError(`${who}: the layer keeps no running statistics (trackRunningStats false): it normalises every batch with the batch's own, which no linear layer can absorb; expected a layer with trackRunningStats true`);
   }
-  const g = float32Param(gamma, 'layer.gamma', who);
+  const g = floatParam(gamma, 'layer.gamma', who, dtype);
   const C = g.length;
-  const perChannel = (value: unknown, name: string): Float32Array => {
-    const a = float32Param(value, `layer.${name}`, who);
+  const perChannel = (value: unknown, name: string): FloatArray => {
+    const a = floatParam(value, `layer.${name}`, who, dtype);
     checkLength(a, C, `layer.${name}`, who, 'the length of gamma');
     return a;
   };
@@ -135,21 +142,21 @@ export function foldInto(layer: FoldableLayer, weights: TensorLike, bias?: Array
   const mean = runningMean == null ? null : perChannel(runningMean, 'runningMean');
   const variance = runningVar == null ? null : perChannel(runningVar, 'runningVar');
   checkEps(eps, who, 'layer.eps');
-  const w = readTensor(weights, 'weights', who, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
+  const w = readTensor(weights, 'weights', who, dtype, [2, 4], '2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution)');
   const conv = w.shape.length === 4;
   const outs = conv ? w.shape[0] : w.shape[1];
   if (outs !== C) {
     throw new RangeError(`${who}: weights.shape ${formatShape(w.shape)} has ${outs} output ${conv ? 'channels' : 'features'}; expected ${C} (the length of gamma)`);
   }
-  let b: Float32Array | null = null;
+  let b: FloatArray | null = null;
   if (bias != null) {
     const length = arrayLength(bias);
     if (length < 0) throw new TypeError(`${who}: bias must be an array-like of numbers or null; got ${describe(bias)}`);
     if (length !== C) throw new RangeError(`${who}: bias.length must be ${C} (the output count); got ${length}`);
-    b = toFloat32(bias, C, 'bias', who);
+    b = toFloats(bias, C, 'bias', who, dtype);
   }
   const scale = new Float64Array(C);
-  const outBias = new Float32Array(C);
+  const outBias = newFloats(dtype, C);
   for (let c = 0; c < C; c++) {
     const m = mean?.[c] ?? 0; // the book's running statistics start at zero
     const v = variance?.[c] ?? 0;

@@ -9,7 +9,7 @@ export { foldInto } from './fold.js';
 export { allocTensor, WasmTensor } from './tensors.js';
 export type { Folded, FoldableLayer } from './fold.js';
 export type { Activation } from './activation.js';
-export type { Axis, BackendName, TensorInput, TensorLike } from './types.js';
+export type { ArrayOf, Axis, BackendName, DType, FloatArray, TensorInput, TensorLike } from './types.js';
 export type { BatchNormState, PyTorchBatchNorm, PyTorchExport } from './interop.js';
 export type { KerasConfig, KerasExport, KerasWeights } from './interop-keras.js';
 export type { CompiledWasmModule, WasmSource } from './wasm/wasm-source.js';

@@ -1,16 +1,21 @@
 // Reading a caller's tensor: each property is read exactly once, into locals, and only the
 // locals are checked and used, so that a getter that answers differently the second time
 // cannot pass the checks with one value and be used with another. What comes out is a
-// contiguous Float32Array (the caller's own where it already is one) with a frozen shape.
-//   { data, shape }               the API's form; data any array-like of numbers (converted)
-//   an onnxruntime Tensor         { data, dims, type }: used as it is when type is 'float32'
+// contiguous array of the layer's dtype (the caller's own where it already is one: a
+// Float32Array for a float32 layer, a Float64Array for a float64 one) with a frozen shape.
+//   { data, shape }               the API's form; data a Float32Array, a Float64Array or an
+//                                 array of numbers (converted: widened exactly into float64,
+//                                 rounded into float32); other typed arrays are refused
+//   an onnxruntime Tensor         { data, dims, type }: used as it is when its type is the layer's
 //   an ndarray view               { data, shape, stride, offset }: gathered into one copy unless
 //                                 it is contiguous row-major (then a subarray: no copy)
 //   a Wasm tensor (allocTensor)   its memory, where the layer's kernels can read it in place
 // An object that declares a type or dtype other than float32 or float64 is refused: its data
 // is not numbers of that kind (an ort 'float16' tensor's data is a Uint16Array of bits).
-import type { Input, Target } from './types.js';
-import { arrayLength, describe, formatShape, isArrayLike, isInteger, sameShape, toFloat32 } from './validate.js';
+// A Wasm tensor of the other dtype is refused too: the kernels would read its bytes as the
+// layer's type, and a silent copy would hide a precision change.
+import type { DType, FloatArray, Input, Target } from './types.js';
+import { arrayLength, describe, FLOAT_DATA, formatShape, isArrayLike, isInteger, refuseOtherTypedArray, sameShape, toFloats } from './validate.js';
 import { WasmTensor } from './wasm/tensor.js';
 
 export type { Input, Target };
@@ -51,13 +56,23 @@ function tfjsTensor(name: string, who: string): TypeError {
   return new TypeError(`${who}: ${name} is a TensorFlow.js tensor, whose data lives in its backend; pass { data: ${name}.dataSync(), shape: ${name}.shape }`);
 }
 
-function checkDeclaredType(raw: { type?: unknown; dtype?: unknown }, name: string, who: string, allowed: readonly string[]): void {
+function checkDeclaredType(raw: { type?: unknown; dtype?: unknown }, name: string, who: string, allowed: readonly string[], dtype: DType): void {
   for (const key of ['type', 'dtype'] as const) {
     const declared = raw[key];
     if (declared === undefined) continue;
     if (!allowed.includes(declared as string)) {
-      throw new TypeError(`${who}: ${name}.${key} must be ${allowed.map((t) => `'${t}'`).join(' or ')} (the layer computes in float32); got ${describe(declared)}: convert the tensor to float32 first`);
+      throw new TypeError(`${who}: ${name}.${key} must be ${allowed.map((t) => `'${t}'`).join(' or ')} (the layer computes in ${dtype}); got ${describe(declared)}: convert the tensor to ${dtype} first`);
     }
+  }
+}
+
+/** The array type of a dtype, by name, for messages. */
+export const arrayName = (dtype: DType): string => (dtype === 'float64' ? 'Float64Array' : 'Float32Array');
+
+// A Wasm tensor given where the layer's dtype goes.
+function checkTensorDtype(t: WasmTensor<DType>, name: string, who: string, dtype: DType): void {
+  if (t.dtype !== dtype) {
+    throw new TypeError(`${who}: ${name} must be a ${dtype} Wasm tensor (the layer's dtype); got a ${t.dtype} one: allocTensor(shape, '${dtype}') makes one (nothing is converted silently)`);
   }
 }
 
@@ -144,25 +159,27 @@ function readView(givenStride: unknown, givenOffset: unknown, shape: readonly nu
 
 /**
  * A tensor argument checked and read once: a shape of one of the allowed ranks (described for
- * the message), positive integer dimensions, and data that fills it.
+ * the message), positive integer dimensions, and data that fills it, as an array of dtype.
  */
-export function readTensor(value: unknown, name: string, who: string, ranks: readonly number[], rankText: string,
+export function readTensor(value: unknown, name: string, who: string, dtype: DType, ranks: readonly number[], rankText: string,
   maxCount = Infinity, known: KnownShape | null = null): Input {
   if (value instanceof WasmTensor) {
     if (value.disposed) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
+    checkTensorDtype(value, name, who, dtype);
     const shape = value.shape;
     checkRank(shape, name, who, ranks, rankText);
     return { data: value.data, shape, count: value.length, tensor: value };
   }
   if (value === null || typeof value !== 'object' || bareData(value)) throw notATensor(value, name, who, '{ data, shape }');
   // Each property read once, into locals (as readTarget).
-  const { data, shape: givenShape, dims, stride, offset, type, dtype, disposed, dataSync } = value as RawTensor;
+  const { data, shape: givenShape, dims, stride, offset, type, dtype: declared, disposed, dataSync } = value as RawTensor;
   if (disposed === true) throw new TypeError(`${who}: ${name} must be a live tensor; got a disposed Wasm tensor`);
   if (typeof dataSync === 'function') throw tfjsTensor(name, who);
-  if (type !== undefined || dtype !== undefined) checkDeclaredType({ type, dtype }, name, who, ['float32', 'float64']);
+  if (type !== undefined || declared !== undefined) checkDeclaredType({ type, dtype: declared }, name, who, ['float32', 'float64'], dtype);
+  refuseOtherTypedArray(data, `${name}.data`, who);
   const length = arrayLength(data); // read once: the checks and the copy use this one
   if (length < 0) {
-    throw new TypeError(`${who}: ${name}.data must be a Float32Array or an array-like of numbers; got ${describe(data)}`);
+    throw new TypeError(`${who}: ${name}.data must be ${FLOAT_DATA}; got ${describe(data)}`);
   }
   const shape = readShape(givenShape, dims, name, who);
   // The shape of the layer's last call again (the common case): checked then, and kept frozen.
@@ -177,44 +194,50 @@ export function readTensor(value: unknown, name: string, who: string, ranks: rea
   const view = plain ? 0 : readView(stride, offset, shape, length, name, who);
   // Before anything is converted: an input the backend's memory cannot hold is refused at once.
   if (count > maxCount) {
-    throw new RangeError(`${who}: out of Wasm memory: ${name}.shape ${formatShape(shape)} needs ${count * 4} bytes, more than the ${maxCount * 4} it can still hold`);
+    const bytes = dtype === 'float64' ? 8 : 4;
+    throw new RangeError(`${who}: out of Wasm memory: ${name}.shape ${formatShape(shape)} needs ${count * bytes} bytes, more than the ${maxCount * bytes} it can still hold`);
   }
   const frozen = again ? known.shape : Object.freeze(shape as number[]);
+  // The caller's own array where it is of the layer's dtype, else a converted copy.
+  const own = dtype === 'float64' ? data instanceof Float64Array : data instanceof Float32Array;
+  const source = data as ArrayLike<unknown>;
   if (plain) {
-    const f32 = data instanceof Float32Array ? data : toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who);
-    return { data: f32, shape: frozen, count, tensor: null };
+    return { data: own ? data as FloatArray : toFloats(source, count, `${name}.data`, who, dtype), shape: frozen, count, tensor: null };
   }
   if (typeof view === 'number') { // contiguous from an offset: no gather
-    const f32 = data instanceof Float32Array ? data.subarray(view, view + count) : toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who, (i) => view + i);
-    return { data: f32, shape: frozen, count, tensor: null };
+    const contiguous = own ? (data as FloatArray).subarray(view, view + count) : toFloats(source, count, `${name}.data`, who, dtype, (i) => view + i);
+    return { data: contiguous, shape: frozen, count, tensor: null };
   }
-  return { data: toFloat32(data as ArrayLike<unknown>, count, `${name}.data`, who, view), shape: frozen, count, tensor: null };
+  return { data: toFloats(source, count, `${name}.data`, who, dtype, view), shape: frozen, count, tensor: null };
 }
 
 function checkRank(shape: readonly unknown[], name: string, who: string, ranks: readonly number[], rankText: string): void {
   if (!ranks.includes(shape.length)) throw new RangeError(`${who}: ${name}.shape must have ${rankText}; got ${formatShape(shape)}`);
 }
 
-/** An out argument checked and read once: a Float32Array of the result's shape, contiguous. */
-export function readTarget(value: unknown, shape: readonly number[], count: number, of: string, who: string): Target {
+/** An out argument checked and read once: an array of the layer's dtype, of the result's shape, contiguous. */
+export function readTarget(value: unknown, shape: readonly number[], count: number, of: string, who: string, dtype: DType): Target {
+  const array = arrayName(dtype);
   if (value instanceof WasmTensor) {
     if (value.disposed) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
+    checkTensorDtype(value, 'out', who, dtype);
     checkShape(value.shape, shape, of, who);
     return { data: value.data, tensor: value };
   }
   if (typeof value !== 'object' || value === null || bareData(value)) {
     throw isArrayLike(value)
-      ? new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null, not its data alone; got ${describe(value)}: pass { data: out, shape: ${formatShape(shape)} }`)
-      : new TypeError(`${who}: out must be a tensor { data: Float32Array, shape } or null; got ${describe(value)}`);
+      ? new TypeError(`${who}: out must be a tensor { data: ${array}, shape } or null, not its data alone; got ${describe(value)}: pass { data: out, shape: ${formatShape(shape)} }`)
+      : new TypeError(`${who}: out must be a tensor { data: ${array}, shape } or null; got ${describe(value)}`);
   }
   // Each property read once, into locals (no object: a small call allocates less).
-  const { data, shape: givenShape, dims, stride, offset, type, dtype, disposed, dataSync } = value as RawTensor;
+  const { data, shape: givenShape, dims, stride, offset, type, dtype: declared, disposed, dataSync } = value as RawTensor;
   if (disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
-  if (typeof dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new Float32Array(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
-  if (type !== undefined || dtype !== undefined) checkDeclaredType({ type, dtype }, 'out', who, ['float32']);
-  if (!(data instanceof Float32Array)) throw new TypeError(`${who}: out.data must be a Float32Array; got ${describe(data)}`);
+  if (typeof dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new ${array}(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
+  if (type !== undefined || declared !== undefined) checkDeclaredType({ type, dtype: declared }, 'out', who, [dtype], dtype);
+  const own = dtype === 'float64' ? (data instanceof Float64Array ? data : null) : (data instanceof Float32Array ? data : null);
+  if (own === null) throw new TypeError(`${who}: out.data must be a ${array} (the layer's dtype is ${dtype}); got ${describe(data)}`);
   checkShape(givenShape !== undefined ? givenShape : dims, shape, of, who);
-  const length = data.length; // a Float32Array's own length: no getter of the caller's
+  const length = own.length; // a typed array's own length: no getter of the caller's
   if (length !== count) throw new RangeError(`${who}: out.data.length must be ${count}; got ${length}`);
   if (offset !== undefined && offset !== 0) {
     throw new RangeError(`${who}: out.offset must be 0 (the layer writes out.data from its start); got ${describe(offset)}: pass a contiguous out of its own`);
@@ -226,7 +249,7 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
       throw new RangeError(`${who}: out.stride must be the row-major strides ${formatShape(contiguous)} of ${formatShape(shape)} (the layer writes contiguously); got ${Array.isArray(given) ? formatShape(given) : describe(given)}: pass a contiguous out of its own`);
     }
   }
-  return { data, tensor: null };
+  return { data: own, tensor: null };
 }
 
 // out's shape against the result's: its length and entries read once each, compared as read

@@ -4,8 +4,8 @@
 // moments()), which is this layer's default.
 import type { LayerView } from './interop.js';
 import { checkKeys, checkNumber } from './options.js';
-import type { Axis } from './types.js';
-import { checkBoolean, checkLength, describe, float32Param, readOnce, show } from './validate.js';
+import type { Axis, DType, FloatArray } from './types.js';
+import { checkBoolean, checkLength, describe, floatParam, newFloats, readOnce, show } from './validate.js';
 
 /**
  * A Keras `BatchNormalization`'s weights by name, as arrays of numbers (in Python
@@ -67,19 +67,19 @@ export interface KerasConfig {
  * console.log(config.momentum, Array.from(weights.moving_variance));
  * ```
  */
-export interface KerasExport {
-  /** @example { gamma: new Float32Array([1, 2]), beta: new Float32Array([0, 0.5]), moving_mean: new Float32Array([0, 1]), moving_variance: new Float32Array([1, 4]) } */
+export interface KerasExport<A extends FloatArray = Float32Array> {
+  /** Of the layer's dtype (Float64Arrays from a float64 layer). @example { gamma: new Float32Array([1, 2]), beta: new Float32Array([0, 0.5]), moving_mean: new Float32Array([0, 1]), moving_variance: new Float32Array([1, 4]) } */
   weights: {
     /** The layer's gamma. */
-    gamma: Float32Array;
+    gamma: A;
     /** The layer's beta. */
-    beta: Float32Array;
+    beta: A;
     /** Its running mean (zeros before the first forward). */
-    moving_mean: Float32Array;
+    moving_mean: A;
     /** Its running variance (zeros before the first forward, the book's start). */
-    moving_variance: Float32Array;
+    moving_variance: A;
   };
-  /** @example { axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true } */
+  /** @example { axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true, dtype: 'float32' } */
   config: {
     /** The layer's axis; -1 for the book's statistics (Keras' axis -1 on [N, D]). */
     axis: number;
@@ -91,6 +91,8 @@ export interface KerasExport {
     center: true;
     /** Always true: the weights have a gamma. */
     scale: true;
+    /** The layer's dtype (Keras' layer dtype: its weights' and computation's). */
+    dtype: DType;
   };
 }
 
@@ -106,22 +108,28 @@ const KNOWN = [...new Set([...USED, ...REFUSED, ...IGNORED, ...IGNORED.map((k) =
 
 /** The constructor's arguments from Keras' weights and config. */
 export interface KerasArgs {
-  gamma: Float32Array;
-  beta: Float32Array;
-  runningMean: Float32Array;
-  runningVar: Float32Array;
+  dtype: DType;
+  gamma: FloatArray;
+  beta: FloatArray;
+  runningMean: FloatArray;
+  runningVar: FloatArray;
   momentum: number;
   eps: number;
   axis: Axis;
 }
 
-/** Checks Keras' weights and config and maps them to the constructor's arguments. */
-export function fromKerasArgs(weights: unknown, config: unknown, who: string): KerasArgs {
+/**
+ * Checks Keras' weights and config and maps them to the constructor's arguments. The dtype is
+ * the option's when given, else config.dtype's where it is 'float64' (toKeras() writes it),
+ * else float32 (Keras' dtype policies, 'mixed_float16' and the like, compute in float32 here).
+ */
+export function fromKerasArgs(weights: unknown, config: unknown, who: string, option: DType | undefined): KerasArgs {
   for (const [name, value, keys] of [['weights', weights, WEIGHTS], ['config', config, KNOWN]] as const) {
     if (value === null || typeof value !== 'object') throw new TypeError(`${who}: ${name} must be an object (${name === 'config' ? "Keras' get_config()" : WEIGHTS.join(', ')}); got ${describe(value)}`);
     checkKeys(value, keys, who, name);
   }
-  const c: Record<string, unknown> = readOnce(config as object, [...USED, ...REFUSED]); // each key read once
+  const c: Record<string, unknown> = readOnce(config as object, [...USED, ...REFUSED, 'dtype']); // each key read once
+  const dtype: DType = option ?? (c.dtype === 'float64' ? 'float64' : 'float32');
   for (const key of REFUSED) {
     const v = c[key];
     if (v != null && v !== false) throw new RangeError(`${who}: config.${key} must be ${key[0] === 'v' ? 'null' : 'false'} (not supported); got ${show(v)}`);
@@ -142,16 +150,17 @@ export function fromKerasArgs(weights: unknown, config: unknown, who: string): K
       throw new TypeError(`${who}: weights.${name} must be ${wanted ? 'an array' : 'absent'} when config.${key} is ${wanted}; got ${describe(value)}`);
     }
   }
-  const runningMean = float32Param(moving_mean, 'weights.moving_mean', who); // the constructor copies it
+  const runningMean = floatParam(moving_mean, 'weights.moving_mean', who, dtype); // the constructor copies it
   const C = runningMean.length;
   const array = (value: unknown, name: string) => {
-    const a = float32Param(value, `weights.${name}`, who);
+    const a = floatParam(value, `weights.${name}`, who, dtype);
     checkLength(a, C, `weights.${name}`, who, 'the length of moving_mean');
     return a;
   };
   return {
-    gamma: scale ? array(gamma, 'gamma') : new Float32Array(C).fill(1),
-    beta: center ? array(beta, 'beta') : new Float32Array(C),
+    dtype,
+    gamma: scale ? array(gamma, 'gamma') : newFloats(dtype, C).fill(1),
+    beta: center ? array(beta, 'beta') : newFloats(dtype, C),
     runningMean,
     runningVar: array(moving_variance, 'moving_variance'),
     momentum,
@@ -161,16 +170,16 @@ export function fromKerasArgs(weights: unknown, config: unknown, who: string): K
 }
 
 /** Keras' weights and config of a layer (copies); a RangeError for what Keras cannot express. */
-export function toKerasFields(layer: LayerView, who: string): KerasExport {
+export function toKerasFields(layer: LayerView, who: string): KerasExport<FloatArray> {
   const { momentum, activation } = layer;
   const refused = momentum === null ? ['momentum', 'a number (Keras has no cumulative average)', null]
     : !layer.trackRunningStats ? ['trackRunningStats', 'true (Keras keeps moving statistics)', false]
       : activation !== null ? ['activation', 'null (Keras fuses none)', `'${activation}'`] : null;
   if (refused) throw new RangeError(`${who}: the layer's ${refused[0]} must be ${refused[1]}; got ${refused[2]}`);
-  const copy = (a: Float32Array | null) => (a ? Float32Array.from(a) : new Float32Array(layer.gamma.length));
+  const copy = (a: FloatArray | null) => (a ? a.slice() : newFloats(layer.dtype, layer.gamma.length));
   return {
     weights: { gamma: copy(layer.gamma), beta: copy(layer.beta), moving_mean: copy(layer.runningMean), moving_variance: copy(layer.runningVar) },
     // The book's per-feature statistics (axis null) are Keras' axis -1 on [N, D].
-    config: { axis: layer.axis ?? -1, momentum: momentum!, epsilon: layer.eps, center: true, scale: true },
+    config: { axis: layer.axis ?? -1, momentum: momentum!, epsilon: layer.eps, center: true, scale: true, dtype: layer.dtype },
   };
 }

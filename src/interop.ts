@@ -5,16 +5,17 @@
 // interop-keras.ts. Kept apart from the layer so that the layer file holds only the layer's
 // own behaviour; these read a layer through its public getters.
 import type { Activation } from './activation.js';
-import { checkMomentum, checkNumber, isCount } from './options.js';
-import type { Axis } from './types.js';
-import { arrayLength, describe, float32Param, isArrayLike, readOnce } from './validate.js';
+import { checkDtype, checkMomentum, checkNumber, isCount } from './options.js';
+import type { Axis, DType, FloatArray } from './types.js';
+import { arrayLength, describe, floatParam, isArrayLike, newFloats, readOnce } from './validate.js';
 
 /** What the conversions read of a layer. */
 export interface LayerView {
-  readonly gamma: Float32Array;
-  readonly beta: Float32Array;
-  readonly runningMean: Float32Array | null;
-  readonly runningVar: Float32Array | null;
+  readonly dtype: DType;
+  readonly gamma: FloatArray;
+  readonly beta: FloatArray;
+  readonly runningMean: FloatArray | null;
+  readonly runningVar: FloatArray | null;
   readonly momentum: number | null;
   readonly eps: number;
   readonly axis: Axis | null;
@@ -26,8 +27,10 @@ export interface LayerView {
 
 /**
  * The JSON-serialisable state of a layer, from `state()`, for `BatchNormalization.fromState`.
- * `fromState` also reads the format before it, `batchnorm-wasm/state@1` (no
- * `trackRunningStats` and `numBatchesTracked`: a layer with running statistics, counted from 0).
+ * `fromState` also reads the two formats before it: `batchnorm-wasm/state@2` (no `dtype`: a
+ * float32 layer) and `batchnorm-wasm/state@1` (no `dtype`, `trackRunningStats` and
+ * `numBatchesTracked`: a float32 layer with running statistics, counted from 0). A float64
+ * layer's numbers go through JSON exactly (JSON numbers are float64).
  *
  * @example
  * ```ts
@@ -35,12 +38,14 @@ export interface LayerView {
  * const again = BatchNormalization.fromState(saved);
  * ```
  */
-export interface BatchNormState {
+export interface BatchNormState<D extends DType = DType> {
   /**
    * The format's name and version: a state of another format is refused.
-   * @example 'batchnorm-wasm/state@2'
+   * @example 'batchnorm-wasm/state@3'
    */
-  format: 'batchnorm-wasm/state@2';
+  format: 'batchnorm-wasm/state@3';
+  /** The layer's element type. @example 'float32' */
+  dtype: D;
   /** @example [1, 1] */
   gamma: number[];
   /** @example [0, 0] */
@@ -66,31 +71,40 @@ export interface BatchNormState {
 }
 
 /** The format state() writes. */
-const STATE_FORMAT: BatchNormState['format'] = 'batchnorm-wasm/state@2';
-// The first format: no trackRunningStats and numBatchesTracked. Still read. A reader of @1
-// would silently give a layer without running statistics some, hence the new name.
+const STATE_FORMAT: BatchNormState['format'] = 'batchnorm-wasm/state@3';
+// The second format: no dtype (float32). Still read. A reader of @2 would silently make a
+// float64 layer float32, hence the new name.
+const STATE_FORMAT_2 = 'batchnorm-wasm/state@2';
+// The first format: no trackRunningStats and numBatchesTracked either. Still read. A reader of
+// @1 would silently give a layer without running statistics some, hence @2.
 const STATE_FORMAT_1 = 'batchnorm-wasm/state@1';
-const STATE_FIELDS = ['format', 'gamma', 'beta', 'runningMean', 'runningVar', 'momentum', 'eps', 'axis', 'activation', 'runningVarUnbiased',
+const STATE_FIELDS = ['format', 'dtype', 'gamma', 'beta', 'runningMean', 'runningVar', 'momentum', 'eps', 'axis', 'activation', 'runningVarUnbiased',
   'trackRunningStats', 'numBatchesTracked'] as const satisfies ReadonlyArray<keyof BatchNormState>;
 
 /** Checks a state object's form (either format) and gives it in the current one; the constructor checks the values. */
 export function checkState(state: unknown, who: string): BatchNormState {
   if (state === null || typeof state !== 'object') throw new TypeError(`${who}: state must be an object from state(); got ${describe(state)}`);
   const s = readOnce(state, STATE_FIELDS) as BatchNormState; // each field read once: fromState uses this copy
-  if (s.format !== STATE_FORMAT && (s.format as string) !== STATE_FORMAT_1) {
-    throw new TypeError(`${who}: state.format must be ${JSON.stringify(STATE_FORMAT)} (or the older ${JSON.stringify(STATE_FORMAT_1)}); got ${describe(s.format)}`);
+  const format = s.format as string;
+  if (format !== STATE_FORMAT && format !== STATE_FORMAT_2 && format !== STATE_FORMAT_1) {
+    throw new TypeError(`${who}: state.format must be ${JSON.stringify(STATE_FORMAT)} (or the older ${JSON.stringify(STATE_FORMAT_2)} or ${JSON.stringify(STATE_FORMAT_1)}); got ${describe(s.format)}`);
   }
+  // The older formats had float32 layers only. In this one the dtype must be there: a missing
+  // one is no default (null is named in the message).
+  const dtype = format === STATE_FORMAT ? checkDtype(s.dtype ?? null, who, 'state.dtype') : 'float32';
   for (const key of ['gamma', 'beta'] as const) {
     if (!isArrayLike(s[key])) throw new TypeError(`${who}: state.${key} must be an array of numbers; got ${describe(s[key])}`);
   }
-  return (s.format as string) === STATE_FORMAT_1 ? { ...s, format: STATE_FORMAT, trackRunningStats: true, numBatchesTracked: 0 } : s;
+  if (format === STATE_FORMAT_1) return { ...s, format: STATE_FORMAT, dtype, trackRunningStats: true, numBatchesTracked: 0 };
+  return { ...s, format: STATE_FORMAT, dtype };
 }
 
 /** A layer's plain JSON-serialisable snapshot. */
 export function stateOf(layer: LayerView): BatchNormState {
-  const plain = (a: Float32Array | null) => (a ? Array.from(a) : null);
+  const plain = (a: FloatArray | null) => (a ? Array.from(a) : null);
   return {
     format: STATE_FORMAT,
+    dtype: layer.dtype,
     gamma: Array.from(layer.gamma),
     beta: Array.from(layer.beta),
     runningMean: plain(layer.runningMean),
@@ -147,15 +161,15 @@ export interface PyTorchBatchNorm {
  * console.log(fields.num_batches_tracked, Array.from(fields.running_var ?? []));
  * ```
  */
-export interface PyTorchExport {
-  /** @example new Float32Array([1, 2]) */
-  weight: Float32Array;
+export interface PyTorchExport<A extends FloatArray = Float32Array> {
+  /** Of the layer's dtype (a Float64Array from a float64 layer). @example new Float32Array([1, 2]) */
+  weight: A;
   /** @example new Float32Array([0, 0.5]) */
-  bias: Float32Array;
+  bias: A;
   /** Absent for a layer without running statistics, as in PyTorch's state_dict. @example new Float32Array([0, 1]) */
-  running_mean?: Float32Array;
+  running_mean?: A;
   /** Absent like running_mean. @example new Float32Array([1, 4]) */
-  running_var?: Float32Array;
+  running_var?: A;
   /** The training forwards counted; absent like running_mean. @example 10 */
   num_batches_tracked?: number;
   /** The weight of the new value; null: the cumulative average. @example 0.1 */
@@ -176,10 +190,10 @@ const PYTORCH_FIELDS = ['weight', 'bias', 'running_mean', 'running_var', 'num_ba
 
 /** The constructor's arguments and the options a state_dict implies. */
 export interface PyTorchArgs {
-  gamma: Float32Array;
-  beta: Float32Array;
-  runningMean: Float32Array | null;
-  runningVar: Float32Array | null;
+  gamma: FloatArray;
+  beta: FloatArray;
+  runningMean: FloatArray | null;
+  runningVar: FloatArray | null;
   momentum: number | null;
   eps: number;
   trackRunningStats: boolean;
@@ -192,17 +206,17 @@ function counter(value: unknown, who: string): number {
   return checkNumber(typeof v === 'bigint' ? Number(v) : v, 'num_batches_tracked', who, isCount, 'an integer >= 0 (a number, a BigInt or a one-element array)');
 }
 
-/** Checks a PyTorch-style object and maps it to the constructor's arguments. */
-export function fromPyTorchArgs(sd: unknown, who: string): PyTorchArgs {
+/** Checks a PyTorch-style object and maps it to the constructor's arguments, as arrays of dtype. */
+export function fromPyTorchArgs(sd: unknown, who: string, dtype: DType): PyTorchArgs {
   if (sd === null || typeof sd !== 'object') {
     throw new TypeError(`${who}: the argument must be an object { weight, bias, running_mean, running_var, num_batches_tracked?, momentum?, eps? }; got ${describe(sd)}`);
   }
   const s = readOnce(sd, PYTORCH_FIELDS) as PyTorchBatchNorm; // each field read once
   const m = s.momentum === undefined ? 0.1 : checkMomentum(s.momentum, who);
-  const pick = (v: unknown, name: string) => (v == null ? null : float32Param(v, name, who));
+  const pick = (v: unknown, name: string) => (v == null ? null : floatParam(v, name, who, dtype));
   const fields = { weight: pick(s.weight, 'weight'), bias: pick(s.bias, 'bias'), running_mean: pick(s.running_mean, 'running_mean'), running_var: pick(s.running_var, 'running_var') };
   // Lengths checked here, so that a message names PyTorch's field, not the constructor's argument.
-  const given = Object.entries(fields).filter(([, v]) => v !== null) as Array<[string, Float32Array]>;
+  const given = Object.entries(fields).filter(([, v]) => v !== null) as Array<[string, FloatArray]>;
   if (given.length === 0) throw new TypeError(`${who}: at least one of weight, bias, running_mean, running_var must be an array; got none`);
   const [first, firstArray] = given[0];
   const C = firstArray.length;
@@ -218,8 +232,8 @@ export function fromPyTorchArgs(sd: unknown, who: string): PyTorchArgs {
   if (!track && n != null) throw new TypeError(`${who}: num_batches_tracked needs running_mean and running_var; got num_batches_tracked only`);
   // affine=False modules have no weight and bias: they act as gamma = 1, beta = 0.
   return {
-    gamma: fields.weight ?? new Float32Array(C).fill(1),
-    beta: fields.bias ?? new Float32Array(C),
+    gamma: fields.weight ?? newFloats(dtype, C).fill(1),
+    beta: fields.bias ?? newFloats(dtype, C),
     runningMean,
     runningVar,
     momentum: m === null ? null : complementMomentum(m),
@@ -230,8 +244,8 @@ export function fromPyTorchArgs(sd: unknown, who: string): PyTorchArgs {
 }
 
 /** PyTorch's state_dict fields of a layer (copies, in the state_dict's order), its momentum convention (1 - ours) and eps. */
-export function toPyTorchFields(layer: LayerView): PyTorchExport {
-  const copy = (a: Float32Array | null) => (a ? Float32Array.from(a) : new Float32Array(layer.gamma.length));
+export function toPyTorchFields(layer: LayerView): PyTorchExport<FloatArray> {
+  const copy = (a: FloatArray | null) => (a ? a.slice() : newFloats(layer.dtype, layer.gamma.length));
   const { momentum } = layer;
   return {
     weight: copy(layer.gamma),

@@ -8,24 +8,26 @@ import { allowedRanks, geometryOf, rankDescription } from './geometry.js';
 import { requireRuntime } from './init.js';
 import { readTarget, readTensor, type Input, type Target } from './intake.js';
 import { JsEngine } from './js/js-engine.js';
-import type { Axis, BackendName, Engine, Geometry, LayerParams, Operation, Tensor, TensorInput } from './types.js';
+import type { Axis, BackendName, DType, Engine, FloatArray, Geometry, LayerParams, Operation, Tensor, TensorInput } from './types.js';
 import { Exchanger, type SyncSettings } from './sync/collective.js';
-import { checkBoolean, checkLength, float32Param, formatShape, sameShape } from './validate.js';
+import { checkBoolean, checkLength, floatParam, formatShape, newFloats, sameShape } from './validate.js';
 import { namedMemoryError } from './wasm/heap.js';
 import { markWritten, savedUnder, type SavedInput } from './wasm/saved-inputs.js';
 import { WasmEngine } from './wasm/wasm-engine.js';
 
 /** The layer's settings and starting state, checked by its constructor. */
 export interface CoreSettings {
-  readonly gamma: Float32Array;
-  readonly beta: Float32Array;
+  /** The element type of the arrays below, and of every step. */
+  readonly dtype: DType;
+  readonly gamma: FloatArray;
+  readonly beta: FloatArray;
   readonly momentum: number | null;
   readonly eps: number;
   readonly axis: Axis | undefined;
   readonly activation: Activation | null;
   readonly unbiased: boolean;
-  readonly runningMean: Float32Array | null;
-  readonly runningVar: Float32Array | null;
+  readonly runningMean: FloatArray | null;
+  readonly runningVar: FloatArray | null;
   /** The training forwards so far; null: no running statistics. */
   readonly count: number | null;
   readonly backend: BackendName;
@@ -44,18 +46,19 @@ interface Call {
   readonly target: Target | null;
   readonly written: readonly SavedInput[] | null; // saved inputs of any layer under target
   readonly kind: Kind;
-  readonly out: Tensor | null | undefined;
+  readonly out: Tensor<FloatArray> | null | undefined;
   readonly shape: readonly number[];
   readonly g: Geometry;
   readonly p: LayerParams;
-  readonly dgamma: Float32Array | null;
-  readonly dbeta: Float32Array | null;
+  readonly dgamma: FloatArray | null;
+  readonly dbeta: FloatArray | null;
   readonly synced: boolean; // a training forward that exchanged with the other replicas
 }
 
 export class LayerCore {
-  gamma: Float32Array;
-  beta: Float32Array;
+  readonly dtype: DType;
+  gamma: FloatArray;
+  beta: FloatArray;
   readonly momentum: number | null;
   readonly eps: number;
   readonly axis: Axis | undefined;
@@ -63,15 +66,15 @@ export class LayerCore {
   readonly unbiased: boolean;
   readonly sync: SyncSettings | undefined;
   private readonly exchanger: Exchanger | null;
-  runningMean: Float32Array | null;
-  runningVar: Float32Array | null;
+  runningMean: FloatArray | null;
+  runningVar: FloatArray | null;
   // The training forwards so far (PyTorch's num_batches_tracked); null: no running statistics.
   count: number | null;
-  dgamma: Float32Array | null = null;
-  dbeta: Float32Array | null = null;
+  dgamma: FloatArray | null = null;
+  dbeta: FloatArray | null = null;
   engine: Engine | null;
   // Without running statistics: where the engines write the running update the layer discards.
-  private scratch: [Float32Array, Float32Array] | null = null;
+  private scratch: [FloatArray, FloatArray] | null = null;
   // Shape and geometry of the most recent training forward: what backward differentiates.
   private trainShape: readonly number[] | null = null;
   private trainGeometry: Geometry | null = null;
@@ -93,7 +96,8 @@ export class LayerCore {
 
   constructor(s: CoreSettings) {
     const C = s.gamma.length;
-    this.engine = s.backend === 'js' ? new JsEngine(C) : new WasmEngine(requireRuntime('new BatchNormalization'), C);
+    this.engine = s.backend === 'js' ? new JsEngine(C, s.dtype) : new WasmEngine(requireRuntime('new BatchNormalization'), C, s.dtype);
+    this.dtype = s.dtype;
     this.gamma = s.gamma;
     this.beta = s.beta;
     this.momentum = s.momentum;
@@ -116,9 +120,9 @@ export class LayerCore {
   }
 
   /** A checked new gamma or beta; the cached inference scale is refreshed on the next call. */
-  replacement(value: Float32Array | ArrayLike<number>, name: 'gamma' | 'beta'): Float32Array {
+  replacement(value: FloatArray | ArrayLike<number>, name: 'gamma' | 'beta'): FloatArray {
     const who = `BatchNormalization.${name}`;
-    const array = float32Param(value, name, who);
+    const array = floatParam(value, name, who, this.dtype);
     checkLength(array, this.gamma.length, name, who, 'the feature count');
     this.version++;
     return array;
@@ -128,7 +132,7 @@ export class LayerCore {
     this.version++;
   }
 
-  forward(x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Tensor {
+  forward(x: TensorInput, trainFlg: boolean, out: Tensor<FloatArray> | null | undefined, who: string): Tensor<FloatArray> {
     const engine = this.live(who);
     if (this.sync && trainFlg === true) {
       throw new TypeError(`${who}: a training forward of a layer with options.collective exchanges with the other replicas; call forwardAsync (forward(x, false) infers without the collective)`);
@@ -136,11 +140,11 @@ export class LayerCore {
     return this.complete(engine, this.forwardCall(engine, x, trainFlg, out, who, false));
   }
 
-  forwardAsync(x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string): Promise<Tensor> {
+  forwardAsync(x: TensorInput, trainFlg: boolean, out: Tensor<FloatArray> | null | undefined, who: string): Promise<Tensor<FloatArray>> {
     return this.settle(who, (engine) => this.forwardCall(engine, x, trainFlg, out, who, this.sync !== undefined && trainFlg === true), x, out);
   }
 
-  backward(dout: TensorInput, out: Tensor | null | undefined, who: string): Tensor {
+  backward(dout: TensorInput, out: Tensor<FloatArray> | null | undefined, who: string): Tensor<FloatArray> {
     const engine = this.live(who);
     if (this.trainSynced) {
       throw new TypeError(`${who}: the last training forward exchanged with the other replicas (options.collective), and so does its backward; call backwardAsync`);
@@ -148,7 +152,7 @@ export class LayerCore {
     return this.complete(engine, this.backwardCall(engine, dout, out, who));
   }
 
-  backwardAsync(dout: TensorInput, out: Tensor | null | undefined, who: string): Promise<Tensor> {
+  backwardAsync(dout: TensorInput, out: Tensor<FloatArray> | null | undefined, who: string): Promise<Tensor<FloatArray>> {
     return this.settle(who, (engine) => this.backwardCall(engine, dout, out, who), dout, out);
   }
 
@@ -169,7 +173,7 @@ export class LayerCore {
     const D = this.gamma.length;
     const n = this.count;
     // Both running statistics are null or neither: arrays are made only for null ones.
-    const spare = this.runningMean ? null : n === null ? (this.scratch ??= [new Float32Array(D), new Float32Array(D)]) : [new Float32Array(D), new Float32Array(D)];
+    const spare = this.runningMean ? null : n === null ? (this.scratch ??= [newFloats(this.dtype, D), newFloats(this.dtype, D)]) : [newFloats(this.dtype, D), newFloats(this.dtype, D)];
     this.paramsCache = {
       gamma: this.gamma, beta: this.beta,
       runningMean: this.runningMean ?? spare![0], runningVar: this.runningVar ?? spare![1],
@@ -203,12 +207,12 @@ export class LayerCore {
   // caller dropped must not be collected (and freed) under them. The call's writes into the
   // caller's out are reported once they may have happened, succeeded or not, so that a layer
   // that kept that memory for backward knows (forward and backward do the same).
-  private async settle(who: string, prepare: (engine: Engine) => Call, ...tensors: unknown[]): Promise<Tensor> {
+  private async settle(who: string, prepare: (engine: Engine) => Call, ...tensors: unknown[]): Promise<Tensor<FloatArray>> {
     const engine = this.live(who);
     this.inFlight = true;
     try {
       const call = prepare(engine);
-      let data: Float32Array;
+      let data: FloatArray;
       try {
         data = await runAsync(call.op, engine.runner, this.exchangeFor(who));
       } finally {
@@ -228,8 +232,8 @@ export class LayerCore {
   }
 
   // Runs a call's steps, blocking, and commits it; its writes into out are reported as in settle().
-  private complete(engine: Engine, call: Call): Tensor {
-    let data: Float32Array;
+  private complete(engine: Engine, call: Call): Tensor<FloatArray> {
+    let data: FloatArray;
     try {
       data = runSync(call.op, engine.runner);
     } finally {
@@ -239,7 +243,7 @@ export class LayerCore {
   }
 
   // Commits a call whose steps ran, and gives its result: out, or a new { data, shape }.
-  private finish(call: Call, data: Float32Array): Tensor {
+  private finish(call: Call, data: FloatArray): Tensor<FloatArray> {
     if (call.kind === Kind.Backward) {
       this.dgamma = call.dgamma;
       this.dbeta = call.dbeta;
@@ -263,12 +267,12 @@ export class LayerCore {
     return call.out ?? { data, shape: call.shape };
   }
 
-  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Tensor | null | undefined, who: string, sync: boolean): Call {
-    const t = readTensor(x, 'x', who, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements(), this.lastInput);
+  private forwardCall(engine: Engine, x: TensorInput, trainFlg: boolean, out: Tensor<FloatArray> | null | undefined, who: string, sync: boolean): Call {
+    const t = readTensor(x, 'x', who, this.dtype, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements(), this.lastInput);
     const g = this.geometry(t, 'x', who);
     const shape = t.shape;
     checkBoolean(trainFlg, 'trainFlg', who);
-    const target = out != null ? readTarget(out, shape, t.count, 'x', who) : null;
+    const target = out != null ? readTarget(out, shape, t.count, 'x', who, this.dtype) : null;
     const written = target && savedUnder(target.data); // before the engine's buffers can grow the memory
     const p = this.params();
     // Without running statistics an inference forward is a training one (PyTorch's too).
@@ -282,20 +286,20 @@ export class LayerCore {
     return { op, target, written, kind: batchStats ? Kind.BatchForward : Kind.Infer, out, shape, g, p, dgamma: null, dbeta: null, synced: sync };
   }
 
-  private backwardCall(engine: Engine, dout: TensorInput, out: Tensor | null | undefined, who: string): Call {
-    const t = readTensor(dout, 'dout', who, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements());
+  private backwardCall(engine: Engine, dout: TensorInput, out: Tensor<FloatArray> | null | undefined, who: string): Call {
+    const t = readTensor(dout, 'dout', who, this.dtype, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements());
     if (!this.trainShape || !this.trainGeometry) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
     }
     if (!sameShape(t.shape, this.trainShape)) {
       throw new RangeError(`${who}: dout.shape must be the last training input's shape ${formatShape(this.trainShape)}; got ${formatShape(t.shape)}`);
     }
-    const target = out != null ? readTarget(out, this.trainShape, t.count, 'dout', who) : null;
+    const target = out != null ? readTarget(out, this.trainShape, t.count, 'dout', who, this.dtype) : null;
     const written = target && savedUnder(target.data); // as in forwardCall
     const g = this.trainGeometry;
     const shape = this.trainShape;
-    const dgamma = new Float32Array(g.C);
-    const dbeta = new Float32Array(g.C);
+    const dgamma = newFloats(this.dtype, g.C);
+    const dbeta = newFloats(this.dtype, g.C);
     const p = this.params();
     let op: Operation;
     try {

@@ -9,9 +9,9 @@ import {
 } from './interop.js';
 import { fromKerasArgs, toKerasFields, type KerasConfig, type KerasExport, type KerasWeights } from './interop-keras.js';
 import { LayerCore } from './layer-core.js';
-import { checkMomentum, definedOptions, layerOptions, type BatchNormalizationOptions } from './options.js';
-import type { Axis, BackendName, Tensor, TensorInput, TensorLike } from './types.js';
-import { checkLength, float32Param } from './validate.js';
+import { checkDtype, checkMomentum, definedOptions, layerOptions, type BatchNormalizationOptions } from './options.js';
+import type { ArrayOf, Axis, BackendName, DType, Tensor, TensorInput, TensorLike } from './types.js';
+import { checkLength, floatParam } from './validate.js';
 
 export type { BatchNormalizationOptions };
 
@@ -21,6 +21,8 @@ export type { BatchNormalizationOptions };
  * in inference, `backward(dout)` returns dx and sets `dgamma` and `dbeta`. Beyond the book:
  * per-channel axes, a fused activation, PyTorch's and Keras' state formats, Wasm tensors and
  * threads. Runs on the Wasm kernels after `init()`, or on the TypeScript ones (`backend: 'js'`).
+ * In float32 by default; `{ dtype: 'float64' }` makes a float64 layer, `BatchNormalization<'float64'>`,
+ * whose arrays and results are Float64Arrays (the book's numpy precision).
  *
  * @example
  * ```ts
@@ -32,14 +34,15 @@ export type { BatchNormalizationOptions };
  * bn.dispose();
  * ```
  */
-export class BatchNormalization {
+export class BatchNormalization<D extends DType = 'float32'> {
   private readonly core: LayerCore;
 
   /**
-   * The book's positional arguments. gamma and beta are kept by reference (a Float32Array;
-   * other array-likes are copied), so that an optimiser updating them in place is seen by
-   * the next training step, as in the book. The running statistics are copied: the layer
-   * owns and updates its own arrays.
+   * The book's positional arguments. gamma and beta are kept by reference when they are
+   * arrays of the layer's dtype (a Float32Array, or a Float64Array for `dtype: 'float64'`;
+   * other arrays of numbers are copied, exactly into float64, rounded into float32), so that
+   * an optimiser updating them in place is seen by the next training step, as in the book.
+   * The running statistics are copied: the layer owns and updates its own arrays.
    *
    * @param gamma - The scale, one entry per feature (or channel with `options.axis`).
    * @param beta - The shift, the same length.
@@ -47,8 +50,8 @@ export class BatchNormalization {
    *   PyTorch's cumulative average, where the batch that makes the count n weighs 1/n.
    * @param runningMean - The starting running mean (copied); null: zeros on the first forward.
    * @param runningVar - The starting running variance, given together with runningMean.
-   * @param options - eps, backend, axis, activation, runningVarUnbiased, trackRunningStats,
-   *   numBatchesTracked (see {@link BatchNormalizationOptions}).
+   * @param options - dtype, eps, backend, axis, activation, runningVarUnbiased, trackRunningStats,
+   *   numBatchesTracked, collective (see {@link BatchNormalizationOptions}).
    * @throws TypeError when an argument has the wrong type, when only one running statistic is
    *   given, or running statistics with `trackRunningStats: false`; Error when the Wasm backend
    *   is not loaded yet (`await init()` first, or `backend: 'js'`).
@@ -58,35 +61,36 @@ export class BatchNormalization {
    * @example
    * ```ts
    * const bn = new BatchNormalization([1, 1, 1], [0, 0, 0], 0.9, null, null, { axis: 1, eps: 1e-5 });
+   * const bn64 = new BatchNormalization(new Float64Array([1, 1]), new Float64Array([0, 0]), 0.9, null, null, { dtype: 'float64' });
    * ```
    */
   constructor(
-    gamma: Float32Array | ArrayLike<number>,
-    beta: Float32Array | ArrayLike<number>,
+    gamma: ArrayOf<D> | ArrayLike<number>,
+    beta: ArrayOf<D> | ArrayLike<number>,
     momentum: number | null = 0.9,
-    runningMean: Float32Array | ArrayLike<number> | null = null,
-    runningVar: Float32Array | ArrayLike<number> | null = null,
-    options: BatchNormalizationOptions = {},
+    runningMean: ArrayLike<number> | null = null,
+    runningVar: ArrayLike<number> | null = null,
+    options: BatchNormalizationOptions<D> = {},
   ) {
     const who = 'new BatchNormalization';
-    const g = float32Param(gamma, 'gamma', who);
-    const b = float32Param(beta, 'beta', who);
+    const o = layerOptions(options, who); // first: the dtype says what the arrays become
+    const g = floatParam(gamma, 'gamma', who, o.dtype);
+    const b = floatParam(beta, 'beta', who, o.dtype);
     if (g.length === 0) throw new RangeError(`${who}: gamma must have at least one element; got length 0`);
     checkLength(b, g.length, 'beta', who, 'the length of gamma');
     const m = checkMomentum(momentum, who);
-    const rm = runningMean == null ? null : Float32Array.from(float32Param(runningMean, 'runningMean', who));
-    const rv = runningVar == null ? null : Float32Array.from(float32Param(runningVar, 'runningVar', who));
+    const rm = runningMean == null ? null : floatParam(runningMean, 'runningMean', who, o.dtype).slice();
+    const rv = runningVar == null ? null : floatParam(runningVar, 'runningVar', who, o.dtype).slice();
     if (rm) checkLength(rm, g.length, 'runningMean', who, 'the length of gamma');
     if (rv) checkLength(rv, g.length, 'runningVar', who, 'the length of gamma');
     if ((rm === null) !== (rv === null)) {
       throw new TypeError(`${who}: runningMean and runningVar must be given together; got ${rm ? 'runningMean only' : 'runningVar only'}`);
     }
-    const o = layerOptions(options, who);
     if (!o.track && (rm || o.count !== undefined)) {
       throw new TypeError(`${who}: ${rm ? 'runningMean and runningVar' : 'options.numBatchesTracked'} must be left out when options.trackRunningStats is false; got ${rm ? 'arrays' : o.count}`);
     }
     this.core = new LayerCore({
-      gamma: g, beta: b, momentum: m, eps: o.eps, axis: o.axis, activation: o.activation, unbiased: o.unbiased,
+      dtype: o.dtype, gamma: g, beta: b, momentum: m, eps: o.eps, axis: o.axis, activation: o.activation, unbiased: o.unbiased,
       runningMean: rm, runningVar: rv, count: o.track ? o.count ?? 0 : null, backend: o.backend ?? currentDefaultBackend() ?? 'wasm', sync: o.sync,
     });
   }
@@ -99,7 +103,8 @@ export class BatchNormalization {
    * (a `track_running_stats=False` module) gives a layer with `trackRunningStats: false`.
    *
    * @param sd - The state_dict's fields as arrays, plus the module's momentum and eps.
-   * @param options - Overrides of the defaults above, and the other constructor options.
+   * @param options - Overrides of the defaults above, and the other constructor options
+   *   (`dtype: 'float64'` for a float64 layer: a `torch.float64` module's fields as they are).
    * @returns A new layer.
    * @throws TypeError when a field has the wrong type, or only one of running_mean and
    *   running_var is there.
@@ -112,13 +117,14 @@ export class BatchNormalization {
    * });
    * ```
    */
-  static fromPyTorch(sd: PyTorchBatchNorm, options: BatchNormalizationOptions = {}): BatchNormalization {
+  static fromPyTorch<D extends DType = 'float32'>(sd: PyTorchBatchNorm, options: BatchNormalizationOptions<D> = {}): BatchNormalization<D> {
     const who = 'BatchNormalization.fromPyTorch';
-    const a = fromPyTorchArgs(sd, who);
+    const given = definedOptions(options, who);
+    const a = fromPyTorchArgs(sd, who, checkDtype(given.dtype, who));
     // Options left undefined keep these defaults (an explicit undefined is no choice).
-    return new BatchNormalization(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar, {
+    return new BatchNormalization<D>(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar, {
       axis: 1, runningVarUnbiased: true, eps: a.eps, trackRunningStats: a.trackRunningStats, numBatchesTracked: a.numBatchesTracked,
-      ...definedOptions(options, who),
+      ...given,
     });
   }
 
@@ -150,19 +156,21 @@ export class BatchNormalization {
    * );
    * ```
    */
-  static fromKeras(weights: KerasWeights, config: KerasConfig = {}, options: BatchNormalizationOptions = {}): BatchNormalization {
+  static fromKeras<D extends DType = 'float32'>(weights: KerasWeights, config: KerasConfig = {}, options: BatchNormalizationOptions<D> = {}): BatchNormalization<D> {
     const who = 'BatchNormalization.fromKeras';
-    const a = fromKerasArgs(weights, config, who);
-    return new BatchNormalization(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar,
-      { axis: a.axis, eps: a.eps, ...definedOptions(options, who) });
+    const given = definedOptions(options, who);
+    const a = fromKerasArgs(weights, config, who, given.dtype === undefined ? undefined : checkDtype(given.dtype, who));
+    return new BatchNormalization<D>(a.gamma, a.beta, a.momentum, a.runningMean, a.runningVar, { axis: a.axis, eps: a.eps, ...given, dtype: a.dtype as D });
   }
 
   /**
-   * A layer from `state()` (this format or the one before it, see {@link BatchNormState}).
+   * A layer from `state()` (this format or the two before it, see {@link BatchNormState}), of
+   * the state's dtype (float32 for the older formats, which had no other).
    *
    * @param state - What `state()` returned, through JSON or not.
    * @param options - The backend, and a collective (with its timeout) to train on synchronized;
-   *   the rest is the state's.
+   *   a dtype to load the state into another precision (float32 values widen exactly; float64
+   *   ones round to float32); the rest is the state's.
    * @returns A new layer, equal to the one saved.
    * @throws TypeError when state is not a state object (or of another format).
    * @throws RangeError when a value in it is out of range.
@@ -172,12 +180,14 @@ export class BatchNormalization {
    * const again = BatchNormalization.fromState(JSON.parse(JSON.stringify(bn.state())));
    * ```
    */
-  static fromState(state: BatchNormState, options: Pick<BatchNormalizationOptions, 'backend' | 'collective' | 'syncTimeoutMs'> = {}): BatchNormalization {
+  static fromState<S extends DType = DType, D extends DType = S>(state: BatchNormState<S>,
+    options: Pick<BatchNormalizationOptions<D>, 'dtype' | 'backend' | 'collective' | 'syncTimeoutMs'> = {}): BatchNormalization<D> {
     const who = 'BatchNormalization.fromState';
     const s = checkState(state, who);
-    return new BatchNormalization(s.gamma, s.beta, s.momentum, s.runningMean, s.runningVar, {
-      eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased,
-      trackRunningStats: s.trackRunningStats, numBatchesTracked: s.numBatchesTracked ?? undefined, ...definedOptions(options, who, ['backend', 'collective', 'syncTimeoutMs']),
+    return new BatchNormalization<D>(s.gamma, s.beta, s.momentum, s.runningMean, s.runningVar, {
+      dtype: s.dtype as D, eps: s.eps, axis: s.axis, activation: s.activation, runningVarUnbiased: s.runningVarUnbiased,
+      trackRunningStats: s.trackRunningStats, numBatchesTracked: s.numBatchesTracked ?? undefined,
+      ...definedOptions(options, who, ['dtype', 'backend', 'collective', 'syncTimeoutMs']),
     });
   }
 
@@ -192,11 +202,11 @@ export class BatchNormalization {
    * for (let i = 0; i < bn.gamma.length; i++) bn.gamma[i] -= lr * bn.dgamma![i];
    * ```
    */
-  get gamma(): Float32Array {
-    return this.core.gamma;
+  get gamma(): ArrayOf<D> {
+    return this.core.gamma as ArrayOf<D>;
   }
   /**
-   * Replaces gamma (a Float32Array is kept by reference, other array-likes are copied).
+   * Replaces gamma (an array of the layer's dtype is kept by reference, other arrays of numbers are copied).
    *
    * @param value - An array of the layer's length.
    * @throws TypeError when value is no array of numbers.
@@ -207,7 +217,7 @@ export class BatchNormalization {
    * bn.gamma = new Float32Array([1, 1]);
    * ```
    */
-  set gamma(value: Float32Array | ArrayLike<number>) {
+  set gamma(value: ArrayOf<D> | ArrayLike<number>) {
     this.core.gamma = this.core.replacement(value, 'gamma');
   }
   /**
@@ -220,8 +230,8 @@ export class BatchNormalization {
    * for (let i = 0; i < bn.beta.length; i++) bn.beta[i] -= lr * bn.dbeta![i];
    * ```
    */
-  get beta(): Float32Array {
-    return this.core.beta;
+  get beta(): ArrayOf<D> {
+    return this.core.beta as ArrayOf<D>;
   }
   /**
    * Replaces beta, like the gamma setter.
@@ -235,7 +245,7 @@ export class BatchNormalization {
    * bn.beta = [0, 0];
    * ```
    */
-  set beta(value: Float32Array | ArrayLike<number>) {
+  set beta(value: ArrayOf<D> | ArrayLike<number>) {
     this.core.beta = this.core.replacement(value, 'beta');
   }
 
@@ -305,32 +315,40 @@ export class BatchNormalization {
    * @returns The array; null until the first forward when not given, and always null without
    *   running statistics.
    */
-  get runningMean(): Float32Array | null {
-    return this.core.runningMean;
+  get runningMean(): ArrayOf<D> | null {
+    return this.core.runningMean as ArrayOf<D> | null;
   }
   /**
    * The running variance, like runningMean.
    *
    * @returns The array, or null.
    */
-  get runningVar(): Float32Array | null {
-    return this.core.runningVar;
+  get runningVar(): ArrayOf<D> | null {
+    return this.core.runningVar as ArrayOf<D> | null;
   }
   /**
    * Set by backward: sum over the batch of dout * xn.
    *
    * @returns A new array per backward, or null before the first.
    */
-  get dgamma(): Float32Array | null {
-    return this.core.dgamma;
+  get dgamma(): ArrayOf<D> | null {
+    return this.core.dgamma as ArrayOf<D> | null;
   }
   /**
    * Set by backward: sum over the batch of dout.
    *
    * @returns A new array per backward, or null before the first.
    */
-  get dbeta(): Float32Array | null {
-    return this.core.dbeta;
+  get dbeta(): ArrayOf<D> | null {
+    return this.core.dbeta as ArrayOf<D> | null;
+  }
+  /**
+   * The element type the layer computes in and keeps its arrays in.
+   *
+   * @returns 'float32' or 'float64' (the constructor's option).
+   */
+  get dtype(): D {
+    return this.core.dtype as D;
   }
   /**
    * The backend the layer runs on.
@@ -369,10 +387,12 @@ export class BatchNormalization {
    * The book's forward: batch statistics when trainFlg (and the running statistics move),
    * running statistics otherwise (batch statistics in both modes without running statistics).
    *
-   * @param x - `{ data, shape }` (an ndarray view too) or an onnxruntime Tensor, float32; shape
+   * @param x - `{ data, shape }` (an ndarray view too) or an onnxruntime Tensor, float32 or
+   *   float64 (converted to the layer's dtype: widened exactly into float64); shape
    *   `[N, D]` or `[N, C, H, W]` (with `options.axis`, also `[N, C, L]` or channels last).
    * @param trainFlg - Training (default) or inference.
-   * @param out - Where to write y: a tensor of x's shape (e.g. from allocTensor); may be x for
+   * @param out - Where to write y: a tensor of x's shape whose data is of the layer's dtype
+   *   (a Float32Array, or a Float64Array; e.g. from allocTensor(shape, dtype)); may be x for
    *   inference.
    * @returns out when given, else a new `{ data, shape }`.
    * @throws TypeError when x or out is no tensor, its data has a non-number, the layer was
@@ -386,7 +406,7 @@ export class BatchNormalization {
    * const yTest = bn.forward({ data: [3, 30], shape: [1, 2] }, false);
    * ```
    */
-  forward<T extends Tensor = Tensor>(x: TensorInput, trainFlg = true, out?: T | null): T {
+  forward<T extends Tensor<ArrayOf<D>> = Tensor<ArrayOf<D>>>(x: TensorInput, trainFlg = true, out?: T | null): T {
     return this.core.forward(x, trainFlg, out, 'BatchNormalization.forward') as T;
   }
 
@@ -408,7 +428,7 @@ export class BatchNormalization {
    * const y = await bn.forwardAsync(x);
    * ```
    */
-  forwardAsync<T extends Tensor = Tensor>(x: TensorInput, trainFlg = true, out?: T | null): Promise<T> {
+  forwardAsync<T extends Tensor<ArrayOf<D>> = Tensor<ArrayOf<D>>>(x: TensorInput, trainFlg = true, out?: T | null): Promise<T> {
     return this.core.forwardAsync(x, trainFlg, out, 'BatchNormalization.forwardAsync') as Promise<T>;
   }
 
@@ -429,7 +449,7 @@ export class BatchNormalization {
    * const dx = bn.backward({ data: new Float32Array(x.data.length).fill(1), shape: x.shape });
    * ```
    */
-  backward<T extends Tensor = Tensor>(dout: TensorInput, out?: T | null): T {
+  backward<T extends Tensor<ArrayOf<D>> = Tensor<ArrayOf<D>>>(dout: TensorInput, out?: T | null): T {
     return this.core.backward(dout, out, 'BatchNormalization.backward') as T;
   }
 
@@ -446,7 +466,7 @@ export class BatchNormalization {
    * const dx = await bn.backwardAsync(dout);
    * ```
    */
-  backwardAsync<T extends Tensor = Tensor>(dout: TensorInput, out?: T | null): Promise<T> {
+  backwardAsync<T extends Tensor<ArrayOf<D>> = Tensor<ArrayOf<D>>>(dout: TensorInput, out?: T | null): Promise<T> {
     return this.core.backwardAsync(dout, out, 'BatchNormalization.backwardAsync') as Promise<T>;
   }
 
@@ -465,8 +485,8 @@ export class BatchNormalization {
    * // Python: bn.load_state_dict({k: torch.tensor(v) for k, v in json.loads(s).items()})
    * ```
    */
-  toPyTorch(): PyTorchExport {
-    return toPyTorchFields(this);
+  toPyTorch(): PyTorchExport<ArrayOf<D>> {
+    return toPyTorchFields(this) as PyTorchExport<ArrayOf<D>>;
   }
 
   /**
@@ -484,8 +504,8 @@ export class BatchNormalization {
    * //         layer.set_weights([weights[k] for k in ('gamma', 'beta', 'moving_mean', 'moving_variance')])
    * ```
    */
-  toKeras(): KerasExport {
-    return toKerasFields(this, 'BatchNormalization.toKeras');
+  toKeras(): KerasExport<ArrayOf<D>> {
+    return toKerasFields(this, 'BatchNormalization.toKeras') as KerasExport<ArrayOf<D>>;
   }
 
   /**
@@ -498,8 +518,8 @@ export class BatchNormalization {
    * localStorage.setItem('bn', JSON.stringify(bn.state()));
    * ```
    */
-  state(): BatchNormState {
-    return stateOf(this);
+  state(): BatchNormState<D> {
+    return stateOf(this) as BatchNormState<D>;
   }
 
   /**
@@ -518,9 +538,9 @@ export class BatchNormalization {
    * const { weights, bias } = bn.foldInto({ data: W, shape: [inputs, bn.gamma.length] }, b);
    * ```
    */
-  foldInto(weights: TensorLike, bias?: ArrayLike<number> | null): Folded {
+  foldInto(weights: TensorLike, bias?: ArrayLike<number> | null): Folded<ArrayOf<D>> {
     this.core.live('BatchNormalization.foldInto');
-    return foldInto(this, weights, bias);
+    return foldInto(this, weights, bias) as Folded<ArrayOf<D>>;
   }
 
   /**

@@ -2,7 +2,7 @@
 // option, what it accepts and what came (validate.ts holds the checks of tensors and arrays).
 import { ACTIVATION_NAMES, ACTIVATIONS, type Activation } from './activation.js';
 import { readCollective, type Collective, type SyncSettings } from './sync/collective.js';
-import type { Axis, BackendName } from './types.js';
+import type { Axis, BackendName, DType } from './types.js';
 import { checkBoolean, describe } from './validate.js';
 
 /**
@@ -15,7 +15,22 @@ import { checkBoolean, describe } from './validate.js';
  * const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { axis: 1, eps: 1e-5, activation: 'relu' });
  * ```
  */
-export interface BatchNormalizationOptions {
+export interface BatchNormalizationOptions<D extends DType = DType> {
+  /**
+   * The element type the layer computes in and keeps its arrays in. 'float32' (default): its
+   * gamma, beta, running statistics, dgamma, dbeta and results are Float32Arrays, as always.
+   * 'float64': they are Float64Arrays, and every step computes in float64 (the book's numpy
+   * precision; the Wasm kernels' f64 twins, never rounding through float32), for gradient
+   * checks and ports of the book. Chosen here, not from gamma's type: a caller who passes
+   * plain arrays or a Float64Array keeps a float32 layer, and the precision shows where the
+   * layer is made (PyTorch and onnxruntime are explicit about dtypes too).
+   *
+   * @example
+   * ```ts
+   * const bn = new BatchNormalization(new Float64Array([1, 1]), new Float64Array([0, 0]), 0.9, null, null, { dtype: 'float64' });
+   * ```
+   */
+  dtype?: D;
   /**
    * Added to the variance inside the square root. Default 1e-6 (the book's 10e-7).
    *
@@ -116,6 +131,7 @@ export interface BatchNormalizationOptions {
 
 /** The options as the layer keeps them. */
 export interface LayerOptions {
+  dtype: DType;
   eps: number;
   backend: BackendName | undefined;
   axis: Axis | undefined;
@@ -129,7 +145,7 @@ export interface LayerOptions {
 const DEFAULT_EPS = 1e-6;
 
 /** The keys the constructor's options take. */
-const OPTION_KEYS = ['eps', 'backend', 'axis', 'activation', 'runningVarUnbiased', 'trackRunningStats', 'numBatchesTracked', 'collective', 'syncTimeoutMs'] as const;
+const OPTION_KEYS = ['dtype', 'eps', 'backend', 'axis', 'activation', 'runningVarUnbiased', 'trackRunningStats', 'numBatchesTracked', 'collective', 'syncTimeoutMs'] as const;
 
 // Other frameworks' names for the same options (Keras' epsilon needs none: it starts with eps).
 const ALIASES: Record<string, string> = { variance_epsilon: 'eps', unbiased: 'runningVarUnbiased' };
@@ -223,6 +239,13 @@ function checkActivation(value: unknown, who: string): Activation | null {
   throw new RangeError(`${who}: options.activation must be ${ACTIVATION_NAMES} or null; got ${describe(value)}`);
 }
 
+/** The dtype option: 'float32' (the default) or 'float64'. */
+export function checkDtype(dtype: unknown, who: string, name = 'options.dtype'): DType {
+  if (dtype === undefined || dtype === 'float32') return 'float32';
+  if (dtype === 'float64') return dtype;
+  throw new RangeError(`${who}: ${name} must be 'float32' or 'float64'; got ${describe(dtype)}`);
+}
+
 function checkBackend(backend: unknown, who: string): BackendName | undefined {
   if (backend === undefined || backend === 'wasm' || backend === 'js') return backend;
   throw new RangeError(`${who}: options.backend must be 'wasm' or 'js'; got ${describe(backend)}`);
@@ -235,8 +258,9 @@ export function layerOptions(options: unknown, who: string): LayerOptions {
   }
   checkKeys(options, OPTION_KEYS, who);
   // Each option read once.
-  const { eps, axis, activation, runningVarUnbiased, backend, trackRunningStats, numBatchesTracked, collective, syncTimeoutMs } = options as BatchNormalizationOptions;
+  const { dtype, eps, axis, activation, runningVarUnbiased, backend, trackRunningStats, numBatchesTracked, collective, syncTimeoutMs } = options as BatchNormalizationOptions;
   return {
+    dtype: checkDtype(dtype, who),
     eps: eps === undefined ? DEFAULT_EPS : checkEps(eps, who),
     axis: checkAxis(axis, who),
     activation: checkActivation(activation, who),

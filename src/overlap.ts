@@ -8,11 +8,11 @@ export function rangesOverlap(a: number, aBytes: number, b: number, bBytes: numb
 }
 
 /** Whether two arrays share any bytes. */
-export function overlaps(a: Float32Array, b: Float32Array): boolean {
+export function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a.buffer === b.buffer && rangesOverlap(a.byteOffset, a.byteLength, b.byteOffset, b.byteLength);
 }
 
 /** Whether two arrays share bytes without starting at the same one. */
-export function shiftedOverlap(a: Float32Array, b: Float32Array): boolean {
+export function shiftedOverlap(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a.byteOffset !== b.byteOffset && overlaps(a, b);
 }

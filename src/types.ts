@@ -21,6 +21,38 @@ export type BackendName = 'wasm' | 'js';
  */
 export type Axis = 1 | -1 | 2 | 3;
 
+/**
+ * The element type a layer computes in and keeps its arrays in: 'float32' (the default) or
+ * 'float64' (the book's numpy precision: every step in float64, the Wasm kernels included).
+ *
+ * @example
+ * ```ts
+ * const dtype: DType = 'float64';
+ * const bn = new BatchNormalization([1, 1], [0, 0], 0.9, null, null, { dtype });
+ * ```
+ */
+export type DType = 'float32' | 'float64';
+
+/**
+ * The typed array of a dtype: Float32Array for 'float32', Float64Array for 'float64'.
+ *
+ * @example
+ * ```ts
+ * const gamma: ArrayOf<'float64'> = new Float64Array([1, 1]);
+ * ```
+ */
+export type ArrayOf<D extends DType> = D extends 'float64' ? Float64Array : Float32Array;
+
+/**
+ * The arrays of either dtype: what a layer of unknown dtype holds and returns.
+ *
+ * @example
+ * ```ts
+ * const first = (a: FloatArray): number => a[0];
+ * ```
+ */
+export type FloatArray = Float32Array | Float64Array;
+
 /** A row-major [N, C, S] view with statistics per C; count = N*C*S elements (see geometry.ts). */
 export interface Geometry {
   readonly N: number;
@@ -31,11 +63,11 @@ export interface Geometry {
 
 /** What a backend is given at every call, so that in-place edits of gamma and beta take effect, as with the book's numpy arrays. */
 export interface LayerParams {
-  readonly gamma: Float32Array;
-  readonly beta: Float32Array;
+  readonly gamma: FloatArray;
+  readonly beta: FloatArray;
   /** Updated in place by trainForward. */
-  readonly runningMean: Float32Array;
-  readonly runningVar: Float32Array;
+  readonly runningMean: FloatArray;
+  readonly runningVar: FloatArray;
   readonly momentum: number;
   readonly eps: number;
   /** The fused activation's code (src/activation.ts). */
@@ -47,7 +79,8 @@ export interface LayerParams {
 }
 
 /**
- * A tensor the layer returns: flat row-major data it owns, and its shape.
+ * A tensor the layer returns: flat row-major data it owns, and its shape. The data is a
+ * Float32Array, or a Float64Array from a float64 layer (`Tensor<Float64Array>`).
  *
  * @example
  * ```ts
@@ -55,7 +88,7 @@ export interface LayerParams {
  * console.log(y.shape, y.data[0]);
  * ```
  */
-export interface Tensor {
+export interface Tensor<A extends FloatArray = Float32Array> {
   /**
    * The elements, row-major.
    *
@@ -64,7 +97,7 @@ export interface Tensor {
    * const first = y.data[0];
    * ```
    */
-  readonly data: Float32Array;
+  readonly data: A;
   /**
    * The dimensions, the input's (frozen).
    *
@@ -86,7 +119,10 @@ export interface Tensor {
  */
 export interface TensorLike {
   /**
-   * The elements, row-major: a Float32Array (used as it is) or any array-like of numbers.
+   * The elements, row-major: a Float32Array (used as it is by a float32 layer; widened by a
+   * float64 one), a Float64Array (used as it is by a float64 layer; rounded to float32 by a
+   * float32 one), or an array of numbers. Other typed arrays (integer, Float16Array,
+   * BigInt64Array) are refused.
    *
    * @example new Float32Array([1, 2, 3, 4, 5, 6])
    */
@@ -114,7 +150,7 @@ export type TensorInput = TensorLike | {
   readonly data: ArrayLike<number>;
   /** The dimensions (an onnxruntime Tensor's name for the shape). */
   readonly dims: readonly number[];
-  /** The element type: 'float32' where given. */
+  /** The element type: 'float32' or 'float64' where given. */
   readonly type?: string;
 };
 
@@ -128,8 +164,8 @@ export interface ResidentTensor {
 
 /** A caller's input, read once and checked (src/intake.ts). */
 export interface Input {
-  /** Contiguous row-major data: the caller's own Float32Array where it is one, else a copy. */
-  readonly data: Float32Array;
+  /** Contiguous row-major data of the layer's dtype: the caller's own array where it is one, else a copy. */
+  readonly data: FloatArray;
   readonly shape: readonly number[];
   readonly count: number;
   /** The Wasm tensor the data is in, when it was given one. */
@@ -138,7 +174,7 @@ export interface Input {
 
 /** Where a result goes: the caller's out, read once and checked (src/intake.ts). */
 export interface Target {
-  readonly data: Float32Array;
+  readonly data: FloatArray;
   readonly tensor: ResidentTensor | null;
 }
 
@@ -166,7 +202,7 @@ export interface ExchangeStep {
  * (src/drive.ts).
  */
 export interface Operation {
-  next(answer?: number): IteratorResult<Step | ExchangeStep, Float32Array>;
+  next(answer?: number): IteratorResult<Step | ExchangeStep, FloatArray>;
   /** Ends the operation early (a step failed), so that it can let go of what it holds. */
   return?(value: never): unknown;
 }
@@ -175,7 +211,7 @@ export interface Operation {
  * An operation written as a generator: each yield of a row step is answered with the shares it
  * ran in, each exchange with the whole batch's count.
  */
-export type Steps = Generator<Step | ExchangeStep, Float32Array, number>;
+export type Steps = Generator<Step | ExchangeStep, FloatArray, number>;
 
 /** Runs steps: inline as one share, or split over threads. */
 export interface StepRunner {
@@ -204,7 +240,7 @@ export interface Engine {
   /** x normalised with the running statistics (into out when given; out may be x). */
   inferForward(x: Input, g: Geometry, p: LayerParams, out: Target | null): Operation;
   /** dx for the last trainForward (whose geometry g is), into out when given; fills dgamma and dbeta. */
-  backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: Float32Array, dbeta: Float32Array): Operation;
+  backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: FloatArray, dbeta: FloatArray): Operation;
   /** Releases what the engine holds; no call may follow. */
   dispose(): void;
 }

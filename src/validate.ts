@@ -2,7 +2,7 @@
 // of value) or RangeError (right kind, wrong value) naming the argument, what was
 // expected and what came; none of them changes any state.
 
-import type { TensorLike } from './types.js';
+import type { DType, FloatArray, TensorLike } from './types.js';
 
 export type { TensorLike };
 
@@ -58,25 +58,54 @@ export function isArrayLike(value: unknown): value is ArrayLike<number> {
   return arrayLength(value) >= 0;
 }
 
-/** The elements of an array-like as a Float32Array: each read once, each a number (or a TypeError naming its index). */
-export function toFloat32(data: ArrayLike<unknown>, length: number, name: string, who: string, at: (i: number) => number = (i) => i): Float32Array {
-  const out = new Float32Array(length);
+/** What the layer takes as data (tensors' and parameters'), as messages name it. */
+export const FLOAT_DATA = 'a Float32Array, a Float64Array or an array of numbers';
+
+/**
+ * A TypeError for a typed array whose elements are no float32 or float64 numbers (integer
+ * arrays, Float16Array, BigInt64Array, DataView): nothing is read as integers, BigInts or
+ * float16 bits. Plain arrays of numbers are checked element by element instead.
+ */
+export function refuseOtherTypedArray(value: unknown, name: string, who: string): void {
+  if (ArrayBuffer.isView(value) && !(value instanceof Float32Array) && !(value instanceof Float64Array)) {
+    throw new TypeError(`${who}: ${name} must be ${FLOAT_DATA}; got ${describe(value)}`);
+  }
+}
+
+/** A new array of a dtype. */
+export function newFloats(dtype: DType, length: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+}
+
+/**
+ * The elements of an array-like as a new array of the dtype: each read once, each a number
+ * (or a TypeError naming its index). A Float32Array into float64 is widened exactly; a
+ * Float64Array into float32 is rounded (a float32 layer's documented conversion).
+ */
+export function toFloats(data: ArrayLike<unknown>, length: number, name: string, who: string, dtype: DType,
+  at: ((i: number) => number) | null = null): FloatArray {
+  refuseOtherTypedArray(data, name, who);
+  const out = newFloats(dtype, length);
+  if (at === null && (data instanceof Float32Array || data instanceof Float64Array)) {
+    out.set(data.length === length ? data : data.subarray(0, length)); // numbers all: no check needed
+    return out;
+  }
   for (let i = 0; i < length; i++) {
-    const v = data[at(i)];
-    if (typeof v !== 'number') throw new TypeError(`${who}: ${name}[${at(i)}] must be a number; got ${describe(v)}`);
+    const j = at === null ? i : at(i);
+    const v = data[j];
+    if (typeof v !== 'number') throw new TypeError(`${who}: ${name}[${j}] must be a number; got ${describe(v)}`);
     out[i] = v;
   }
   return out;
 }
 
-/** A Float32Array, or any array-like of numbers copied into a new one. */
-export function float32Param(value: unknown, name: string, who: string): Float32Array {
-  if (value instanceof Float32Array) return value;
+/** An array of the dtype (the caller's own, by reference), or any other array-like of numbers copied into a new one. */
+export function floatParam(value: unknown, name: string, who: string, dtype: DType = 'float32'): FloatArray {
+  if (dtype === 'float64' ? value instanceof Float64Array : value instanceof Float32Array) return value as FloatArray;
+  refuseOtherTypedArray(value, name, who);
   const length = arrayLength(value);
-  if (length < 0) {
-    throw new TypeError(`${who}: ${name} must be a Float32Array or an array-like of numbers; got ${describe(value)}`);
-  }
-  return toFloat32(value as ArrayLike<unknown>, length, name, who);
+  if (length < 0) throw new TypeError(`${who}: ${name} must be ${FLOAT_DATA}; got ${describe(value)}`);
+  return toFloats(value as ArrayLike<unknown>, length, name, who, dtype);
 }
 
 export function checkLength(array: ArrayLike<number>, expected: number, name: string, who: string, why: string): void {

@@ -28,7 +28,7 @@ describe('allocTensor', () => {
   it('lives in its own heap until disposed', () => {
     const heapOf = () => new WasmHeap(new WebAssembly.Memory({ initial: 1, maximum: 2 }), 2 * 65536);
     const [heap, other] = [heapOf(), heapOf()];
-    const t = new WasmTensor(heap, [4], 4);
+    const t = new WasmTensor(heap, [4], 4, 'float32');
     expect([t.livesIn(heap), t.livesIn(other)]).toEqual([true, false]);
     t.dispose();
     expect(t.livesIn(heap)).toBe(false);
@@ -61,9 +61,9 @@ describe('allocTensor', () => {
     expectThrows(() => allocTensor([2, 0]), RangeError, 'allocTensor: shape[1] must be a positive integer; got number 0 in [2, 0]');
     expectThrows(() => allocTensor([1.5]), RangeError, 'allocTensor: shape[0] must be a positive integer; got number 1.5 in [1.5]');
     expectThrows(() => allocTensor(['4'] as never), RangeError, 'allocTensor: shape[0] must be a positive integer; got the string "4" in [the string "4"]');
-    expectThrows(() => allocTensor([2 ** 30 + 1]), RangeError, 'allocTensor: shape [1073741825] needs 4294967300 bytes; Wasm memory holds at most 4 GiB');
+    expectThrows(() => allocTensor([2 ** 30 + 1]), RangeError, 'allocTensor: shape [1073741825] of float32 needs 4294967300 bytes; Wasm memory holds at most 4 GiB');
     // Exactly 4 GiB passes this check, and the memory then refuses it (it holds some already).
     expect(() => allocTensor([2 ** 30])).toThrow(/^allocTensor: out of Wasm memory: a block of \d+ bytes does not fit .* \(for shape \[1073741824\], 4294967296 bytes\)$/);
-    expectThrows(() => allocTensor([65536, 65536]), RangeError, 'allocTensor: shape [65536, 65536] needs 17179869184 bytes; Wasm memory holds at most 4 GiB');
+    expectThrows(() => allocTensor([65536, 65536]), RangeError, 'allocTensor: shape [65536, 65536] of float32 needs 17179869184 bytes; Wasm memory holds at most 4 GiB');
   });
 });

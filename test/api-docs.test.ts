@@ -19,7 +19,7 @@ const THROWS_NOTHING = new Set([
   'BatchNormalization.gamma', 'BatchNormalization.beta', 'BatchNormalization.momentum', 'BatchNormalization.eps',
   'BatchNormalization.axis', 'BatchNormalization.activation', 'BatchNormalization.runningVarUnbiased',
   'BatchNormalization.trackRunningStats', 'BatchNormalization.numBatchesTracked', 'BatchNormalization.runningMean',
-  'BatchNormalization.runningVar', 'BatchNormalization.dgamma', 'BatchNormalization.dbeta', 'BatchNormalization.disposed',
+  'BatchNormalization.runningVar', 'BatchNormalization.dgamma', 'BatchNormalization.dbeta', 'BatchNormalization.dtype', 'BatchNormalization.disposed',
   'BatchNormalization.paramsChanged', 'BatchNormalization.state', 'BatchNormalization.toPyTorch',
   'WasmTensor.ptr', 'WasmTensor.disposed', 'WasmTensor.dispose', 'PortCollective.close',
 ]);
@@ -111,7 +111,7 @@ describe('the API reference', () => {
 const EXAMPLE_PRELUDE = `import {
   allocTensor, BatchNormalization, foldInto, init, initSync, messagePortCollective, shutdown, wasmMemoryInfo, WasmTensor,
   type Collective, type PortCollective, type PortLike,
-  type Activation, type Axis, type BackendName, type BatchNormalizationOptions, type BatchNormState, type CompiledWasmModule,
+  type Activation, type ArrayOf, type Axis, type BackendName, type BatchNormalizationOptions, type BatchNormState, type CompiledWasmModule, type DType, type FloatArray,
   type FoldableLayer, type Folded, type InitInfo, type InitOptions, type InitOptionsSync, type KerasConfig, type KerasExport, type KerasWeights,
   type PyTorchBatchNorm, type PyTorchExport, type Tensor, type TensorInput, type TensorLike, type WasmSource,
 } from '../src/index.js';

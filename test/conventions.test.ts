@@ -136,7 +136,7 @@ describe.each(['wasm', 'js'] as const)('state() and fromState() on %s', (backend
     const s = new BatchNormalization([1], [0], 0.9, null, null, { backend }).state();
     expect(s.runningMean).toBeNull();
     expect(BatchNormalization.fromState(s, { backend }).runningMean).toBeNull();
-    expect(() => BatchNormalization.fromState({ ...s, format: 'other' } as never)).toThrow(/state\.format must be "batchnorm-wasm\/state@2" \(or the older "batchnorm-wasm\/state@1"\); got the string "other"/);
+    expect(() => BatchNormalization.fromState({ ...s, format: 'other' } as never)).toThrow(/state\.format must be "batchnorm-wasm\/state@3" \(or the older "batchnorm-wasm\/state@2" or "batchnorm-wasm\/state@1"\); got the string "other"/);
     expect(() => BatchNormalization.fromState({ ...s, momentum: 3 })).toThrow(RangeError);
     expect(() => BatchNormalization.fromState({ ...s, gamma: 'x' as never })).toThrow(TypeError);
   });

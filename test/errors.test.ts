@@ -36,7 +36,7 @@ type Call = [what: string, call: (bn: BatchNormalization) => unknown, error: typ
 
 const calls: Call[] = [
   ['x not an object', (bn) => bn.forward(42 as never), TypeError, /forward: x must be an object \{ data, shape \}; got number 42/],
-  ['x.data not array-like', (bn) => bn.forward({ data: 'abc' as never, shape: [1, 3] }), TypeError, /x\.data must be a Float32Array or an array-like of numbers; got the string "abc"/],
+  ['x.data not array-like', (bn) => bn.forward({ data: 'abc' as never, shape: [1, 3] }), TypeError, /x\.data must be a Float32Array, a Float64Array or an array of numbers; got the string "abc"/],
   ['x.data missing', (bn) => bn.forward({ shape: [1, 3] } as never), TypeError, /x\.data must be .*; got undefined/],
   ['x.shape not an array', (bn) => bn.forward({ data: good.data, shape: '4,3' as never }), TypeError, /x\.shape must be an array \[N, D\] or \[N, C, H, W\]; got the string "4,3"/],
   ['x.shape 1D', (bn) => bn.forward({ data: good.data, shape: [12] }), RangeError, /x\.shape must have 2 dimensions \[N, D\] or 4 \[N, C, H, W\]; got \[12\]/],
@@ -114,7 +114,7 @@ describe('bad constructor arguments', () => {
   const g = new Float32Array([1, 1, 1]);
   const b = new Float32Array([0, 0, 0]);
   const cases: Array<[string, () => unknown, typeof TypeError | typeof RangeError, RegExp]> = [
-    ['gamma not array-like', () => new BatchNormalization(3 as never, b), TypeError, /gamma must be a Float32Array or an array-like of numbers; got number 3/],
+    ['gamma not array-like', () => new BatchNormalization(3 as never, b), TypeError, /gamma must be a Float32Array, a Float64Array or an array of numbers; got number 3/],
     ['gamma empty', () => new BatchNormalization([], []), RangeError, /gamma must have at least one element; got length 0/],
     ['beta length differs', () => new BatchNormalization(g, [0, 0]), RangeError, /beta\.length must be 3 \(the length of gamma\); got 2/],
     ['momentum above 1', () => new BatchNormalization(g, b, 1.5), RangeError, /momentum must be a finite number in \[0, 1\]; got 1\.5/],

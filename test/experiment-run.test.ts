@@ -13,7 +13,7 @@ import { logspace } from '../experiment/train.js';
 const dir = mkdtempSync(join(tmpdir(), 'bn-experiment-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const tiny = (out: string, seed = 7): ExperimentConfig => ({ backend: null, seed, epochs: 2, scales: 2, images: 30, outDir: join(dir, out) });
+const tiny = (out: string, seed = 7, dtype: ExperimentConfig['dtype'] = 'float32'): ExperimentConfig => ({ backend: null, seed, epochs: 2, scales: 2, images: 30, outDir: join(dir, out), dtype });
 
 async function run(config: ExperimentConfig) {
   let text = '';
@@ -97,6 +97,21 @@ describe('runExperiment (30 images, 2 epochs, 2 scales)', () => {
     expect(panels(plain).map((m) => m[1])).toEqual(['10', '220']);
     expect(panels(wide).map((m) => m[1])).toEqual(['220', '430']); // (860 - 420) / 2 from the left
     expect(panels(wide).map((m) => m[3])).toEqual(panels(plain).map((m) => m[3]));
+  });
+
+  it('--dtype float64 trains float64 networks, records it, and prints how far the float32 grid is', async () => {
+    const { result, text } = await run(tiny('f64', 7, 'float64'));
+    expect(result.config.dtype).toBe('float64');
+    expect(text).toMatch(/seed 7, float64\n/);
+    const gap = /float64 vs float32 training accuracy: largest difference (\d\.\d{3}) \((.*)\); after the last epoch with BN, (\d\.\d{3}) at most\./.exec(text);
+    expect(gap, text).not.toBeNull();
+    // Against the float32 grid of the same seed, run here: the printed gap is theirs.
+    const f32 = (await run(tiny('f32', 7))).result;
+    let largest = 0;
+    result.runs.forEach((r, i) => {
+      for (const key of ['withBN', 'withoutBN'] as const) r[key].trainAcc.forEach((a, e) => (largest = Math.max(largest, Math.abs(a - f32.runs[i][key].trainAcc[e]))));
+    });
+    expect(Number(gap![1])).toBe(Number(largest.toFixed(3)));
   });
 
   it('gives identical results for the same seed', async () => {

@@ -30,3 +30,18 @@ describe('the float64-only cases', () => {
     });
   }
 });
+
+// Every case, the float64-only ones included, on a float64 layer of each backend: the
+// fixtures' float64 numbers go in as they are, and every array agrees with numpy's float64
+// to 1e-12 relative (plus 1e-13 of the array's scale, for entries near zero).
+const F64_TOLERANCE = { rtol: 1e-12, atol: 1e-13 };
+describe.each(['wasm', 'js'] as const)('fixtures on a float64 layer, %s backend', (backend) => {
+  it('has the float64-only cases too', () => {
+    expect(cases.filter((c) => c.f64_only).length).toBeGreaterThanOrEqual(2);
+  });
+  for (const fx of cases) {
+    it(`${fx.name}${fx.f64_only ? ' (float64 only)' : ''}`, () => {
+      expect(runFixture(fx, backend, 'float64', F64_TOLERANCE)).toEqual([]);
+    });
+  }
+});

@@ -18,7 +18,7 @@ beforeAll(async () => {
 const RANKS = [2, 4];
 const RANK_TEXT = '2 dimensions [N, D] or 4 [N, C, H, W]';
 const read = (value: unknown, maxCount = Infinity, known: { shape: readonly number[]; count: number } | null = null) =>
-  readTensor(value, 'x', 'f', RANKS, RANK_TEXT, maxCount, known);
+  readTensor(value, 'x', 'f', 'float32', RANKS, RANK_TEXT, maxCount, known);
 
 // The independent gather: row-major digits of i, each times its stride.
 function gather(data: ArrayLike<number>, shape: number[], stride: number[], offset: number): number[] {
@@ -99,7 +99,7 @@ describe('readTensor: the forms a tensor may take', () => {
     expect(t.data.buffer).toBe(w.data.buffer);
     expect(t.data.byteOffset).toBe(w.ptr);
     expect(t.count).toBe(4);
-    expectThrows(() => readTensor(w, 'x', 'f', [4], 'four', Infinity), RangeError, 'f: x.shape must have four; got [2, 2]');
+    expectThrows(() => readTensor(w, 'x', 'f', 'float32', [4], 'four', Infinity), RangeError, 'f: x.shape must have four; got [2, 2]');
     w.dispose();
     expectThrows(() => read(w), TypeError, 'f: x must be a live tensor; got a disposed Wasm tensor');
   });
@@ -187,8 +187,8 @@ describe('readTensor: refusals', () => {
     expectThrows(() => read(null), TypeError, 'f: x must be an object { data, shape }; got null');
     expectThrows(() => read(7), TypeError, 'f: x must be an object { data, shape }; got number 7');
     // An array-like that carries a shape or dims is a tensor (another copy's Wasm tensor has a length).
-    expectThrows(() => read(Object.assign([1, 2, 3, 4], { shape: [2, 2] })), TypeError, 'f: x.data must be a Float32Array or an array-like of numbers; got undefined');
-    expectThrows(() => read(Object.assign([1, 2, 3, 4], { dims: [2, 2] })), TypeError, 'f: x.data must be a Float32Array or an array-like of numbers; got undefined');
+    expectThrows(() => read(Object.assign([1, 2, 3, 4], { shape: [2, 2] })), TypeError, 'f: x.data must be a Float32Array, a Float64Array or an array of numbers; got undefined');
+    expectThrows(() => read(Object.assign([1, 2, 3, 4], { dims: [2, 2] })), TypeError, 'f: x.data must be a Float32Array, a Float64Array or an array of numbers; got undefined');
     expectThrows(() => read({ data: [1, 2] }), TypeError, 'f: x.shape must be an array [N, D] or [N, C, H, W]; got undefined');
   });
 
@@ -215,7 +215,7 @@ describe('readTensor: refusals', () => {
 });
 
 describe('readTarget: an out', () => {
-  const target = (value: unknown, shape = [2, 3]) => readTarget(value, shape, shape.reduce((a, b) => a * b, 1), 'x', 'f');
+  const target = (value: unknown, shape = [2, 3]) => readTarget(value, shape, shape.reduce((a, b) => a * b, 1), 'x', 'f', 'float32');
 
   it('a Float32Array of the result\'s shape, given as { data, shape }, an onnxruntime Tensor, or with the row-major strides and offset 0', () => {
     const data = new Float32Array(6);
@@ -253,7 +253,7 @@ describe('readTarget: an out', () => {
       "f: out.type must be 'float32' (the layer computes in float32); got the string \"float64\": convert the tensor to float32 first");
     expectThrows(() => target({ data: new Float32Array(6), shape: [2, 3], dtype: 'float64' }), TypeError,
       "f: out.dtype must be 'float32' (the layer computes in float32); got the string \"float64\": convert the tensor to float32 first");
-    expectThrows(() => target({ data: new Float64Array(6), shape: [2, 3] }), TypeError, 'f: out.data must be a Float32Array; got a Float64Array of length 6');
+    expectThrows(() => target({ data: new Float64Array(6), shape: [2, 3] }), TypeError, 'f: out.data must be a Float32Array (the layer\'s dtype is float32); got a Float64Array of length 6');
     expectThrows(() => target({ data: new Float32Array(7), shape: [2, 3] }), RangeError, 'f: out.data.length must be 6; got 7');
     expectThrows(() => target({ data: new Float32Array(6), shape: [2, 3], offset: 2 }), RangeError,
       'f: out.offset must be 0 (the layer writes out.data from its start); got number 2: pass a contiguous out of its own');

@@ -20,28 +20,28 @@ describe('momentum', () => {
     one.forward(x);
     expect(Array.from(one.runningMean!)).toEqual([1, -1]);
     expect([zero.momentum, one.momentum]).toEqual([0, 1]);
-    expectThrows(() => fromKerasArgs(weights, { momentum: -0.01 }, 'f'), RangeError, 'f: config.momentum must be a number in [0, 1]; got number -0.01');
-    expectThrows(() => fromKerasArgs(weights, { momentum: 1.01 }, 'f'), RangeError, 'f: config.momentum must be a number in [0, 1]; got number 1.01');
+    expectThrows(() => fromKerasArgs(weights, { momentum: -0.01 }, 'f', undefined), RangeError, 'f: config.momentum must be a number in [0, 1]; got number -0.01');
+    expectThrows(() => fromKerasArgs(weights, { momentum: 1.01 }, 'f', undefined), RangeError, 'f: config.momentum must be a number in [0, 1]; got number 1.01');
   });
 });
 
 describe('epsilon', () => {
   it('a finite number > 0: the smallest and the largest are taken, 0 and Infinity are not', () => {
-    expect(fromKerasArgs(weights, { epsilon: Number.MIN_VALUE }, 'f').eps).toBe(Number.MIN_VALUE);
-    expect(fromKerasArgs(weights, { epsilon: Number.MAX_VALUE }, 'f').eps).toBe(Number.MAX_VALUE);
-    expect(fromKerasArgs(weights, {}, 'f').eps).toBe(1e-3);
-    expectThrows(() => fromKerasArgs(weights, { epsilon: Infinity }, 'f'), RangeError, 'f: config.epsilon must be a finite number > 0; got number Infinity');
-    expectThrows(() => fromKerasArgs(weights, { epsilon: 0 }, 'f'), RangeError, 'f: config.epsilon must be a finite number > 0; got number 0');
+    expect(fromKerasArgs(weights, { epsilon: Number.MIN_VALUE }, 'f', undefined).eps).toBe(Number.MIN_VALUE);
+    expect(fromKerasArgs(weights, { epsilon: Number.MAX_VALUE }, 'f', undefined).eps).toBe(Number.MAX_VALUE);
+    expect(fromKerasArgs(weights, {}, 'f', undefined).eps).toBe(1e-3);
+    expectThrows(() => fromKerasArgs(weights, { epsilon: Infinity }, 'f', undefined), RangeError, 'f: config.epsilon must be a finite number > 0; got number Infinity');
+    expectThrows(() => fromKerasArgs(weights, { epsilon: 0 }, 'f', undefined), RangeError, 'f: config.epsilon must be a finite number > 0; got number 0');
   });
 });
 
 describe('axis', () => {
   it('-1 by default; 1, 2, 3 as they are; a one-element list as its element', () => {
-    expect(fromKerasArgs(weights, {}, 'f').axis).toBe(-1);
-    for (const axis of [-1, 1, 2, 3]) expect(fromKerasArgs(weights, { axis }, 'f').axis).toBe(axis);
-    expect(fromKerasArgs(weights, { axis: [3] }, 'f').axis).toBe(3);
-    expectThrows(() => fromKerasArgs(weights, { axis: [] }, 'f'), RangeError, 'f: config.axis must be one axis: -1, 1, or the last index (2 or 3); got []');
-    expectThrows(() => fromKerasArgs(weights, { axis: '1' }, 'f'), RangeError, 'f: config.axis must be one axis: -1, 1, or the last index (2 or 3); got "1"');
+    expect(fromKerasArgs(weights, {}, 'f', undefined).axis).toBe(-1);
+    for (const axis of [-1, 1, 2, 3]) expect(fromKerasArgs(weights, { axis }, 'f', undefined).axis).toBe(axis);
+    expect(fromKerasArgs(weights, { axis: [3] }, 'f', undefined).axis).toBe(3);
+    expectThrows(() => fromKerasArgs(weights, { axis: [] }, 'f', undefined), RangeError, 'f: config.axis must be one axis: -1, 1, or the last index (2 or 3); got []');
+    expectThrows(() => fromKerasArgs(weights, { axis: '1' }, 'f', undefined), RangeError, 'f: config.axis must be one axis: -1, 1, or the last index (2 or 3); got "1"');
   });
 
   it('axis 2 is per channel, channels last, on a 3D input [N, L, C]', () => {
@@ -53,35 +53,35 @@ describe('axis', () => {
 
 describe('center and scale', () => {
   it('false: beta 0 and gamma 1 in place of the weights, which must then be absent', () => {
-    const a = fromKerasArgs({ moving_mean: [1, 2], moving_variance: [1, 1] }, { center: false, scale: false }, 'f');
+    const a = fromKerasArgs({ moving_mean: [1, 2], moving_variance: [1, 1] }, { center: false, scale: false }, 'f', undefined);
     expect(Array.from(a.gamma)).toEqual([1, 1]);
     expect(Array.from(a.beta)).toEqual([0, 0]);
     expect(Array.from(a.runningMean)).toEqual([1, 2]);
     expect(Array.from(a.runningVar)).toEqual([1, 1]);
-    const b = fromKerasArgs(weights, {}, 'f');
+    const b = fromKerasArgs(weights, {}, 'f', undefined);
     expect([Array.from(b.gamma), Array.from(b.beta)]).toEqual([[1, 2], [0, 0.5]]);
-    expectThrows(() => fromKerasArgs(weights, { scale: false }, 'f'), TypeError, 'f: weights.gamma must be absent when config.scale is false; got an Array of length 2');
-    expectThrows(() => fromKerasArgs({ ...weights, beta: null }, {}, 'f'), TypeError, 'f: weights.beta must be an array when config.center is true; got null');
-    expectThrows(() => fromKerasArgs(weights, { scale: 1 }, 'f'), TypeError, 'f: config.scale must be a boolean; got number 1');
-    expectThrows(() => fromKerasArgs({ ...weights, moving_variance: [1] }, {}, 'f'), RangeError, 'f: weights.moving_variance.length must be 2 (the length of moving_mean); got 1');
-    expectThrows(() => fromKerasArgs({ ...weights, gamma: [1] }, {}, 'f'), RangeError, 'f: weights.gamma.length must be 2 (the length of moving_mean); got 1');
+    expectThrows(() => fromKerasArgs(weights, { scale: false }, 'f', undefined), TypeError, 'f: weights.gamma must be absent when config.scale is false; got an Array of length 2');
+    expectThrows(() => fromKerasArgs({ ...weights, beta: null }, {}, 'f', undefined), TypeError, 'f: weights.beta must be an array when config.center is true; got null');
+    expectThrows(() => fromKerasArgs(weights, { scale: 1 }, 'f', undefined), TypeError, 'f: config.scale must be a boolean; got number 1');
+    expectThrows(() => fromKerasArgs({ ...weights, moving_variance: [1] }, {}, 'f', undefined), RangeError, 'f: weights.moving_variance.length must be 2 (the length of moving_mean); got 1');
+    expectThrows(() => fromKerasArgs({ ...weights, gamma: [1] }, {}, 'f', undefined), RangeError, 'f: weights.gamma.length must be 2 (the length of moving_mean); got 1');
   });
 
   it('the refused keys are accepted at their no-op values', () => {
-    expect(fromKerasArgs(weights, { renorm: false, synchronized: null, virtual_batch_size: null }, 'f').momentum).toBe(0.99);
-    expect(fromKerasArgs(weights, { renorm: undefined, virtual_batch_size: undefined }, 'f').momentum).toBe(0.99);
+    expect(fromKerasArgs(weights, { renorm: false, synchronized: null, virtual_batch_size: null }, 'f', undefined).momentum).toBe(0.99);
+    expect(fromKerasArgs(weights, { renorm: undefined, virtual_batch_size: undefined }, 'f', undefined).momentum).toBe(0.99);
   });
 });
 
 describe('toKerasFields', () => {
   const view = {
     gamma: new Float32Array([1, 2]), beta: new Float32Array([0, 1]), runningMean: null, runningVar: null, momentum: 0.5, eps: 0.25,
-    axis: null, activation: null, runningVarUnbiased: false, trackRunningStats: true, numBatchesTracked: 0,
+    axis: null, activation: null, runningVarUnbiased: false, trackRunningStats: true, numBatchesTracked: 0, dtype: 'float32' as const,
   };
 
   it('copies, zeros for running statistics not made yet, axis -1 for the book\'s', () => {
     const out = toKerasFields(view, 'f');
-    expect(out.config).toEqual({ axis: -1, momentum: 0.5, epsilon: 0.25, center: true, scale: true });
+    expect(out.config).toEqual({ axis: -1, momentum: 0.5, epsilon: 0.25, center: true, scale: true, dtype: 'float32' });
     expect(Array.from(out.weights.moving_mean)).toEqual([0, 0]);
     expect(Array.from(out.weights.moving_variance)).toEqual([0, 0]);
     expect(out.weights.gamma).not.toBe(view.gamma);

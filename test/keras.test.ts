@@ -124,7 +124,7 @@ describe.each(['wasm', 'js'] as const)('fromKeras on %s', (backend) => {
 
 describe.each(['wasm', 'js'] as const)('toKeras on %s', (backend) => {
   it('round-trips weights and config exactly, and a trained layer carries on as Keras would', () => {
-    const config = { axis: -1, momentum: 0.95, epsilon: 0.002, center: true, scale: true };
+    const config = { axis: -1, momentum: 0.95, epsilon: 0.002, center: true, scale: true, dtype: 'float32' };
     const bn = BatchNormalization.fromKeras(weights, config, { backend });
     const out = bn.toKeras();
     expect(out.config).toEqual(config);
@@ -142,10 +142,10 @@ describe.each(['wasm', 'js'] as const)('toKeras on %s', (backend) => {
     const book = new BatchNormalization([1, 1], [0, 0], 0.9, null, null, { backend });
     expect(book.toKeras()).toEqual({
       weights: { gamma: Float32Array.of(1, 1), beta: Float32Array.of(0, 0), moving_mean: Float32Array.of(0, 0), moving_variance: Float32Array.of(0, 0) },
-      config: { axis: -1, momentum: 0.9, epsilon: 1e-6, center: true, scale: true },
+      config: { axis: -1, momentum: 0.9, epsilon: 1e-6, center: true, scale: true, dtype: 'float32' },
     });
     const torch = BatchNormalization.fromPyTorch({ weight: [2], bias: [1], running_mean: [3], running_var: [4], momentum: 0.1 }, { backend });
-    expect(torch.toKeras().config).toEqual({ axis: 1, momentum: 0.9, epsilon: 1e-5, center: true, scale: true });
+    expect(torch.toKeras().config).toEqual({ axis: 1, momentum: 0.9, epsilon: 1e-5, center: true, scale: true, dtype: 'float32' });
     for (const layer of [book, torch]) layer.dispose();
   });
 
@@ -192,7 +192,7 @@ describe('fromKeras refuses bad input with a named error', () => {
     ['no gamma with scale true', () => BatchNormalization.fromKeras({ beta: [0], moving_mean: [0], moving_variance: [1] }),
       TypeError, /weights\.gamma must be an array when config\.scale is true; got undefined/],
     ['no moving_variance', () => BatchNormalization.fromKeras({ gamma: [1], beta: [0], moving_mean: [0] } as never),
-      TypeError, /weights\.moving_variance must be a Float32Array or an array-like of numbers; got undefined/],
+      TypeError, /weights\.moving_variance must be a Float32Array, a Float64Array or an array of numbers; got undefined/],
     ['lengths that differ', () => BatchNormalization.fromKeras({ ...weights, beta: [0, 0] }),
       RangeError, /weights\.beta\.length must be 3 \(the length of moving_mean\); got 2/],
     ['weights not an object', () => BatchNormalization.fromKeras(null as never), TypeError, /fromKeras: weights must be an object \(gamma, beta, moving_mean, moving_variance\); got null/],

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../src/activation.js';
 import * as js from '../src/js/kernels.js';
-import { KERNELS, partialBytes, roleOf, ROW_KERNELS, scratchPartial, secondPartial, shareOf, sliceArgs, type KernelName } from '../src/wasm/abi.js';
+import { ALL_KERNELS, F64_KERNELS, KERNELS, kernelNames, partialBytes, roleOf, ROW_KERNELS, scratchPartial, secondPartial, shareOf, sliceArgs, type KernelName } from '../src/wasm/abi.js';
 import { planFor } from '../src/wasm/plan.js';
 import { ARGS_SLOTS, jobHeader, OPS } from '../src/threads/protocol.js';
 import { scaledDistance } from './helpers/compare.js';
@@ -30,23 +30,30 @@ describe('the kernel ABI (src/wasm/abi.ts)', () => {
 
   it('lists every function the module exports, with its parameters in order, named and typed as asc declares them', () => {
     expect(declared.size).toBeGreaterThan(5); // the parser found the declarations
-    expect([...declared.keys()].sort()).toEqual(Object.keys(KERNELS).sort());
-    for (const [name, params] of Object.entries(KERNELS)) {
+    expect([...declared.keys()].sort()).toEqual(Object.keys(ALL_KERNELS).sort());
+    for (const [name, params] of Object.entries(ALL_KERNELS)) {
       const table = params.map((p) => [p.split(':')[0], ascType[roleOf(p)]]);
       expect(table, name).toEqual(declared.get(name));
     }
   });
 
+  it('names an f64 twin for every kernel of a dtype, with the same parameters; the merges of f64 partials are shared', () => {
+    expect(Object.keys(F64_KERNELS).sort()).toEqual(Object.keys(KERNELS).filter((k) => k !== 'mergeStats' && k !== 'addF64').map((k) => `${k}F64`).sort());
+    for (const [name, params] of Object.entries(F64_KERNELS)) expect(params, name).toBe(KERNELS[name.slice(0, -3) as keyof typeof KERNELS]);
+    expect(kernelNames('float64')).toMatchObject({ stats: 'statsF64', trainSlabs: 'trainSlabsF64', mergeStats: 'mergeStats', addF64: 'addF64' });
+    expect(Object.entries(kernelNames('float32')).every(([k, v]) => k === v)).toBe(true);
+  });
+
   it('matches the instance: one parameter per entry', () => {
-    for (const [name, params] of Object.entries(KERNELS)) {
+    for (const [name, params] of Object.entries(ALL_KERNELS)) {
       expect((instance.exports[name] as (...a: number[]) => void).length, name).toBe(params.length);
     }
   });
 
   it('sizes the thread protocol from the row kernels, and refuses a job that would not fit', () => {
-    expect([...ROW_KERNELS].sort()).toEqual(['backwardApply', 'backwardReduce', 'normalize', 'stats']);
+    expect([...ROW_KERNELS].sort()).toEqual(['backwardApply', 'backwardApplyF64', 'backwardReduce', 'backwardReduceF64', 'normalize', 'normalizeF64', 'stats', 'statsF64']);
     expect(OPS.slice(1)).toEqual(ROW_KERNELS);
-    expect(ARGS_SLOTS).toBe(2 + Math.max(...ROW_KERNELS.map((r) => KERNELS[r].length)));
+    expect(ARGS_SLOTS).toBe(2 + Math.max(...ROW_KERNELS.map((r) => ALL_KERNELS[r].length)));
     expect(jobHeader('backwardApply', KERNELS.backwardApply.length)).toBe(OPS.indexOf('backwardApply'));
     expect(() => jobHeader('normalize', ARGS_SLOTS - 1)).toThrow(/a normalize job has \d+ arguments; the protocol holds/);
     expect(() => jobHeader('fold' as never, 5)).toThrow(/fold is not a row kernel/);

@@ -71,7 +71,7 @@ describe.each(['wasm', 'js'] as const)('on %s', (backend) => {
     expectThrows(() => bn.backward({ data: dy.data, shape: [2, 3] }), RangeError, "BatchNormalization.backward: dout.shape must be the last training input's shape [3, 2]; got [2, 3]");
     expectThrows(() => bn.backward(dy, { data: new Float32Array(6), shape: [6] }), RangeError, "BatchNormalization.backward: out.shape must be dout's shape [3, 2]; got [6]");
     expectThrows(() => { bn.gamma = [1, 2, 3]; }, RangeError, 'BatchNormalization.gamma: gamma.length must be 2 (the feature count); got 3');
-    expectThrows(() => { bn.beta = 'b' as never; }, TypeError, 'BatchNormalization.beta: beta must be a Float32Array or an array-like of numbers; got the string "b"');
+    expectThrows(() => { bn.beta = 'b' as never; }, TypeError, 'BatchNormalization.beta: beta must be a Float32Array, a Float64Array or an array of numbers; got the string "b"');
     expectThrows(() => bn.forward({ data: new Float32Array(6), shape: [2, 3] }), RangeError,
       'BatchNormalization.forward: x.shape [2, 3] has 3 features per sample; expected 2 (the length of gamma)');
     bn.dispose();
@@ -146,7 +146,7 @@ describe('the conversions: their defaults, and the options over them', () => {
     expect(again.state()).toEqual(saved.state());
     expect(again.trackRunningStats).toBe(false);
     expectThrows(() => BatchNormalization.fromState(saved.state(), { axis: 1 } as never), RangeError,
-      'BatchNormalization.fromState: options has no key "axis" (options takes backend, collective, syncTimeoutMs)');
+      'BatchNormalization.fromState: options has no key "axis" (options takes dtype, backend, collective, syncTimeoutMs)');
     expectThrows(() => BatchNormalization.fromState(7 as never), TypeError, 'BatchNormalization.fromState: state must be an object from state(); got number 7');
     saved.dispose();
   });

@@ -4,19 +4,19 @@ import { describe, expect, it } from 'vitest';
 import { checkEps, checkKeys, checkMomentum, checkNumber, definedOptions, isCount, layerOptions } from '../src/options.js';
 import { expectThrows } from './helpers/throws.js';
 
-const KEYS = 'eps, backend, axis, activation, runningVarUnbiased, trackRunningStats, numBatchesTracked, collective, syncTimeoutMs';
+const KEYS = 'dtype, eps, backend, axis, activation, runningVarUnbiased, trackRunningStats, numBatchesTracked, collective, syncTimeoutMs';
 
 describe('layerOptions', () => {
   it('the defaults: eps 1e-6 (the book\'s 10e-7), no axis, no activation, the biased variance, running statistics kept', () => {
-    expect(layerOptions({}, 'f')).toEqual({ eps: 1e-6, axis: undefined, activation: null, unbiased: false, backend: undefined, track: true, count: undefined });
-    const allUndefined = { eps: undefined, axis: undefined, activation: undefined, runningVarUnbiased: undefined, backend: undefined, trackRunningStats: undefined, numBatchesTracked: undefined };
+    expect(layerOptions({}, 'f')).toEqual({ dtype: 'float32', eps: 1e-6, axis: undefined, activation: null, unbiased: false, backend: undefined, track: true, count: undefined });
+    const allUndefined = { dtype: undefined, eps: undefined, axis: undefined, activation: undefined, runningVarUnbiased: undefined, backend: undefined, trackRunningStats: undefined, numBatchesTracked: undefined };
     expect(layerOptions(allUndefined, 'f')).toEqual(layerOptions({}, 'f'));
     expect(layerOptions({ axis: null, activation: null }, 'f')).toEqual(layerOptions({}, 'f'));
   });
 
   it('takes each option\'s values as given', () => {
-    const o = layerOptions({ eps: 1e-3, axis: -1, activation: 'relu6', runningVarUnbiased: true, backend: 'js', trackRunningStats: false, numBatchesTracked: 0 }, 'f');
-    expect(o).toEqual({ eps: 1e-3, axis: -1, activation: 'relu6', unbiased: true, backend: 'js', track: false, count: 0 });
+    const o = layerOptions({ dtype: 'float64', eps: 1e-3, axis: -1, activation: 'relu6', runningVarUnbiased: true, backend: 'js', trackRunningStats: false, numBatchesTracked: 0 }, 'f');
+    expect(o).toEqual({ dtype: 'float64', eps: 1e-3, axis: -1, activation: 'relu6', unbiased: true, backend: 'js', track: false, count: 0 });
     for (const axis of [1, -1, 2, 3] as const) expect(layerOptions({ axis }, 'f').axis).toBe(axis);
     expect(layerOptions({ activation: 'relu' }, 'f').activation).toBe('relu');
     expect(layerOptions({ backend: 'wasm' }, 'f').backend).toBe('wasm');

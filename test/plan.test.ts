@@ -124,13 +124,13 @@ describe('planFor: the table entry for a geometry', () => {
   };
 
   it('picks the first entry whose maxC holds C, in cache or past it, the last one for wider rows, and the runs entry for S > 1', () => {
-    expect(planFor('stats', 16, 64, 1, table)).toBe(planWord(d(2, 1)));
-    expect(planFor('stats', 4097, 64, 1, table)).toBe(planWord(d(4, 2))); // 1,048,832 bytes: past the cache
-    expect(planFor('stats', 4096, 64, 1, table)).toBe(planWord(d(2, 1))); // 1 MiB: in it
-    expect(planFor('normalize', 2, 65, 1, table)).toBe(planWord(d(4, 4)));
-    expect(planFor('backwardApply', 1 << 12, 1024, 1, table)).toBe(planWord(d(2, 7)));
-    expect(planFor('backwardApply', 1, 1 << 20, 1, table)).toBe(planWord(d(2, 7))); // wider than every entry
-    expect(planFor('backwardReduce', 1, 3, 5, table)).toBe(planWord(d(2, 22)));
+    expect(planFor('stats', 16, 64, 1, 4, table)).toBe(planWord(d(2, 1)));
+    expect(planFor('stats', 4097, 64, 1, 4, table)).toBe(planWord(d(4, 2))); // 1,048,832 bytes: past the cache
+    expect(planFor('stats', 4096, 64, 1, 4, table)).toBe(planWord(d(2, 1))); // 1 MiB: in it
+    expect(planFor('normalize', 2, 65, 1, 4, table)).toBe(planWord(d(4, 4)));
+    expect(planFor('backwardApply', 1 << 12, 1024, 1, 4, table)).toBe(planWord(d(2, 7)));
+    expect(planFor('backwardApply', 1, 1 << 20, 1, 4, table)).toBe(planWord(d(2, 7))); // wider than every entry
+    expect(planFor('backwardReduce', 1, 3, 5, 4, table)).toBe(planWord(d(2, 22)));
   });
 
   it('writes V in the low three bits of a word and R above them (assembly/drivers.ts: planVectors, planRows)', () => {

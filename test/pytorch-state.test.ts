@@ -140,7 +140,7 @@ describe.each(['wasm', 'js'] as const)('num_batches_tracked on %s', (backend) =>
     const again = BatchNormalization.fromPyTorch(exported, { backend });
     expect(again.numBatchesTracked).toBe(43);
     const state = JSON.parse(JSON.stringify(bn.state())) as BatchNormState;
-    expect(state.format).toBe('batchnorm-wasm/state@2');
+    expect(state.format).toBe('batchnorm-wasm/state@3');
     expect(state.numBatchesTracked).toBe(43);
     const restored = BatchNormalization.fromState(state, { backend });
     expect(restored.state()).toEqual(bn.state());
@@ -179,7 +179,7 @@ describe.each(['wasm', 'js'] as const)('num_batches_tracked on %s', (backend) =>
     expect(bn.trackRunningStats).toBe(true);
     expect(bn.numBatchesTracked).toBe(0);
     expect(Array.from(bn.runningVar!)).toEqual([2, 3]);
-    expect(bn.state()).toEqual({ ...old, format: 'batchnorm-wasm/state@2', trackRunningStats: true, numBatchesTracked: 0 });
+    expect(bn.state()).toEqual({ ...old, format: 'batchnorm-wasm/state@3', dtype: 'float32', trackRunningStats: true, numBatchesTracked: 0 });
     bn.dispose();
   });
 });

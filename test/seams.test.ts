@@ -347,7 +347,7 @@ describe('options (item 8)', () => {
   it('unknown keys are refused with the known ones and a guess', () => {
     expect(() => new BatchNormalization([1], [0], 0.9, null, null, { epsilon: 1e-3 } as never)).toThrow(RangeError);
     expect(() => new BatchNormalization([1], [0], 0.9, null, null, { epsilon: 1e-3 } as never))
-      .toThrow(/new BatchNormalization: options has no key "epsilon"; did you mean eps\? \(options takes eps, backend, axis, activation, runningVarUnbiased, trackRunningStats, numBatchesTracked, collective, syncTimeoutMs\)/);
+      .toThrow(/new BatchNormalization: options has no key "epsilon"; did you mean eps\? \(options takes dtype, eps, backend, axis, activation, runningVarUnbiased, trackRunningStats, numBatchesTracked, collective, syncTimeoutMs\)/);
     expect(() => new BatchNormalization([1], [0], 0.9, null, null, { Axis: 1 } as never)).toThrow(/did you mean axis\?/);
     expect(() => init({ thread: 2 } as never)).toThrow(/init\(options\): options has no key "thread"; did you mean threads\?/);
     expect(() => BatchNormalization.fromState(new BatchNormalization([1], [0]).state(), { eps: 1 } as never)).toThrow(/fromState: options has no key "eps"/);

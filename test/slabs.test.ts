@@ -122,7 +122,7 @@ describe('slabChannels: when the layer runs an operation slab by slab', () => {
   // A table's slab entry (the plan table's are measured: src/wasm/plan-table.ts).
   const [SLAB_BYTES, SLAB_MAX_ROWS] = [512 * 1024, 32];
   const table = { ...PLAN_TABLE, slab: { bytes: SLAB_BYTES, maxRows: SLAB_MAX_ROWS } };
-  const slabChannelsOf = (geometry: ReturnType<typeof g>, tensors: 1 | 2, maxShares: number) => slabChannels(geometry, tensors, maxShares, table);
+  const slabChannelsOf = (geometry: ReturnType<typeof g>, tensors: 1 | 2, maxShares: number) => slabChannels(geometry, tensors, maxShares, 4, table);
 
   it('takes the book layout of up to maxRows rows in slabs of the table\'s bytes, a multiple of 4 channels', () => {
     expect(slabChannelsOf(g(32, 200704), 1, 1)).toBe(SLAB_BYTES / (32 * 4));
@@ -150,7 +150,7 @@ describe('slabChannels: when the layer runs an operation slab by slab', () => {
     // With the plan table, a tensor past the cache always spans two slabs; a table that puts
     // every tensor past the cache tests each rule alone.
     const rules = { ...PLAN_TABLE, inCacheBytes: 0, slab: { bytes: 32 * 4 * 32, maxRows: 32 } }; // 32 channels of 32 rows
-    const of = (geometry: ReturnType<typeof g>, tensors: 1 | 2) => slabChannels(geometry, tensors, 1, rules);
+    const of = (geometry: ReturnType<typeof g>, tensors: 1 | 2) => slabChannels(geometry, tensors, 1, 4, rules);
     expect(of(g(32, 64), 1)).toBe(32);
     expect(of(g(32, 63), 1)).toBe(0);
     expect(of(g(32, 64, 2), 1)).toBe(0);
@@ -158,9 +158,9 @@ describe('slabChannels: when the layer runs an operation slab by slab', () => {
     expect(of(g(32, 31), 2)).toBe(0);
     expect(of(g(8, 1 << 20), 2)).toBe(64);
     const four = { ...rules, slab: { bytes: 4 * 32 * 4, maxRows: 32 } };
-    expect(slabChannels(g(32, 8), 1, 1, four)).toBe(4);
-    expect(slabChannels(g(32, 7), 1, 1, four)).toBe(0);
-    expect(slabChannels(g(32, 1 << 20), 2, 1, four)).toBe(0); // 2 channels fit: not a multiple of 4
+    expect(slabChannels(g(32, 8), 1, 1, 4, four)).toBe(4);
+    expect(slabChannels(g(32, 7), 1, 1, 4, four)).toBe(0);
+    expect(slabChannels(g(32, 1 << 20), 2, 1, 4, four)).toBe(0); // 2 channels fit: not a multiple of 4
   });
 });
 

@@ -129,7 +129,7 @@ describe('tensor memory', () => {
     const x = { data: new Float32Array(6), shape: [3, 2] };
     const wrong = allocTensor([2, 3]);
     expect(() => bn.forward(x, true, wrong)).toThrow(/out\.shape must be x's shape \[3, 2\]; got \[2, 3\]/);
-    expect(() => bn.forward(x, true, { data: [0, 0, 0, 0, 0, 0], shape: [3, 2] } as never)).toThrow(/out\.data must be a Float32Array; got an Array of length 6/);
+    expect(() => bn.forward(x, true, { data: [0, 0, 0, 0, 0, 0], shape: [3, 2] } as never)).toThrow(/out\.data must be a Float32Array \(the layer's dtype is float32\); got an Array of length 6/);
     expect(bn.runningMean).toBeNull(); // nothing ran
     wrong.dispose();
     bn.dispose();

@@ -3,7 +3,7 @@
 // counts as array-like, and that a Float32Array is kept while anything else is copied.
 import { describe as suite, expect, it } from 'vitest';
 import {
-  arrayLength, checkBoolean, checkLength, describe, float32Param, formatShape, isArrayLike, readOnce, sameShape, show, toFloat32,
+  arrayLength, checkBoolean, checkLength, describe, floatParam, formatShape, isArrayLike, readOnce, sameShape, show, toFloats,
 } from '../src/validate.js';
 
 suite('describe: how a message shows what came', () => {
@@ -66,23 +66,23 @@ suite('arrayLength and isArrayLike', () => {
   });
 });
 
-suite('toFloat32 and float32Param', () => {
+suite('toFloat32 and floatParam', () => {
   it('reads each element once through the index map, and names the index that is not a number', () => {
-    expect(Array.from(toFloat32([5, 6, 7, 8], 2, 'x.data', 'f', (i) => 2 * i + 1))).toEqual([6, 8]);
-    expect(Array.from(toFloat32([1, 2, 3], 3, 'x.data', 'f'))).toEqual([1, 2, 3]);
-    expect(() => toFloat32([1, 'a'], 2, 'x.data', 'f')).toThrow(new TypeError('f: x.data[1] must be a number; got the string "a"'));
-    expect(() => toFloat32([0, 0, 0, null], 1, 'x.data', 'f', () => 3)).toThrow(new TypeError('f: x.data[3] must be a number; got null'));
+    expect(Array.from(toFloats([5, 6, 7, 8], 2, 'x.data', 'f', 'float32', (i) => 2 * i + 1))).toEqual([6, 8]);
+    expect(Array.from(toFloats([1, 2, 3], 3, 'x.data', 'f', 'float32'))).toEqual([1, 2, 3]);
+    expect(() => toFloats([1, 'a'], 2, 'x.data', 'f', 'float32')).toThrow(new TypeError('f: x.data[1] must be a number; got the string "a"'));
+    expect(() => toFloats([0, 0, 0, null], 1, 'x.data', 'f', 'float32', () => 3)).toThrow(new TypeError('f: x.data[3] must be a number; got null'));
   });
 
   it('keeps a Float32Array by reference, copies any other array-like, refuses the rest by name', () => {
     const f = new Float32Array([1, 2]);
-    expect(float32Param(f, 'gamma', 'f')).toBe(f);
-    const copied = float32Param([1, 2], 'gamma', 'f');
+    expect(floatParam(f, 'gamma', 'f')).toBe(f);
+    const copied = floatParam([1, 2], 'gamma', 'f');
     expect(copied).toBeInstanceOf(Float32Array);
     expect(Array.from(copied)).toEqual([1, 2]);
-    expect(float32Param([], 'gamma', 'f')).toEqual(new Float32Array(0));
-    expect(Array.from(float32Param(new Float64Array([0.5]), 'gamma', 'f'))).toEqual([0.5]);
-    expect(() => float32Param(3, 'gamma', 'f')).toThrow(new TypeError('f: gamma must be a Float32Array or an array-like of numbers; got number 3'));
+    expect(floatParam([], 'gamma', 'f')).toEqual(new Float32Array(0));
+    expect(Array.from(floatParam(new Float64Array([0.5]), 'gamma', 'f'))).toEqual([0.5]);
+    expect(() => floatParam(3, 'gamma', 'f')).toThrow(new TypeError('f: gamma must be a Float32Array, a Float64Array or an array of numbers; got number 3'));
   });
 });
 

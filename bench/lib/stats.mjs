@@ -6,8 +6,8 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Bytes an operation must move at least: x in and y out; backward reads x and dy, writes dx. */
-export const bytesMoved = (op, count) => (op === 'backward' ? 3 : 2) * count * 4;
+/** Bytes an operation must move at least: x in and y out; backward reads x and dy, writes dx (elements of bytes each). */
+export const bytesMoved = (op, count, bytes = 4) => (op === 'backward' ? 3 : 2) * count * bytes;
 
 /** How a subject's time compares with another's, in words that cannot mislead: "2.31x faster", "1.14x slower". */
 export function versus(subjectMs, otherMs) {

@@ -3,6 +3,7 @@
 // reference (kernels.ts), which test/js-kernels.test.ts checks these against: the elementwise
 // results to the last bit (the same f64 arithmetic per element), the sums within the f64
 // reference's bound (they add in another order). The same signatures as the reference.
+import type { FloatArray } from '../types.js';
 import * as reference from './kernels.js';
 
 export { backwardFinalize, fold, trainFinalize } from './kernels.js';
@@ -12,7 +13,7 @@ export { backwardFinalize, fold, trainFinalize } from './kernels.js';
  * until the end), the pivot the feature's first value, so that M2 = sum(d^2) - sum(d)^2/n
  * loses a few of f64's bits at most (two passes took 1.5x-2x the time); four rows a step.
  */
-export function stats(x: Float32Array, N: number, C: number, S: number, mean: Float64Array, m2: Float64Array): void {
+export function stats(x: FloatArray, N: number, C: number, S: number, mean: Float64Array, m2: Float64Array): void {
   if (S !== 1) return reference.stats(x, N, C, S, mean, m2);
   mean.fill(0, 0, C);
   m2.fill(0, 0, C);
@@ -54,7 +55,7 @@ export function stats(x: Float32Array, N: number, C: number, S: number, mean: Fl
 }
 
 // One row of the S == 1 layout without activation, four features a step, loads first (as above).
-function normalizeRow(x: Float32Array, y: Float32Array, row: number, C: number, center: Float32Array, scale: Float32Array, bias: Float32Array): void {
+function normalizeRow(x: FloatArray, y: FloatArray, row: number, C: number, center: FloatArray, scale: FloatArray, bias: FloatArray): void {
   let c = 0;
   for (; c + 4 <= C; c += 4) {
     const i = row + c;
@@ -71,8 +72,8 @@ function normalizeRow(x: Float32Array, y: Float32Array, row: number, C: number, 
 }
 
 /** normalize (kernels.ts); S == 1 without an activation four rows a step. */
-export function normalize(x: Float32Array, y: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, scale: Float32Array, bias: Float32Array, activation: number): void {
+export function normalize(x: FloatArray, y: FloatArray, N: number, C: number, S: number,
+  center: FloatArray, scale: FloatArray, bias: FloatArray, activation: number): void {
   if (S !== 1 || activation !== 0) return reference.normalize(x, y, N, C, S, center, scale, bias, activation);
   // Four rows per step share the per-feature loads. Every load of a step comes before its
   // first store: V8 (Node 20) reloads a typed array's length and data pointer after any
@@ -108,8 +109,8 @@ export function normalize(x: Float32Array, y: Float32Array, N: number, C: number
 }
 
 /** backwardReduce (kernels.ts); S == 1 without an activation four rows a step. */
-export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, alpha: Float32Array, shift: Float32Array, sumDy: Float64Array, sumDyXc: Float64Array, activation: number): void {
+export function backwardReduce(x: FloatArray, dy: FloatArray, N: number, C: number, S: number,
+  center: FloatArray, alpha: FloatArray, shift: FloatArray, sumDy: Float64Array, sumDyXc: Float64Array, activation: number): void {
   if (S !== 1 || activation !== 0) return reference.backwardReduce(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, activation);
   sumDy.fill(0, 0, C);
   sumDyXc.fill(0, 0, C);
@@ -135,9 +136,9 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
 }
 
 /** backwardApply (kernels.ts); S == 1 without an activation four rows a step. dx may be dy. */
-export function backwardApply(x: Float32Array, dy: Float32Array, dx: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, alpha: Float32Array, shift: Float32Array,
-  ka: Float32Array, kb: Float32Array, kc: Float32Array, activation: number): void {
+export function backwardApply(x: FloatArray, dy: FloatArray, dx: FloatArray, N: number, C: number, S: number,
+  center: FloatArray, alpha: FloatArray, shift: FloatArray,
+  ka: FloatArray, kb: FloatArray, kc: FloatArray, activation: number): void {
   if (S !== 1 || activation !== 0) return reference.backwardApply(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, activation);
   const N4 = N & ~3;
   let n = 0;

@@ -4,11 +4,13 @@
 // parameter order as the Wasm exports (src/wasm/abi.ts), with arrays for pointers and
 // without the Wasm scratch and plan words; test/kernels.test.ts runs each Wasm export against
 // its twin here. The JS backend runs the faster loops of fast-kernels.ts, which
-// test/js-kernels.test.ts checks against these.
+// test/js-kernels.test.ts checks against these. The arrays are of the layer's dtype (Float32Array
+// or Float64Array): the arithmetic is f64 either way, and a store rounds to the array's type.
 import { ACTIVATIONS } from '../activation.js';
+import type { FloatArray } from '../types.js';
 
 /** Per-channel mean and M2 (sum of squared deviations from the mean) over N*S elements: two passes. */
-export function stats(x: Float32Array, N: number, C: number, S: number, mean: Float64Array, m2: Float64Array): void {
+export function stats(x: FloatArray, N: number, C: number, S: number, mean: Float64Array, m2: Float64Array): void {
   mean.fill(0, 0, C);
   m2.fill(0, 0, C);
   const count = N * S;
@@ -42,22 +44,23 @@ export function stats(x: Float32Array, N: number, C: number, S: number, mean: Fl
 /**
  * Running-stat update, saved statistics, alpha = gamma * invstd and the shift of
  * y = (x - meanHi) * alpha + shift, with the mean split as meanHi + meanLo exactly as in
- * assembly/channel.ts (see there why), so that both backends round alike.
+ * assembly/channel.ts (see there why), so that both backends round alike (in float64 arrays
+ * meanHi is the mean and meanLo 0, as there).
  */
-export function trainFinalize(C: number, count: number, mean: Float64Array, m2: Float64Array, gamma: Float32Array,
-  beta: Float32Array, runMean: Float32Array, runVar: Float32Array, momentum: number, eps: number, unbiased: boolean,
-  meanHi: Float32Array, meanLo: Float32Array, saveInvstd: Float32Array, alpha: Float32Array, shift: Float32Array): void {
+export function trainFinalize(C: number, count: number, mean: Float64Array, m2: Float64Array, gamma: FloatArray,
+  beta: FloatArray, runMean: FloatArray, runVar: FloatArray, momentum: number, eps: number, unbiased: boolean,
+  meanHi: FloatArray, meanLo: FloatArray, saveInvstd: FloatArray, alpha: FloatArray, shift: FloatArray): void {
   // Reciprocals once: a division per channel cost as much as a pass over the book's layout.
   const invCount = 1 / count;
   const invDenom = 1 / (unbiased && count > 1 ? count - 1 : count);
   for (let c = 0; c < C; c++) {
     const invstd = 1 / Math.sqrt(m2[c] * invCount + eps);
-    const hi = Math.fround(mean[c]);
+    meanHi[c] = mean[c];
+    const hi = meanHi[c]; // the mean as the array holds it: rounded to f32, or itself in f64 (then lo is 0)
     const lo = mean[c] - hi;
     const a = gamma[c] * invstd;
     runMean[c] = momentum * runMean[c] + (1 - momentum) * mean[c];
     runVar[c] = momentum * runVar[c] + (1 - momentum) * (m2[c] * invDenom);
-    meanHi[c] = hi;
     meanLo[c] = lo;
     saveInvstd[c] = invstd;
     alpha[c] = a;
@@ -66,13 +69,13 @@ export function trainFinalize(C: number, count: number, mean: Float64Array, m2: 
 }
 
 /** Folded inference scale: gamma / sqrt(runVar + eps). */
-export function fold(C: number, gamma: Float32Array, runVar: Float32Array, eps: number, scale: Float32Array): void {
+export function fold(C: number, gamma: FloatArray, runVar: FloatArray, eps: number, scale: FloatArray): void {
   for (let c = 0; c < C; c++) scale[c] = gamma[c] / Math.sqrt(runVar[c] + eps);
 }
 
 /** y = (x - center) * scale + bias per channel, then the activation (src/activation.ts). y may be x. */
-export function normalize(x: Float32Array, y: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, scale: Float32Array, bias: Float32Array, activation: number): void {
+export function normalize(x: FloatArray, y: FloatArray, N: number, C: number, S: number,
+  center: FloatArray, scale: FloatArray, bias: FloatArray, activation: number): void {
   const act = ACTIVATIONS[activation].apply;
   if (S === 1) {
     for (let n = 0; n < N; n++) {
@@ -99,8 +102,8 @@ export function masked(dy: number, xc: number, a: number, b: number, passes: (y:
 }
 
 /** Per channel sum(dy') and sum(dy' * (x - center)), dy' masked by the activation's gradient. */
-export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, alpha: Float32Array, shift: Float32Array, sumDy: Float64Array, sumDyXc: Float64Array, activation: number): void {
+export function backwardReduce(x: FloatArray, dy: FloatArray, N: number, C: number, S: number,
+  center: FloatArray, alpha: FloatArray, shift: FloatArray, sumDy: Float64Array, sumDyXc: Float64Array, activation: number): void {
   sumDy.fill(0, 0, C);
   sumDyXc.fill(0, 0, C);
   const passes = ACTIVATIONS[activation].passes;
@@ -129,9 +132,9 @@ export function backwardReduce(x: Float32Array, dy: Float32Array, N: number, C: 
 }
 
 /** dgamma, dbeta and the coefficients of dx = ka*(dy' - kc) + kb*(x - meanHi) (see assembly/channel.ts). */
-export function backwardFinalize(C: number, M: number, gamma: Float32Array, meanLo: Float32Array, saveInvstd: Float32Array,
-  sumDy: Float64Array, sumDyXc: Float64Array, dgamma: Float32Array, dbeta: Float32Array,
-  ka: Float32Array, kb: Float32Array, kc: Float32Array): void {
+export function backwardFinalize(C: number, M: number, gamma: FloatArray, meanLo: FloatArray, saveInvstd: FloatArray,
+  sumDy: Float64Array, sumDyXc: Float64Array, dgamma: FloatArray, dbeta: FloatArray,
+  ka: FloatArray, kb: FloatArray, kc: FloatArray): void {
   const invM = 1 / M;
   for (let c = 0; c < C; c++) {
     const invstd = saveInvstd[c];
@@ -148,9 +151,9 @@ export function backwardFinalize(C: number, M: number, gamma: Float32Array, mean
 }
 
 /** dx = ka*(dy' - kc) + kb*(x - center). dx may be dy. */
-export function backwardApply(x: Float32Array, dy: Float32Array, dx: Float32Array, N: number, C: number, S: number,
-  center: Float32Array, alpha: Float32Array, shift: Float32Array,
-  ka: Float32Array, kb: Float32Array, kc: Float32Array, activation: number): void {
+export function backwardApply(x: FloatArray, dy: FloatArray, dx: FloatArray, N: number, C: number, S: number,
+  center: FloatArray, alpha: FloatArray, shift: FloatArray,
+  ka: FloatArray, kb: FloatArray, kc: FloatArray, activation: number): void {
   const passes = ACTIVATIONS[activation].passes;
   if (S === 1) {
     for (let n = 0; n < N; n++) {

@@ -3,9 +3,12 @@
 // protocol's op codes and job size (src/threads/protocol.ts) and how a step is split over
 // threads (sliceArgs) are derived from this table; test/kernels.test.ts checks it against the
 // declarations asc emits for the module (build/batchnorm.d.ts): names, order and types.
+// KERNELS lists the float32 layer's kernels; the float64 layer's are their f64 twins (the same
+// source instantiated for f64, the same parameters, the name suffixed F64), derived below.
 //
 // A parameter is 'name:role'; a bare name is its own role.
-//   rows   byte pointer to row 0 of an [N, C, S] tensor; a share starting at row r gets +r*C*S*4
+//   rows   byte pointer to row 0 of an [N, C, S] tensor; a share starting at row r gets
+//          +r*C*S*4 (f32) or +r*C*S*8 (f64)
 //   count  the rows N; a share gets its own row count
 //   part   pointer into per-share partial results: share t gets +t*partialBytes(C)
 //   C, S   the sizes of the [N, C, S] view (N too, in a kernel that threads do not split)
@@ -13,6 +16,8 @@
 //   ptr    a per-channel array, the same for every share
 //   f64    a number; i32: a flag or code (activation: src/activation.ts)
 //   plan   a plan word: the loop shape the kernel runs (src/wasm/plan.ts), the same for every share
+import type { DType } from '../types.js';
+
 export const KERNELS = {
   // O(N*C*S) steps over a block of rows: these are what threads split.
   stats: ['x:rows', 'N:count', 'C', 'S', 'mean:part', 'm2:part', 'scratch:part', 'plan:plan'],
@@ -37,7 +42,19 @@ export const KERNELS = {
   addF64: ['dst:ptr', 'src:ptr', 'n:i32'],
 } as const;
 
-type Table = typeof KERNELS;
+type F32Table = typeof KERNELS;
+/** The kernels of a dtype: every one but the two that merge f64 partial results of either. */
+export type TypedKernel = Exclude<keyof F32Table, 'mergeStats' | 'addF64'>;
+export const TYPED_KERNELS = (Object.keys(KERNELS) as Array<keyof F32Table>).filter((k): k is TypedKernel => k !== 'mergeStats' && k !== 'addF64');
+/** The f64 twin of a kernel: its name. */
+export type F64Name<K extends TypedKernel> = `${K}F64`;
+type F64Table = { [K in TypedKernel as F64Name<K>]: F32Table[K] };
+/** The float64 layer's kernels: the f32 ones' twins, with their parameters. */
+export const F64_KERNELS = Object.fromEntries(TYPED_KERNELS.map((k) => [`${k}F64`, KERNELS[k]])) as F64Table;
+/** Every export of the module: KERNELS, then the f64 twins. */
+export const ALL_KERNELS = { ...KERNELS, ...F64_KERNELS };
+
+type Table = typeof ALL_KERNELS;
 export type KernelName = keyof Table;
 /** The kernels that take a block of rows (a 'count' parameter): the steps threads split. */
 export type RowKernel = { [K in KernelName]: 'N:count' extends Table[K][number] ? K : never }[KernelName];
@@ -48,10 +65,25 @@ type Numbers<T extends readonly string[]> = { -readonly [I in keyof T]: number }
 /** The module's exports as TypeScript sees them: one number per parameter of the table. */
 export type KernelExports = { [K in KernelName]: (...args: Numbers<Table[K]>) => void };
 
-export const ROW_KERNELS = (Object.keys(KERNELS) as KernelName[]).filter((k) => KERNELS[k].some((p) => p.endsWith(':count'))) as RowKernel[];
+/** The kernels of one dtype under the float32 names: what an engine of that dtype calls. */
+export type DtypeKernels = { [K in keyof F32Table]: KernelExports[K] };
+
+/** The export names of a dtype's kernels, by their float32 names. */
+export function kernelNames(dtype: DType): Readonly<Record<keyof F32Table, KernelName>> {
+  const typed = (k: keyof F32Table): k is TypedKernel => (TYPED_KERNELS as readonly string[]).includes(k);
+  return Object.fromEntries((Object.keys(KERNELS) as Array<keyof F32Table>).map((k) => [k, dtype === 'float64' && typed(k) ? `${k}F64` : k])) as Record<keyof F32Table, KernelName>;
+}
+
+/** A dtype's kernels from the module's exports, under the float32 names. */
+export function kernelsOf(kernels: KernelExports, dtype: DType): DtypeKernels {
+  const names = kernelNames(dtype);
+  return Object.fromEntries(Object.entries(names).map(([k, name]) => [k, kernels[name]])) as DtypeKernels;
+}
+
+export const ROW_KERNELS = (Object.keys(ALL_KERNELS) as KernelName[]).filter((k) => ALL_KERNELS[k].some((p) => p.endsWith(':count'))) as RowKernel[];
 
 /** The most arguments any row kernel takes: the thread protocol's job slots are sized from it. */
-export const MAX_ROW_ARGS = Math.max(...ROW_KERNELS.map((k) => KERNELS[k].length));
+export const MAX_ROW_ARGS = Math.max(...ROW_KERNELS.map((k) => ALL_KERNELS[k].length));
 
 /** The role a kernel parameter's entry names ('C' for 'C', 'rows' for 'x:rows'). */
 export function roleOf(param: string): string {
@@ -59,11 +91,11 @@ export function roleOf(param: string): string {
 }
 
 // Partial results (stats: mean then M2; backwardReduce: sum(dy) then sum(dy * xc)) are two
-// f64 arrays of C per share, then the share's scratch (two f32 arrays of C: the rows
-// driver's f32 sums of a block of rows, carried between its steps: assembly/drivers.ts),
+// f64 arrays of C per share, then the share's scratch (two arrays of C of the element type:
+// the rows driver's sums of a block of rows, carried between its steps: assembly/drivers.ts),
 // one share after another.
-/** Bytes of one share's partial results and scratch. */
-export const partialBytes = (C: number): number => C * 24;
+/** Bytes of one share's partial results and scratch, for elements of elementBytes (4: f32, 8: f64). */
+export const partialBytes = (C: number, elementBytes = 4): number => C * (16 + 2 * elementBytes);
 /** The second array of a share's partial results, after its first. */
 export const secondPartial = (part: number, C: number): number => part + C * 8;
 /** A share's scratch, after its two result arrays. */
@@ -76,18 +108,21 @@ export function shareOf(N: number, parts: number, t: number): { start: number; r
   return { start: t * base + Math.min(t, extra), rows: base + (t < extra ? 1 : 0) };
 }
 
-// Where each row kernel's rows/count/part parameters and sizes are: sliceArgs' lookup.
+// Where each row kernel's rows/count/part parameters and sizes are, and its element's bytes:
+// sliceArgs' lookup.
 interface Layout {
   rows: number[];
   count: number;
   parts: number[];
   C: number;
   S: number;
+  bytes: number;
 }
 const LAYOUTS = Object.fromEntries(ROW_KERNELS.map((k) => {
-  const roles = (KERNELS[k] as readonly string[]).map(roleOf);
+  const roles = (ALL_KERNELS[k] as readonly string[]).map(roleOf);
   const all = (role: string) => roles.flatMap((r, i) => (r === role ? [i] : []));
-  return [k, { rows: all('rows'), count: roles.indexOf('count'), parts: all('part'), C: roles.indexOf('C'), S: roles.indexOf('S') }];
+  const bytes = k in F64_KERNELS ? 8 : 4;
+  return [k, { rows: all('rows'), count: roles.indexOf('count'), parts: all('part'), C: roles.indexOf('C'), S: roles.indexOf('S'), bytes }];
 })) as Record<RowKernel, Layout>;
 
 /** The [N, C, S] sizes a row kernel's arguments give. */
@@ -101,9 +136,9 @@ export function sliceArgs(op: RowKernel, args: readonly number[], start: number,
   const l = LAYOUTS[op];
   const out = args.slice();
   const C = args[l.C];
-  const rowBytes = C * args[l.S] * 4;
+  const rowBytes = C * args[l.S] * l.bytes;
   for (const i of l.rows) out[i] += start * rowBytes;
-  for (const i of l.parts) out[i] += t * partialBytes(C);
+  for (const i of l.parts) out[i] += t * partialBytes(C, l.bytes);
   out[l.count] = rows;
   return out;
 }

@@ -34,6 +34,7 @@ export class WasmHeap {
   private used = new Map<number, number>();
   private inUse = 0;
   private f32View: Float32Array;
+  private f64View: Float64Array;
   private top = FIRST; // end of the region handed to the free list so far
   /** The most bytes the memory can grow to (its declared maximum, or wasm32's 4 GiB). */
   readonly maxBytes: number;
@@ -42,6 +43,7 @@ export class WasmHeap {
     this.memory = memory;
     this.maxBytes = maxBytes;
     this.f32View = new Float32Array(memory.buffer);
+    this.f64View = new Float64Array(memory.buffer);
     this.addFree(FIRST, memory.buffer.byteLength - FIRST);
     this.top = memory.buffer.byteLength;
   }
@@ -53,6 +55,11 @@ export class WasmHeap {
    */
   get f32(): Float32Array {
     return this.f32View;
+  }
+
+  /** A Float64Array over the whole memory, re-derived with f32 (float64 layers and tensors). */
+  get f64(): Float64Array {
+    return this.f64View;
   }
 
   /** Bytes currently in the memory (grows, never shrinks). */
@@ -111,6 +118,7 @@ export class WasmHeap {
     }
     const after = this.memory.buffer.byteLength;
     this.f32View = new Float32Array(this.memory.buffer);
+    this.f64View = new Float64Array(this.memory.buffer);
     this.addFree(before, after - before);
     this.top = after;
   }

@@ -2,7 +2,7 @@
 // engine call after call: inference's. A generator, its step object and their iterator
 // results cost a small call (an inference of [1, 256]) about a sixth of its time; a layer
 // runs one call at a time, so one object an engine serves them all.
-import type { Operation, Step } from '../types.js';
+import type { FloatArray, Operation, Step } from '../types.js';
 
 const NOTHING = new Float32Array(0);
 
@@ -10,10 +10,10 @@ export class OneStep implements Operation {
   /** The step's arguments: the engine writes them before each arm(). */
   readonly args: number[];
   private readonly yielded: IteratorYieldResult<Step>;
-  private readonly returned: IteratorReturnResult<Float32Array> = { done: true, value: NOTHING };
+  private readonly returned: IteratorReturnResult<FloatArray> = { done: true, value: NOTHING };
   // Set by arm(), which the engine calls before each call's first next().
   private stepped!: boolean;
-  private finish!: () => Float32Array; // the engine's, made once
+  private finish!: () => FloatArray; // the engine's, made once
 
   constructor(op: string, arity: number) {
     this.args = new Array<number>(arity).fill(0);
@@ -21,13 +21,13 @@ export class OneStep implements Operation {
   }
 
   /** Ready for a call whose result, once the step ran, finish gives. */
-  arm(finish: () => Float32Array): this {
+  arm(finish: () => FloatArray): this {
     this.stepped = false;
     this.finish = finish;
     return this;
   }
 
-  next(): IteratorResult<Step, Float32Array> {
+  next(): IteratorResult<Step, FloatArray> {
     if (!this.stepped) {
       this.stepped = true;
       return this.yielded;

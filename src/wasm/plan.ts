@@ -46,8 +46,8 @@ export const PLAN_TABLE: PlanTable = MEASURED;
 /** The word a kernel takes for a driver (assembly/drivers.ts: planVectors, planRows). */
 export const planWord = (d: Driver): number => (d.R << 3) | d.V;
 
-/** The plan word for kernel op over [N, C, S], from table (the committed one by default). */
-export function planFor(op: PlanOp, N: number, C: number, S: number, table: PlanTable = PLAN_TABLE): number {
+/** The plan word for kernel op over [N, C, S] of elementBytes elements, from table (the committed one by default). */
+export function planFor(op: PlanOp, N: number, C: number, S: number, elementBytes = 4, table: PlanTable = PLAN_TABLE): number {
   if (S > 1) return planWord(table.runs[op]);
   const entries = table.rows[op];
   let e = entries[entries.length - 1];
@@ -57,5 +57,5 @@ export function planFor(op: PlanOp, N: number, C: number, S: number, table: Plan
       break;
     }
   }
-  return planWord(N * C * 4 <= table.inCacheBytes ? e.inCache : e.outOfCache);
+  return planWord(N * C * elementBytes <= table.inCacheBytes ? e.inCache : e.outOfCache);
 }

@@ -32,7 +32,7 @@ export function releaseInput(input: SavedInput | null): void {
  * The saved inputs an array the library is about to write into overlaps, or null: found before
  * the call, since a call that grows the memory detaches the array's view (its offsets then read 0).
  */
-export function savedUnder(data: Float32Array): SavedInput[] | null {
+export function savedUnder(data: ArrayBufferView): SavedInput[] | null {
   if (saved.size === 0) return null;
   const start = data.byteOffset;
   const bytes = data.byteLength;

@@ -17,14 +17,14 @@ import { PLAN_TABLE, type PlanTable } from './plan.js';
 
 /**
  * Channels per slab for an operation reading `tensors` tensors of this geometry (1: the
- * training forward's x; 2: backward's x and dy), or 0: two passes. 0 as well where the
+ * training forward's x; 2: backward's x and dy) of elementBytes elements, or 0: two passes. 0 as well where the
  * runner may split steps over threads (maxShares > 1): they split the two passes by rows.
  * A multiple of 4 (0 where 4 channels overflow a slab); at least two slabs, or the whole
  * tensor fits the budget and slabs would save nothing.
  */
-export function slabChannels(g: Geometry, tensors: 1 | 2, maxShares: number, table: PlanTable = PLAN_TABLE): number {
+export function slabChannels(g: Geometry, tensors: 1 | 2, maxShares: number, elementBytes = 4, table: PlanTable = PLAN_TABLE): number {
   // Past the cache only: a tensor the cache holds is read from it by both passes anyway.
-  if (maxShares > 1 || g.S !== 1 || g.N > table.slab.maxRows || g.count * 4 * tensors <= table.inCacheBytes) return 0;
-  const slab = Math.floor(table.slab.bytes / (g.N * 4 * tensors)) & ~3;
+  if (maxShares > 1 || g.S !== 1 || g.N > table.slab.maxRows || g.count * elementBytes * tensors <= table.inCacheBytes) return 0;
+  const slab = Math.floor(table.slab.bytes / (g.N * elementBytes * tensors)) & ~3;
   return g.C >= 2 * slab ? slab : 0; // a slab of 0 channels gives 0 either way
 }

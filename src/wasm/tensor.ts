@@ -1,5 +1,7 @@
 // Tensors whose data lives in Wasm linear memory: passing them to forward and backward
-// (as input or out) copies nothing.
+// (as input or out) copies nothing. Of either dtype: a float32 tensor's data is a Float32Array
+// over its bytes, a float64 one's a Float64Array; a layer takes only its own dtype's.
+import type { ArrayOf, DType } from '../types.js';
 import type { WasmHeap } from './heap.js';
 
 interface Holding {
@@ -12,6 +14,8 @@ const registry = new FinalizationRegistry<Holding>((h) => h.heap.release(h.ptr))
 /**
  * A tensor whose data lives in Wasm memory: given to forward and backward as input or out,
  * nothing is copied. Made by {@link allocTensor}; freed by dispose() or when collected.
+ * `WasmTensor<'float64'>` holds float64 elements (its data is a Float64Array), for float64
+ * layers.
  *
  * @example
  * ```ts
@@ -21,7 +25,7 @@ const registry = new FinalizationRegistry<Holding>((h) => h.heap.release(h.ptr))
  * x.dispose();
  * ```
  */
-export class WasmTensor {
+export class WasmTensor<D extends DType = 'float32'> {
   /**
    * The dimensions (frozen).
    *
@@ -40,34 +44,45 @@ export class WasmTensor {
    * ```
    */
   readonly length: number;
+  /**
+   * The element type: 'float32' or 'float64'.
+   *
+   * @example
+   * ```ts
+   * console.log(allocTensor([2, 3], 'float64').dtype); // 'float64'
+   * ```
+   */
+  readonly dtype: D;
   readonly #heap: WasmHeap;
   #ptr: number;
-  #view: Float32Array | null = null;
+  #view: ArrayOf<D> | null = null;
   #of: Float32Array | null = null; // the heap's view #view was cut from
 
-  /** Use allocTensor(shape). @internal */
-  constructor(heap: WasmHeap, shape: readonly number[], length: number) {
+  /** Use allocTensor(shape, dtype). @internal */
+  constructor(heap: WasmHeap, shape: readonly number[], length: number, dtype: D) {
     this.#heap = heap;
     this.shape = Object.freeze([...shape]);
     this.length = length;
-    this.#ptr = heap.alloc(length * 4);
+    this.dtype = dtype;
+    this.#ptr = heap.alloc(length * (dtype === 'float64' ? 8 : 4));
     registry.register(this, { heap, ptr: this.#ptr }, this);
   }
 
   /**
-   * A Float32Array over the tensor's memory; always valid (re-derived after memory.grow), so
-   * read it again rather than keeping an old one.
+   * A Float32Array (a Float64Array for a float64 tensor) over the tensor's memory; always
+   * valid (re-derived after memory.grow), so read it again rather than keeping an old one.
    *
    * @returns The view.
    * @throws TypeError once disposed.
    */
-  get data(): Float32Array {
+  get data(): ArrayOf<D> {
     if (this.#ptr === 0) throw new TypeError('WasmTensor.data: the tensor was disposed');
     // Cut again when the heap's view changed (it does when the heap grows the memory): by
     // identity, as buffer getters cost 25-30 ns a read here.
     const whole = this.#heap.f32;
     if (this.#of !== whole) {
-      this.#view = new Float32Array(whole.buffer, this.#ptr, this.length);
+      const buffer = whole.buffer as ArrayBuffer;
+      this.#view = (this.dtype === 'float64' ? new Float64Array(buffer, this.#ptr, this.length) : new Float32Array(buffer, this.#ptr, this.length)) as ArrayOf<D>;
       this.#of = whole;
     }
     return this.#view!;

@@ -5,6 +5,9 @@
 // buffers (everything that can throw) and returns its steps (types.ts: Operation): the row
 // kernels it yields run on one thread or split over threads, as the runtime's runner decides.
 //
+// A float64 layer's engine is the same code over f64 buffers, running the f64 twins of the
+// kernels (abi.ts: kernelsOf): element sizes and views come from its dtype.
+//
 // State is committed last. A training forward writes its copy of x and its statistics into
 // the spare one of two sets, and delivers y, before it makes that set the one backward uses
 // and hands the new running statistics to the layer: a call that fails at any point leaves
@@ -12,8 +15,8 @@
 import type { Input, Target } from '../intake.js';
 import { overlaps, rangesOverlap } from '../overlap.js';
 import { ExchangeKind, HEADER, packExchange } from '../sync/collective.js';
-import type { Engine, Geometry, LayerParams, Operation, ResidentTensor, StepRunner, Steps } from '../types.js';
-import { KERNELS, partialBytes, scratchPartial, secondPartial, shareOf } from './abi.js';
+import type { DType, Engine, FloatArray, Geometry, LayerParams, Operation, ResidentTensor, StepRunner, Steps } from '../types.js';
+import { KERNELS, kernelNames, kernelsOf, partialBytes, scratchPartial, secondPartial, shareOf, type DtypeKernels, type KernelName } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { OneStep } from './one-step.js';
 import { planFor } from './plan.js';
@@ -21,7 +24,7 @@ import { layerCreated, layerReleased, type WasmRuntime } from './runtime.js';
 import { keepInput, releaseInput, type SavedInput } from './saved-inputs.js';
 import { slabChannels } from './slabs.js';
 
-// Per-channel f32 arrays, each padded to a multiple of 4 floats, and from 4 KiB on ARRAY_SKEW
+// Per-channel arrays of the element type, each padded to a multiple of 16 bytes, and from 4 KiB on ARRAY_SKEW
 // bytes more: the per-channel steps walk up to eleven in step, which 4 KiB apart share the
 // L1's sets (book training forward 0.9x the time with the skew). The parameters and
 // scratch, then two sets of what a training forward saves for backward.
@@ -83,22 +86,28 @@ export class WasmEngine implements Engine {
   private readonly holdings: Holdings;
   private readonly at: Record<ChannelArray, number>; // byte offsets
   private readonly sets: readonly [SavedSet, SavedSet];
-  private readonly coef: number; // three arrays of C f32, coefStride bytes apart: ka, kb, kc
+  private readonly coef: number; // three arrays of C elements, coefStride bytes apart: ka, kb, kc
   private readonly coefStride: number;
   private readonly acc: number; // partial results (abi.ts), one share per thread the runner may use
   private readonly ioBuf: Buffer = { ptr: 0, capacity: 0 }; // input/output of the current call
   private saved: Saved | null = null;
   private packed: Float64Array | undefined; // a synchronized layer's exchanges (pack)
   private foldedVersion = -1; // params version whose beta, runMean and scale are in memory
-  private lastView: Float32Array | null = null;
-  private readonly inferOp = new OneStep('normalize', KERNELS.normalize.length);
+  private lastView: FloatArray | null = null;
+  private readonly inferOp: OneStep;
+  // The element type: its bytes, log2 of them (byte offset >>> shift: an index), the kernels
+  // of that type under their float32 names (k) and their export names for the steps (ops).
+  private readonly bytes: 4 | 8;
+  private readonly shift: 2 | 3;
+  private readonly k: DtypeKernels;
+  private readonly ops: Readonly<Record<keyof typeof KERNELS, KernelName>>;
   // The plan word of the last geometry inferred over (the layer hands the same object back
   // while the shape stays): looked up again per call it cost a [1, 256] inference 9-17 ns.
   private inferPlanOf: Geometry | null = null;
   private inferPlan = 0;
   // Where the inference in progress delivers its result (inferDeliver reads it).
   private readonly inferResult = { out: null as Target | null, outAt: 0, yp: 0, count: 0 };
-  private readonly inferDeliver = (): Float32Array => {
+  private readonly inferDeliver = (): FloatArray => {
     const r = this.inferResult;
     const y = this.deliver(r.out, r.outAt, r.yp, r.count);
     r.out = null; // holds nothing of the call after it
@@ -111,16 +120,21 @@ export class WasmEngine implements Engine {
   // the answer: a caller that passes the same arrays call after call is answered without
   // reading their buffers again (the buffer getters cost 25-30 ns each: without this, a
   // [1, 256] inference from and into Float32Arrays took 1.10x-1.12x the time, Node 26, A/B).
-  private readonly seen = [{ array: null as Float32Array | null, of: null as Float32Array | null, at: 0 }, { array: null as Float32Array | null, of: null as Float32Array | null, at: 0 }];
+  private readonly seen = [{ array: null as FloatArray | null, of: null as Float32Array | null, at: 0 }, { array: null as FloatArray | null, of: null as Float32Array | null, at: 0 }];
 
-  constructor(rt: WasmRuntime, C: number) {
+  constructor(rt: WasmRuntime, C: number, dtype: DType = 'float32') {
     this.rt = rt;
     this.runner = rt.runner;
     this.holdings = { rt, heap: rt.heap, ptrs: new Set(), saved: null };
-    const bytes = Math.ceil(C / 4) * 16;
+    this.bytes = dtype === 'float64' ? 8 : 4;
+    this.shift = dtype === 'float64' ? 3 : 2;
+    this.k = kernelsOf(rt.kernels, dtype);
+    this.ops = kernelNames(dtype);
+    this.inferOp = new OneStep(this.ops.normalize, KERNELS.normalize.length);
+    const bytes = Math.ceil((C * this.bytes) / 16) * 16;
     const padded = bytes + (bytes >= 4096 ? ARRAY_SKEW : 0);
     const arrays = CHANNEL_ARRAYS.length + 2 * SAVED_ARRAYS.length;
-    const base = this.alloc(padded * arrays + padded * 3 + rt.runner.maxShares * partialBytes(C));
+    const base = this.alloc(padded * arrays + padded * 3 + rt.runner.maxShares * partialBytes(C, this.bytes));
     layerCreated(rt); // after the allocation that may throw: dispose() counts it down
     this.at = Object.fromEntries(CHANNEL_ARRAYS.map((name, i) => [name, base + i * padded])) as Record<ChannelArray, number>;
     const set = (k: number): SavedSet => ({
@@ -136,7 +150,12 @@ export class WasmEngine implements Engine {
 
   maxElements(): number {
     const heap = this.rt.heap;
-    return Math.floor((heap.maxBytes - heap.bytesInUse) / 4);
+    return Math.floor((heap.maxBytes - heap.bytesInUse) / this.bytes);
+  }
+
+  // The whole memory as an array of the element type (the heap's, re-derived when it grows).
+  private get mem(): FloatArray {
+    return this.bytes === 8 ? this.rt.heap.f64 : this.rt.heap.f32;
   }
 
   private alloc(bytes: number): number {
@@ -155,7 +174,7 @@ export class WasmEngine implements Engine {
   // (spare) set, and ioBuf holds nothing between calls.
   private reserve(buf: Buffer, count: number): number {
     if (count <= buf.capacity) return buf.ptr;
-    const ptr = this.alloc(count * 4); // first: if it throws, buf still owns its old block
+    const ptr = this.alloc(count * this.bytes); // first: if it throws, buf still owns its old block
     if (buf.ptr) this.release(buf.ptr);
     buf.ptr = ptr;
     buf.capacity = count;
@@ -174,7 +193,7 @@ export class WasmEngine implements Engine {
   // Where a caller's array already is in this heap's memory (a Wasm tensor, or a view of
   // Wasm memory), else 0. Taken before anything can grow the memory: the address stays
   // valid when a grow detaches the caller's view.
-  private addressOf(t: { readonly data: Float32Array; readonly tensor: ResidentTensor | null }, slot: 0 | 1): number {
+  private addressOf(t: { readonly data: FloatArray; readonly tensor: ResidentTensor | null }, slot: 0 | 1): number {
     if (t.tensor) return t.tensor.livesIn(this.rt.heap) ? t.tensor.ptr : 0;
     const f32 = this.rt.heap.f32;
     const data = t.data;
@@ -189,28 +208,29 @@ export class WasmEngine implements Engine {
   private place(t: Input, at: number, buf: Buffer): number {
     if (at) return at;
     const ptr = this.reserve(buf, t.count);
-    this.rt.heap.f32.set(t.data, ptr >>> 2);
+    this.mem.set(t.data, ptr >>> this.shift);
     return ptr;
   }
 
-  // A view of count floats at ptr; the last one is reused (a small call then allocates none).
+  // A view of count elements at ptr; the last one is reused (a small call then allocates none).
   // Its place is kept as numbers: a typed array's byteOffset getter costs about 20 ns here.
-  private view(ptr: number, count: number): Float32Array {
-    const f32 = this.rt.heap.f32;
+  private view(ptr: number, count: number): FloatArray {
+    const f32 = this.rt.heap.f32; // the heap's view stands for the memory as it is now
     const last = this.lastView;
     if (last && this.lastViewOf === f32 && this.lastViewAt === ptr && this.lastViewCount === count) return last;
     this.lastViewOf = f32;
     this.lastViewAt = ptr;
     this.lastViewCount = count;
-    return (this.lastView = f32.subarray(ptr >>> 2, (ptr >>> 2) + count));
+    const at = ptr >>> this.shift;
+    return (this.lastView = this.mem.subarray(at, at + count));
   }
 
   // The result: out (written in place when ptr is outAt, else filled from ptr: by address when
   // out is in Wasm memory, whose view a grow during the call may have detached), or a new array.
-  private deliver(out: Target | null, outAt: number, ptr: number, count: number): Float32Array {
+  private deliver(out: Target | null, outAt: number, ptr: number, count: number): FloatArray {
     if (!out) return this.view(ptr, count).slice(); // one copy, no zero-fill
     if (outAt === ptr) return out.data;
-    if (outAt) this.rt.heap.f32.copyWithin(outAt >>> 2, ptr >>> 2, (ptr >>> 2) + count);
+    if (outAt) this.mem.copyWithin(outAt >>> this.shift, ptr >>> this.shift, (ptr >>> this.shift) + count);
     else out.data.set(this.view(ptr, count));
     return out.data;
   }
@@ -218,17 +238,18 @@ export class WasmEngine implements Engine {
   // Copies the layer's JS-side parameters in: they are the truth, edits included. Backward
   // reads gamma alone (beta and the running statistics are the forwards').
   private writeParams(p: LayerParams, forward: boolean): void {
-    const f32 = this.rt.heap.f32;
-    f32.set(p.gamma, this.at.gamma >>> 2);
+    const mem = this.mem;
+    const shift = this.shift;
+    mem.set(p.gamma, this.at.gamma >>> shift);
     if (forward) {
-      f32.set(p.beta, this.at.beta >>> 2);
-      f32.set(p.runningMean, this.at.runMean >>> 2);
-      f32.set(p.runningVar, this.at.runVar >>> 2);
+      mem.set(p.beta, this.at.beta >>> shift);
+      mem.set(p.runningMean, this.at.runMean >>> shift);
+      mem.set(p.runningVar, this.at.runVar >>> shift);
     }
   }
 
-  private read(ptr: number, into: Float32Array): void {
-    into.set(this.rt.heap.f32.subarray(ptr >>> 2, (ptr >>> 2) + into.length));
+  private read(ptr: number, into: FloatArray): void {
+    into.set(this.mem.subarray(ptr >>> this.shift, (ptr >>> this.shift) + into.length));
   }
 
   trainForward(x: Input, g: Geometry, p: LayerParams, out: Target | null, sync: boolean): Operation {
@@ -241,9 +262,10 @@ export class WasmEngine implements Engine {
     const yp = outAt || this.reserve(this.ioBuf, g.count);
     const xp = tensor ? xAt : this.reserveSaved(set, g.count);
     if (!tensor) {
-      const f32 = this.rt.heap.f32;
-      if (xAt) f32.copyWithin(xp >>> 2, xAt >>> 2, (xAt >>> 2) + g.count);
-      else f32.set(x.data, xp >>> 2);
+      const mem = this.mem;
+      const shift = this.shift;
+      if (xAt) mem.copyWithin(xp >>> shift, xAt >>> shift, (xAt >>> shift) + g.count);
+      else mem.set(x.data, xp >>> shift);
     }
     this.foldedVersion = -1; // the running statistics in memory are about to change
     this.writeParams(p, true);
@@ -270,20 +292,21 @@ export class WasmEngine implements Engine {
     g: Geometry, p: LayerParams, out: Target | null, sync: boolean): Steps {
     const a = this.at;
     const s = set.at;
-    const k = this.rt.kernels;
+    const k = this.k;
+    const eb = this.bytes;
     const { C } = g;
     const acc = this.acc;
     // A synchronized forward exchanges between its passes, which a slab fuses: no slabs then.
-    const slab = sync ? 0 : slabChannels(g, 1, this.runner.maxShares);
+    const slab = sync ? 0 : slabChannels(g, 1, this.runner.maxShares, eb);
     if (slab) {
       k.trainSlabs(xp, yp, g.N, C, g.S, slab, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
         p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift, scratchPartial(acc, C), p.activation,
-        planFor('stats', g.N, C, g.S), planFor('normalize', g.N, C, g.S));
+        planFor('stats', g.N, C, g.S, eb), planFor('normalize', g.N, C, g.S, eb));
     } else {
-      const shares = yield { op: 'stats', args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C), planFor('stats', g.N, C, g.S)] };
+      const shares = yield { op: this.ops.stats, args: [xp, g.N, C, g.S, acc, secondPartial(acc, C), scratchPartial(acc, C), planFor('stats', g.N, C, g.S, eb)] };
       // Chan's merge of the shares' partial statistics into share 0, in row order.
       for (let t = 1, n = shareOf(g.N, shares, 0).rows * g.S; t < shares; t++) {
-        const part = acc + t * partialBytes(C);
+        const part = acc + t * partialBytes(C, eb);
         const nt = shareOf(g.N, shares, t).rows * g.S;
         k.mergeStats(C, n, acc, secondPartial(acc, C), nt, part, secondPartial(part, C));
         n += nt;
@@ -296,14 +319,14 @@ export class WasmEngine implements Engine {
       }
       k.trainFinalize(C, count, acc, secondPartial(acc, C), a.gamma, a.beta, a.runMean, a.runVar, p.momentum, p.eps,
         p.unbiased ? 1 : 0, s.meanHi, s.meanLo, s.invstd, s.alpha, s.shift);
-      yield { op: 'normalize', args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation, planFor('normalize', g.N, C, g.S)] };
+      yield { op: this.ops.normalize, args: [xp, yp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, p.activation, planFor('normalize', g.N, C, g.S, eb)] };
     }
     const y = this.deliver(out, outAt, yp, g.count);
     // Commit: nothing below can throw.
     this.read(a.runMean, p.runningMean);
     this.read(a.runVar, p.runningVar);
     releaseInput(this.saved?.input ?? null);
-    const input = tensor ? keepInput(this.rt.heap, xp, g.count * 4) : null;
+    const input = tensor ? keepInput(this.rt.heap, xp, g.count * eb) : null;
     this.saved = { set, ptr: xp, tensor, input, synced: sync };
     this.holdings.saved = input;
     return y;
@@ -315,11 +338,11 @@ export class WasmEngine implements Engine {
     const outAt = out ? this.addressOf(out, 1) : 0;
     if (this.foldedVersion !== p.version) {
       this.writeParams(p, true);
-      this.rt.kernels.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
+      this.k.fold(g.C, a.gamma, a.runVar, p.eps, a.scale);
       this.foldedVersion = p.version;
     }
     // y goes straight into out, unless out overlaps x shifted (normalize would read what it wrote).
-    const yp = outAt && !shifted(xAt, outAt, g.count * 4) ? outAt : this.reserve(this.ioBuf, g.count);
+    const yp = outAt && !shifted(xAt, outAt, g.count * this.bytes) ? outAt : this.reserve(this.ioBuf, g.count);
     const xp = this.place(x, xAt, this.ioBuf); // a copied x is normalised in place
     // One step, normalize; its objects are reused call after call (see one-step.ts).
     const args = this.inferOp.args;
@@ -333,7 +356,7 @@ export class WasmEngine implements Engine {
     args[7] = a.beta;
     args[8] = p.activation;
     if (g !== this.inferPlanOf) {
-      this.inferPlan = planFor('normalize', g.N, g.C, g.S);
+      this.inferPlan = planFor('normalize', g.N, g.C, g.S, this.bytes);
       this.inferPlanOf = g;
     }
     args[9] = this.inferPlan;
@@ -345,7 +368,7 @@ export class WasmEngine implements Engine {
     return this.inferOp.arm(this.inferDeliver);
   }
 
-  backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: Float32Array, dbeta: Float32Array): Operation {
+  backward(dy: Input, g: Geometry, p: LayerParams, out: Target | null, dgamma: FloatArray, dbeta: FloatArray): Operation {
     const saved = this.saved;
     if (!saved) throw new TypeError('BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
     if (saved.tensor?.disposed) {
@@ -358,7 +381,7 @@ export class WasmEngine implements Engine {
     const outAt = out ? this.addressOf(out, 1) : 0;
     // dx goes straight into out, unless out overlaps dy or the saved x shifted (backwardApply
     // would read what it wrote); then into the io buffer, and from there into out.
-    const bytes = g.count * 4;
+    const bytes = g.count * this.bytes;
     const dxp = outAt && !shifted(dyAt, outAt, bytes) && !shifted(saved.ptr, outAt, bytes) ? outAt : this.reserve(this.ioBuf, g.count);
     const dyp = this.place(dy, dyAt, this.ioBuf); // a copied dy is turned into dx in place
     this.writeParams(p, false);
@@ -366,24 +389,25 @@ export class WasmEngine implements Engine {
   }
 
   private *backwardSteps(saved: Saved, dyp: number, dxp: number, outAt: number, g: Geometry, p: LayerParams, out: Target | null,
-    dgamma: Float32Array, dbeta: Float32Array): Steps {
+    dgamma: FloatArray, dbeta: FloatArray): Steps {
     const a = this.at;
     const s = saved.set.at;
-    const k = this.rt.kernels;
+    const k = this.k;
+    const eb = this.bytes;
     const { C } = g;
     const acc = this.acc;
     const xp = saved.ptr;
     const ka = this.coef, kb = ka + this.coefStride, kc = kb + this.coefStride;
-    const slab = saved.synced ? 0 : slabChannels(g, 2, this.runner.maxShares);
+    const slab = saved.synced ? 0 : slabChannels(g, 2, this.runner.maxShares, eb);
     if (slab) {
       k.backwardSlabs(xp, dyp, dxp, g.N, C, g.S, slab, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), a.gamma, s.meanLo, s.invstd,
-        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S), planFor('backwardApply', g.N, C, g.S));
+        a.dgamma, a.dbeta, ka, kb, kc, scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S, eb), planFor('backwardApply', g.N, C, g.S, eb));
     } else {
       const shares = yield {
-        op: 'backwardReduce',
-        args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S)],
+        op: this.ops.backwardReduce,
+        args: [xp, dyp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, acc, secondPartial(acc, C), scratchPartial(acc, C), p.activation, planFor('backwardReduce', g.N, C, g.S, eb)],
       };
-      for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C), 2 * C); // both sums of share t
+      for (let t = 1; t < shares; t++) k.addF64(acc, acc + t * partialBytes(C, eb), 2 * C); // both sums of share t
       k.backwardFinalize(C, g.N * g.S, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), a.dgamma, a.dbeta, ka, kb, kc);
       if (saved.synced) {
         // dgamma and dbeta stay this replica's (as PyTorch's: the optimiser's all-reduce adds
@@ -393,9 +417,9 @@ export class WasmEngine implements Engine {
         const M = yield { op: 'exchange', packed };
         this.unpack(packed, C, acc, secondPartial(acc, C));
         const spare = scratchPartial(acc, C);
-        k.backwardFinalize(C, M, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), spare, spare + C * 4, ka, kb, kc);
+        k.backwardFinalize(C, M, a.gamma, s.meanLo, s.invstd, acc, secondPartial(acc, C), spare, spare + C * eb, ka, kb, kc);
       }
-      yield { op: 'backwardApply', args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation, planFor('backwardApply', g.N, C, g.S)] };
+      yield { op: this.ops.backwardApply, args: [xp, dyp, dxp, g.N, C, g.S, s.meanHi, s.alpha, s.shift, ka, kb, kc, p.activation, planFor('backwardApply', g.N, C, g.S, eb)] };
     }
     this.read(a.dgamma, dgamma);
     this.read(a.dbeta, dbeta);

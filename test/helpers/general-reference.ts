@@ -43,6 +43,11 @@ export function refTrain(x: ArrayLike<number>, channel: Int32Array, C: number, g
   const mean = new Float64Array(C);
   for (let i = 0; i < x.length; i++) mean[channel[i]] += x[i];
   mean.forEach((v, c) => (mean[c] = v / M));
+  // One refinement pass: the deviations' mean corrects the rounding of the first sum, so that
+  // data far from zero (1e4 + noise) gets a mean good to float64 rounding of the mean itself.
+  const fix = new Float64Array(C);
+  for (let i = 0; i < x.length; i++) fix[channel[i]] += x[i] - mean[channel[i]];
+  fix.forEach((v, c) => (mean[c] += v / M));
   const m2 = new Float64Array(C);
   for (let i = 0; i < x.length; i++) m2[channel[i]] += (x[i] - mean[channel[i]]) ** 2;
   const invstd = Float64Array.from(m2, (v) => 1 / Math.sqrt(v / M + o.eps));

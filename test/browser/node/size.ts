@@ -5,6 +5,11 @@ import { gzipSync } from 'node:zlib';
  * The gzipped JS plus Wasm a browser app pulls in up front for this package, built the way
  * apps are built (the Vite example app: bundled and minified), must stay under this
  * (example-app.test.ts). The threads code, loaded on demand, has LAZY_BUDGET_GZIP_BYTES.
+ * 47,459 bytes when raised from 37,500: float64 layers (dtype: 'float64'), whose kernels are the
+ * f64 instances of the same source, exported beside the f32 ones in the one module (the Wasm
+ * is 55.7 KB, 13.6 KB gzipped, and as the base64 the JS embeds 22.8 KB gzipped); every app
+ * carries them, float64 or not. Loading them
+ * on demand, in a second module over the same memory, would take them out of this budget.
  * 37,183 bytes when raised from 35,500: synchronized batch norm (the collective option read
  * and checked, the Exchanger that packs, sends and merges the replicas' statistics, the
  * exchange steps of the forward and backward drivers), which every layer carries whether it
@@ -27,7 +32,7 @@ import { gzipSync } from 'node:zlib';
  * and the slab kernels. It was 27,653 when raised from 25,000 (the one-row-at-a-time loops,
  * each kernel's none and clamp bodies, and @assemblyscript/loader's 4.4 KB).
  */
-export const BUDGET_GZIP_BYTES = 37_500;
+export const BUDGET_GZIP_BYTES = 48_000;
 
 /**
  * The same with no bundler (an import map, as the README shows): every file index.js loads
@@ -35,7 +40,7 @@ export const BUDGET_GZIP_BYTES = 37_500;
  * costs about two fifths more than one minified bundle, hence its own budget
  * (package-dist.test.ts).
  */
-export const UNBUNDLED_BUDGET_GZIP_BYTES = 52_000; // 51,487 when raised from 47,500 (sync/collective.js and sync/message-port.js, 3.2 KB gzipped one by one, and the exchange steps: as above), 47,335 when raised from 44,000 (the plan's drivers, plan.ts and plan-table.ts, fast-kernels.ts beside kernels.ts: as above), 43,931 when raised from 43,500 (layer-core.ts: a file more, gzipped on its own; 508 bytes), 43,006 from 42,500, 42,346 from 42,000, 41,400 from 40,000, 38,347 from 36,000 (as above)
+export const UNBUNDLED_BUDGET_GZIP_BYTES = 63_000; // 62,380 when raised from 52,000 (the f64 kernels: as above), 51,487 when raised from 47,500 (sync/collective.js and sync/message-port.js, 3.2 KB gzipped one by one, and the exchange steps: as above), 47,335 when raised from 44,000 (the plan's drivers, plan.ts and plan-table.ts, fast-kernels.ts beside kernels.ts: as above), 43,931 when raised from 43,500 (layer-core.ts: a file more, gzipped on its own; 508 bytes), 43,006 from 42,500, 42,346 from 42,000, 41,400 from 40,000, 38,347 from 36,000 (as above)
 
 /** The threads code, which only init({ threads }) loads (a dynamic import), on top of that. */
 export const LAZY_BUDGET_GZIP_BYTES = 10_000;

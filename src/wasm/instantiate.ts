@@ -68,15 +68,14 @@ export function maxBytesOf(memory: WebAssembly.Memory): number {
 /** The kernels' memory: plain, or shared (for threads) with the largest maximum the platform grants. */
 export function createMemory(shared = false): WebAssembly.Memory {
   if (!shared) return new WebAssembly.Memory({ initial: INITIAL_PAGES });
-  const last = SHARED_MAXIMA.length - 1;
-  for (let i = 0; i < last; i++) {
+  for (const maximum of SHARED_MAXIMA.slice(0, -1)) {
     try {
-      return sharedMemory(SHARED_MAXIMA[i]);
+      return sharedMemory(maximum);
     } catch {
       // the platform refused this much address space: try less
     }
   }
-  return sharedMemory(SHARED_MAXIMA[last]); // its error is the caller's
+  return sharedMemory(SHARED_MAXIMA[SHARED_MAXIMA.length - 1]); // its error is the caller's
 }
 
 function sharedMemory(maximum: number): WebAssembly.Memory {

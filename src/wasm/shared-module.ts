@@ -38,10 +38,10 @@ function copyImport(bytes: Uint8Array, pos: number, out: number[], maxPages: num
   const kind = bytes[pos++];
   out.push(kind);
   if (kind !== KIND_MEMORY) {
-    // func: a type index; table: a reference type and limits; global: type and mutability.
-    const end = kind === 0 ? readLeb(bytes, pos)[1]
-      : kind === 1 ? skipLimits(bytes, pos + 1)
-        : kind === 3 ? pos + 2 : readLeb(bytes, pos + 1)[1];
+    // func: a type index; table: a reference type and limits; global (3): a value type and a
+    // mutability byte, and tag (4): an attribute byte and a type index, so one byte and a
+    // LEB128 number either way.
+    const end = kind === 0 ? readLeb(bytes, pos)[1] : kind === 1 ? skipLimits(bytes, pos + 1) : readLeb(bytes, pos + 1)[1];
     out.push(...bytes.subarray(pos, end));
     return end;
   }

@@ -146,7 +146,7 @@ describe('the conversions: their defaults, and the options over them', () => {
     expect(again.state()).toEqual(saved.state());
     expect(again.trackRunningStats).toBe(false);
     expectThrows(() => BatchNormalization.fromState(saved.state(), { axis: 1 } as never), RangeError,
-      'BatchNormalization.fromState: options has no key "axis" (options takes backend)');
+      'BatchNormalization.fromState: options has no key "axis" (options takes backend, collective, syncTimeoutMs)');
     expectThrows(() => BatchNormalization.fromState(7 as never), TypeError, 'BatchNormalization.fromState: state must be an object from state(); got number 7');
     saved.dispose();
   });

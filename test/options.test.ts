@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkEps, checkKeys, checkMomentum, checkNumber, definedOptions, isCount, layerOptions } from '../src/options.js';
 import { expectThrows } from './helpers/throws.js';
 
-const KEYS = 'eps, backend, axis, activation, runningVarUnbiased, trackRunningStats, numBatchesTracked';
+const KEYS = 'eps, backend, axis, activation, runningVarUnbiased, trackRunningStats, numBatchesTracked, collective, syncTimeoutMs';
 
 describe('layerOptions', () => {
   it('the defaults: eps 1e-6 (the book\'s 10e-7), no axis, no activation, the biased variance, running statistics kept', () => {

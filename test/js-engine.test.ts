@@ -1,0 +1,55 @@
+// src/js/js-engine.ts, the JS backend's engine, driven directly: it runs no row steps (a step
+// handed to its runner is a bug, refused by name), its backward differentiates only the last
+// training forward's batch, and dispose forgets that batch. Its results against the float64
+// reference are tested through the layer (fixtures, parity, gradient).
+import { describe, expect, it } from 'vitest';
+import { runSync } from '../src/drive.js';
+import { JsEngine } from '../src/js/js-engine.js';
+import type { Geometry, Input, LayerParams } from '../src/types.js';
+import { refBackward, refForward } from './helpers/reference.js';
+import { seeded } from './helpers/seeded.js';
+
+const C = 3;
+const params = (): LayerParams => ({
+  gamma: new Float32Array([1, 2, 0.5]), beta: new Float32Array([0, 1, -1]), runningMean: new Float32Array(C), runningVar: new Float32Array(C).fill(1),
+  momentum: 0.9, eps: 1e-5, activation: 0, unbiased: false, version: 1,
+});
+const geometry = (N: number): Geometry => ({ N, C, S: 1, count: N * C });
+const input = (data: Float32Array): Input => ({ data, shape: [data.length / C, C], count: data.length, tensor: null });
+const noNoStep = /^batchnorm-wasm: the JS backend runs no Wasm step; got stats$/;
+
+describe('JsEngine', () => {
+  it('runs no row step: its runner refuses one, sync or async, naming it', async () => {
+    const engine = new JsEngine(C);
+    expect(engine.runner.maxShares).toBe(1);
+    expect(() => engine.runner.run({ op: 'stats', args: [] })).toThrow(noNoStep);
+    expect(() => engine.runner.runAsync({ op: 'stats', args: [] })).toThrow(noNoStep);
+    expect(engine.maxElements()).toBe(Infinity);
+  });
+
+  it('differentiates the last training batch (as the float64 reference), refuses another size, and nothing after dispose', () => {
+    const engine = new JsEngine(C);
+    const p = params();
+    const x = seeded(4 * C, 3, 0.5, 2);
+    const dy = seeded(4 * C, 4);
+    // A smaller batch first: the larger one after it needs a larger saved copy.
+    runSync(engine.trainForward(input(seeded(2 * C, 5)), geometry(2), p, null, false), engine.runner);
+    const y = runSync(engine.trainForward(input(x), geometry(4), p, null, false), engine.runner);
+    const state = { runningMean: new Float64Array(C), runningVar: new Float64Array(C).fill(1) };
+    refForward(seeded(2 * C, 5), 2, C, p.gamma, p.beta, state, 0.9, true, p.eps);
+    const refY = refForward(x, 4, C, p.gamma, p.beta, state, 0.9, true, p.eps);
+    for (let i = 0; i < y.length; i++) expect(y[i]).toBeCloseTo(refY[i], 5);
+    for (let c = 0; c < C; c++) expect([p.runningMean[c], p.runningVar[c]]).toEqual([expect.closeTo(state.runningMean[c], 6), expect.closeTo(state.runningVar[c], 6)]);
+    const dgamma = new Float32Array(C);
+    const dbeta = new Float32Array(C);
+    const dx = runSync(engine.backward(input(dy), geometry(4), p, null, dgamma, dbeta), engine.runner);
+    const refDx = refBackward(dy, C, p.gamma, state);
+    for (let i = 0; i < dx.length; i++) expect(dx[i]).toBeCloseTo(refDx.dx[i], 5);
+    for (let c = 0; c < C; c++) expect([dgamma[c], dbeta[c]]).toEqual([expect.closeTo(refDx.dgamma[c], 5), expect.closeTo(refDx.dbeta[c], 5)]);
+    expect(() => engine.backward(input(dy.subarray(0, 2 * C)), geometry(2), p, null, dgamma, dbeta).next()).toThrow(
+      'BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
+    engine.dispose();
+    expect(() => engine.backward(input(dy), geometry(4), p, null, dgamma, dbeta).next()).toThrow(
+      'BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
+  });
+});

@@ -51,6 +51,16 @@ describe.each(['wasm', 'js'] as const)('caches on %s', (backend) => {
     bn.dispose();
   });
 
+  it('a first inference after gamma is replaced folds the new gamma, with the given running statistics', () => {
+    const x = { data: seeded(5 * D, 8, 1, 3), shape: [5, D] };
+    const [mean, variance] = [seeded(D, 9, 0.5), seeded(D, 10, 2, 1)];
+    const bn = new BatchNormalization(gamma(), beta(), 0.9, mean, variance, { backend });
+    bn.gamma = seeded(D, 11, -1, 1); // the layer's first change of its parameters
+    const expected = refChannelInfer(x.data, 5, D, 1, bn.gamma, bn.beta, mean, variance, bn.eps);
+    expect(scaledDistance(bn.forward(x, false).data, expected)).toBeLessThan(1e-6);
+    bn.dispose();
+  });
+
   it('foldInto uses the layer’s eps (a large one shows it)', () => {
     const bn = new BatchNormalization(gamma(), beta(), 0.9, seeded(D, 8), seeded(D, 9, 1, 1), { backend, eps: 0.5 });
     const W = seeded(4 * D, 10);

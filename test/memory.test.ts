@@ -29,6 +29,24 @@ describe('Wasm memory', () => {
     bn.dispose();
   });
 
+  it('calls whose tensors are all Wasm tensors allocate nothing, from the first (x and y, dy and dx, in place too)', () => {
+    // docs/TENSORS.md: with Wasm tensors in and out a call copies nothing; nor does it need the io buffer.
+    const bn = new BatchNormalization(data(8, 1), data(8, 2), 0.9, null, null, { backend: 'wasm' });
+    const [x, y, dy, dx] = [3, 4, 5, 6].map((seed) => {
+      const t = allocTensor([4, 8]);
+      t.data.set(data(32, seed));
+      return t;
+    });
+    const before = wasmMemoryInfo()!.bytesInUse;
+    bn.forward(x, false, y);
+    bn.forward(y, false, y);
+    bn.forward(x, true, y);
+    bn.backward(dy, dx);
+    bn.backward(dy, dy);
+    expect(wasmMemoryInfo()!.bytesInUse).toBe(before);
+    for (const t of [bn, x, y, dy, dx]) t.dispose();
+  });
+
   it('1,000 layers created and disposed leave memory bounded and allocations released', () => {
     const before = wasmMemoryInfo()!;
     for (let i = 0; i < 1000; i++) {

@@ -1,9 +1,12 @@
-// src/js/js-engine.ts, the JS backend's engine, driven directly: it runs no row steps (a step
-// handed to its runner is a bug, refused by name), its backward differentiates only the last
-// training forward's batch, and dispose forgets that batch. Its results against the float64
-// reference are tested through the layer (fixtures, parity, gradient).
-import { describe, expect, it } from 'vitest';
+// The backends' engines (src/js/js-engine.ts, src/wasm/wasm-engine.ts) driven directly, below
+// the layer's own checks: the JS engine runs no row steps (a step handed to its runner is a
+// bug, refused by name); each engine's backward differentiates only its last training forward
+// and refuses when there is none (before the first, after dispose). Their results against the
+// float64 reference are tested through the layer (fixtures, parity, gradient).
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runSync } from '../src/drive.js';
+import { currentRuntime, init } from '../src/init.js';
+import { WasmEngine } from '../src/wasm/wasm-engine.js';
 import { JsEngine } from '../src/js/js-engine.js';
 import type { Geometry, Input, LayerParams } from '../src/types.js';
 import { refBackward, refForward } from './helpers/reference.js';
@@ -51,5 +54,24 @@ describe('JsEngine', () => {
     engine.dispose();
     expect(() => engine.backward(input(dy), geometry(4), p, null, dgamma, dbeta).next()).toThrow(
       'BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
+  });
+});
+
+describe('WasmEngine', () => {
+  beforeAll(async () => {
+    await init();
+  });
+
+  it('refuses a backward before any training forward, and after dispose', () => {
+    const noForward = 'BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first';
+    const p = params();
+    const [dgamma, dbeta] = [new Float32Array(C), new Float32Array(C)];
+    const engine = new WasmEngine(currentRuntime()!, C);
+    const dy = input(seeded(2 * C, 6));
+    expect(() => engine.backward(dy, geometry(2), p, null, dgamma, dbeta)).toThrow(noForward);
+    runSync(engine.trainForward(input(seeded(2 * C, 7)), geometry(2), p, null, false), engine.runner);
+    expect(runSync(engine.backward(dy, geometry(2), p, null, dgamma, dbeta), engine.runner)).toHaveLength(2 * C);
+    engine.dispose();
+    expect(() => engine.backward(dy, geometry(2), p, null, dgamma, dbeta)).toThrow(noForward);
   });
 });

@@ -72,9 +72,10 @@ interface Saved {
   readonly input: SavedInput | null;
 }
 
-// Two ranges of `bytes` at a and b (0: not in Wasm memory) that overlap without coinciding
-// (src/overlap.ts: in place is safe, a shifted overlap is not).
-const shifted = (a: number, b: number, bytes: number): boolean => a !== 0 && b !== 0 && a !== b && rangesOverlap(a, bytes, b, bytes);
+// Two ranges of `bytes` at a and b that overlap without coinciding (src/overlap.ts: in place
+// is safe, a shifted overlap is not). An input not in Wasm memory (address 0) is copied into
+// the io buffer, where the result then goes too: a 0 answered either way gives the same call.
+const shifted = (a: number, b: number, bytes: number): boolean => a !== b && rangesOverlap(a, bytes, b, bytes);
 
 export class WasmEngine implements Engine {
   readonly backend = 'wasm' as const;

@@ -47,6 +47,21 @@ describe('Wasm memory', () => {
     for (const t of [bn, x, y, dy, dx]) t.dispose();
   });
 
+  it("a layer's Wasm memory: 20 per-channel f32 arrays padded to 16 bytes, 320 more each from 4 KiB on, and f64 partials", () => {
+    // wasm-engine.ts: 7 arrays of parameters and scratch, 2 sets of 5 saved for backward, 3 of
+    // coefficients; 3 f64 arrays of partial results per share (one share without threads); one
+    // heap block, with the heap's slack from 64 KiB on (heap-growth.test.ts).
+    const block = (bytes: number) => Math.ceil(bytes / 16) * 16 + (bytes >= 65536 ? 69952 : 0);
+    for (const C of [8, 1020, 1024]) {
+      const array = Math.ceil(C / 4) * 16;
+      const padded = array + (array >= 4096 ? 320 : 0);
+      const before = wasmMemoryInfo()!.bytesInUse;
+      const bn = new BatchNormalization(new Float32Array(C).fill(1), new Float32Array(C), 0.9, null, null, { backend: 'wasm' });
+      expect(wasmMemoryInfo()!.bytesInUse - before, `C = ${C}`).toBe(block(20 * padded + 3 * 8 * C));
+      bn.dispose();
+    }
+  });
+
   it('1,000 layers created and disposed leave memory bounded and allocations released', () => {
     const before = wasmMemoryInfo()!;
     for (let i = 0; i < 1000; i++) {

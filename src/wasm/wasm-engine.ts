@@ -183,7 +183,7 @@ export class WasmEngine implements Engine {
     if (data === seen.array && f32 === seen.of) return seen.at;
     seen.array = data;
     seen.of = f32;
-    return (seen.at = data.buffer === f32.buffer && data.length > 0 ? data.byteOffset : 0);
+    return (seen.at = data.buffer === f32.buffer ? data.byteOffset : 0); // never empty: a shape's entries are >= 1
   }
 
   // Where an input is in Wasm memory: where it already is, or a copy in buf.

@@ -275,6 +275,17 @@ describe('foldInto on a plain object', () => {
     for (let o = 0; o < 3; o++) expect(noBias.bias[o]).toBeCloseTo(fields.beta[o] - fields.runningMean[o] * fields.gamma[o] / Math.sqrt(fields.runningVar[o] + fields.eps), 5);
   });
 
+  it('names the field or argument whose element is not a number, and weights of another rank', () => {
+    const fold = (change: object, bias?: unknown, weights = { data: W, shape: [2, 3] }) => () => foldInto({ ...fields, activation: null, ...change } as never, weights, bias as never);
+    expectThrows(fold({ runningMean: [0, 'm', 0] }), TypeError, 'foldInto: layer.runningMean[1] must be a number; got the string "m"');
+    expectThrows(fold({ runningVar: [1, 1, 'v'] }), TypeError, 'foldInto: layer.runningVar[2] must be a number; got the string "v"');
+    expectThrows(fold({ beta: 7 }), TypeError, 'foldInto: layer.beta must be a Float32Array or an array-like of numbers; got number 7');
+    expectThrows(fold({}, ['b', 0, 0]), TypeError, 'foldInto: bias[0] must be a number; got the string "b"');
+    expectThrows(fold({}, []), RangeError, 'foldInto: bias.length must be 3 (the output count); got 0');
+    expectThrows(fold({}, undefined, { data: W, shape: [6] }), RangeError,
+      'foldInto: weights.shape must have 2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution); got [6]');
+  });
+
   it('names a bias that is no array, and a convolution whose output channels are not the layer\'s', () => {
     const layer = { ...fields, activation: null } as never;
     expectThrows(() => foldInto(layer, { data: W, shape: [2, 3] }, 5 as never), TypeError, 'foldInto: bias must be an array-like of numbers or null; got number 5');

@@ -164,6 +164,14 @@ describe('the conversions: their defaults, and the options over them', () => {
       'BatchNormalization.fromPyTorch: running_mean and running_var must be given together (or neither); got running_var only');
     expectThrows(() => BatchNormalization.fromPyTorch({ running_mean: [1, 2] }), TypeError,
       'BatchNormalization.fromPyTorch: running_mean and running_var must be given together (or neither); got running_mean only');
+    expectThrows(() => BatchNormalization.fromPyTorch(null as never), TypeError,
+      'BatchNormalization.fromPyTorch: the argument must be an object { weight, bias, running_mean, running_var, num_batches_tracked?, momentum?, eps? }; got null');
+    for (const name of ['weight', 'bias', 'running_mean', 'running_var']) {
+      const sd = { weight: [1, 2], bias: [0, 0], running_mean: [0, 0], running_var: [1, 1], [name]: [0, 'z'] };
+      expectThrows(() => BatchNormalization.fromPyTorch(sd as never), TypeError, `BatchNormalization.fromPyTorch: ${name}[1] must be a number; got the string "z"`);
+    }
+    expectThrows(() => BatchNormalization.fromKeras({ moving_mean: ['q'], moving_variance: [1], gamma: [1], beta: [0] } as never), TypeError,
+      'BatchNormalization.fromKeras: weights.moving_mean[0] must be a number; got the string "q"');
     // Running statistics alone (affine=False): gamma 1 and beta 0 of their length; PyTorch's momentum 0.1 and eps 1e-5.
     const bn = BatchNormalization.fromPyTorch({ running_mean: [0.5, -1, 2], running_var: [4, 1, 0.25] }, { backend: 'js' });
     expect([Array.from(bn.gamma), Array.from(bn.beta), bn.momentum, bn.eps, bn.numBatchesTracked]).toEqual([[1, 1, 1], [0, 0, 0], 0.9, 1e-5, 0]);

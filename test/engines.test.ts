@@ -6,6 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runSync } from '../src/drive.js';
 import { currentRuntime, init } from '../src/init.js';
+import { createMemory, instantiateKernelsSync } from '../src/wasm/instantiate.js';
+import { createRuntime } from '../src/wasm/runtime.js';
 import { WasmEngine } from '../src/wasm/wasm-engine.js';
 import { JsEngine } from '../src/js/js-engine.js';
 import type { Geometry, Input, LayerParams } from '../src/types.js';
@@ -73,5 +75,29 @@ describe('WasmEngine', () => {
     expect(runSync(engine.backward(dy, geometry(2), p, null, dgamma, dbeta), engine.runner)).toHaveLength(2 * C);
     engine.dispose();
     expect(() => engine.backward(dy, geometry(2), p, null, dgamma, dbeta)).toThrow(noForward);
+  });
+
+  it('a backward whose out overlaps the input kept by reference, shifted by one element, gives the plain dx', () => {
+    // A runtime of its own: its heap hands out blocks in order, so the bytes after x are known.
+    const memory = createMemory();
+    const rt = createRuntime(memory, instantiateKernelsSync(undefined, memory).kernels);
+    const p = params();
+    const engine = new WasmEngine(rt, C);
+    const ptr = rt.heap.alloc(4 * C * 4 + 16); // x (4 rows) and room for out one element past it
+    const f32 = () => new Float32Array(memory.buffer);
+    const x = seeded(4 * C, 8, 0.5, 2);
+    const dy = seeded(4 * C, 9);
+    f32().set(x, ptr >>> 2);
+    const tensor = { ptr, disposed: false, livesIn: (heap: object) => heap === rt.heap };
+    runSync(engine.trainForward({ data: f32().subarray(ptr >>> 2, (ptr >>> 2) + 4 * C), shape: [4, C], count: 4 * C, tensor }, geometry(4), p, null, false), engine.runner);
+    const out = f32().subarray((ptr >>> 2) + 1, (ptr >>> 2) + 1 + 4 * C);
+    const [dgamma, dbeta] = [new Float32Array(C), new Float32Array(C)];
+    const dx = Array.from(runSync(engine.backward(input(dy), geometry(4), p, { data: out, tensor: null }, dgamma, dbeta), engine.runner));
+    const js = new JsEngine(C);
+    const q = params();
+    runSync(js.trainForward(input(x), geometry(4), q, null, false), js.runner);
+    const expected = runSync(js.backward(input(dy), geometry(4), q, null, new Float32Array(C), new Float32Array(C)), js.runner);
+    for (let i = 0; i < dx.length; i++) expect(dx[i]).toBeCloseTo(expected[i], 5);
+    engine.dispose();
   });
 });

@@ -71,7 +71,7 @@ export class JsEngine implements Engine {
       this.foldedVersion = p.version;
     }
     const y = out ? out.data : new Float32Array(g.count);
-    const xs = shiftedOverlap(x.data, y) ? x.data.slice() : x.data; // y written over x shifted would read written values
+    const xs = out && shiftedOverlap(x.data, y) ? x.data.slice() : x.data; // y written over x shifted would read written values
     k.normalize(xs, y, g.N, g.C, g.S, p.runningMean, this.scale, p.beta, p.activation);
     return y;
   }
@@ -80,7 +80,7 @@ export class JsEngine implements Engine {
     if (this.savedCount !== g.count) throw new TypeError('BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first');
     const xs = this.saved.subarray(0, g.count);
     const dx = out ? out.data : new Float32Array(g.count);
-    const d = shiftedOverlap(dy.data, dx) ? dy.data.slice() : dy.data; // a new dx overlaps nothing
+    const d = out && shiftedOverlap(dy.data, dx) ? dy.data.slice() : dy.data;
     k.backwardReduce(xs, d, g.N, g.C, g.S, this.meanHi, this.alpha, this.shift, this.acc1, this.acc2, p.activation);
     k.backwardFinalize(g.C, g.N * g.S, p.gamma, this.meanLo, this.invstd, this.acc1, this.acc2, dgamma, dbeta, this.ka, this.kb, this.kc);
     if (this.savedSynced) {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../src/activation.js';
 import * as js from '../src/js/kernels.js';
+import { planFor } from '../src/wasm/plan.js';
 import { kernelMemory } from './helpers/kernel-memory.js';
 
 const { kernels: k, put, f32At, f64At } = kernelMemory();
@@ -40,7 +41,7 @@ describe.each(LAYOUTS.map(([N, C, S]) => ({ N, C, S })))('[N, C, S] = [$N, $C, $
     const x = spread(SPECIAL, count);
     const expected = Array.from(x, (v) => forwardRule(name, v));
     const y = put(new Float32Array(count));
-    k.normalize(put(x), y, N, C, S, put(zeros), put(ones), put(minusZeros), code); // x + -0 is x, -0 too
+    k.normalize(put(x), y, N, C, S, put(zeros), put(ones), put(minusZeros), code, planFor('normalize', N, C, S)); // x + -0 is x, -0 too
     const jsY = new Float32Array(count);
     js.normalize(x, jsY, N, C, S, zeros, ones, minusZeros, code);
     for (const [backend, got] of [['wasm', f32At(y, count)], ['js', jsY]] as const) {
@@ -55,7 +56,7 @@ describe.each(LAYOUTS.map(([N, C, S]) => ({ N, C, S })))('[N, C, S] = [$N, $C, $
     const g = Array.from(dy, (d, i) => (passRule(name, x[i]) ? d : 0));
     // dx = ka * (g - kc) + kb * (x - centre): with ka 1, kb 0, kc 0 it is the masked dy itself.
     const dx = put(new Float32Array(count));
-    k.backwardApply(put(x), put(dy), dx, N, C, S, put(zeros), put(ones), put(zeros), put(ones), put(zeros), put(zeros), code);
+    k.backwardApply(put(x), put(dy), dx, N, C, S, put(zeros), put(ones), put(zeros), put(ones), put(zeros), put(zeros), code, planFor('backwardApply', N, C, S));
     const jsDx = new Float32Array(count);
     js.backwardApply(x, dy, jsDx, N, C, S, zeros, ones, zeros, ones, zeros, zeros, code);
     for (const [backend, got] of [['wasm', f32At(dx, count)], ['js', jsDx]] as const) {
@@ -68,7 +69,7 @@ describe.each(LAYOUTS.map(([N, C, S]) => ({ N, C, S })))('[N, C, S] = [$N, $C, $
       sumDyXc[channelOf(i)] += d * x[i];
     });
     const [s1, s2] = [put(new Float64Array(C)), put(new Float64Array(C))];
-    k.backwardReduce(put(x), put(dy), N, C, S, put(zeros), put(ones), put(zeros), s1, s2, put(new Float32Array(5 * C)), code);
+    k.backwardReduce(put(x), put(dy), N, C, S, put(zeros), put(ones), put(zeros), s1, s2, put(new Float32Array(5 * C)), code, planFor('backwardReduce', N, C, S));
     const [j1, j2] = [new Float64Array(C), new Float64Array(C)];
     js.backwardReduce(x, dy, N, C, S, zeros, ones, zeros, j1, j2, code);
     for (const [backend, a, b] of [['wasm', f64At(s1, C), f64At(s2, C)], ['js', j1, j2]] as const) {

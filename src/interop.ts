@@ -220,7 +220,7 @@ export function fromPyTorchArgs(sd: unknown, who: string, dtype: DType): PyTorch
   if (given.length === 0) throw new TypeError(`${who}: at least one of weight, bias, running_mean, running_var must be an array; got none`);
   const [first, firstArray] = given[0];
   const C = firstArray.length;
-  for (const [name, array] of given.slice(1)) {
+  for (const [name, array] of given) { // the first agrees with itself
     if (array.length !== C) throw new RangeError(`${who}: ${name}.length must be ${C} (the length of ${first}); got ${array.length}`);
   }
   const { running_mean: runningMean, running_var: runningVar } = fields;

@@ -4,7 +4,7 @@
 // in-place step), and folding with the layer's own eps. Ties at the ReLU's kink: a value of
 // exactly zero gets no gradient and +0 out, never -0.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNormalization, init } from '../src/index.js';
+import { allocTensor, BatchNormalization, init } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
 import { refChannelInfer } from './helpers/channel-reference.js';
 import { channelMap, refBackward, refTrain } from './helpers/general-reference.js';
@@ -49,6 +49,31 @@ describe.each(['wasm', 'js'] as const)('caches on %s', (backend) => {
     const expected = refChannelInfer(x.data, 8, D, 1, bn.gamma, bn.beta, bn.runningMean!, bn.runningVar!, bn.eps);
     expect(scaledDistance(bn.forward(x, false).data, expected)).toBeLessThan(1e-6);
     bn.dispose();
+  });
+
+  it('a first inference after gamma is replaced folds the new gamma, with the given running statistics', () => {
+    const x = { data: seeded(5 * D, 8, 1, 3), shape: [5, D] };
+    const [mean, variance] = [seeded(D, 9, 0.5), seeded(D, 10, 2, 1)];
+    const bn = new BatchNormalization(gamma(), beta(), 0.9, mean, variance, { backend });
+    bn.gamma = seeded(D, 11, -1, 1); // the layer's first change of its parameters
+    const expected = refChannelInfer(x.data, 5, D, 1, bn.gamma, bn.beta, mean, variance, bn.eps);
+    expect(scaledDistance(bn.forward(x, false).data, expected)).toBeLessThan(1e-6);
+    bn.dispose();
+  });
+
+  it('a view of Wasm memory as x, then another array (plain or a view elsewhere), each normalised from its own elements', () => {
+    const [mean, variance] = [seeded(D, 12, 0.5), seeded(D, 13, 2, 1)];
+    const bn = new BatchNormalization(gamma(), beta(), 0.9, mean, variance, { backend });
+    const wasm = allocTensor([8, D]);
+    wasm.data.set(seeded(8 * D, 14, 1, 3));
+    const inputs = [wasm.data.subarray(0, 4 * D), seeded(4 * D, 15, -2, 3), wasm.data.subarray(4 * D), wasm.data.subarray(0, 4 * D)];
+    for (const [i, data] of inputs.entries()) {
+      for (const out of [undefined, { data: new Float32Array(4 * D), shape: [4, D] }]) {
+        const expected = refChannelInfer(data, 4, D, 1, bn.gamma, bn.beta, mean, variance, bn.eps);
+        expect(scaledDistance(bn.forward({ data, shape: [4, D] }, false, out).data, expected), `input ${i}`).toBeLessThan(1e-6);
+      }
+    }
+    for (const t of [bn, wasm]) t.dispose();
   });
 
   it('foldInto uses the layer’s eps (a large one shows it)', () => {

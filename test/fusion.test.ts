@@ -5,6 +5,7 @@ import { BatchNormalization, foldInto, init } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
 import { refChannelInfer } from './helpers/channel-reference.js';
 import { seeded } from './helpers/seeded.js';
+import { expectThrows } from './helpers/throws.js';
 import { refBackward, refForward } from './helpers/reference.js';
 
 beforeAll(async () => {
@@ -258,6 +259,41 @@ describe('foldInto on a plain object', () => {
     expect(Object.values(reads).every((n) => n === 1)).toBe(true);
     // No activation property at all reads as none.
     expect(Array.from(foldInto(fields as never, { data: W, shape: [2, 3] }).bias)).toEqual(Array.from(foldInto(layer as never, { data: W, shape: [2, 3] }).bias));
+  });
+
+  it('running statistics null are zeros (the book\'s start): scale gamma / sqrt(eps), bias b * scale + beta', () => {
+    const layer = { ...fields, runningMean: null, runningVar: null, activation: null };
+    const folded = foldInto(layer as never, { data: W, shape: [2, 3] }, [1, -2, 0.5]);
+    for (let o = 0; o < 3; o++) {
+      const scale = fields.gamma[o] / Math.sqrt(fields.eps);
+      expect(folded.weights.data[o]).toBeCloseTo(W[o] * scale, 4);
+      expect(folded.weights.data[3 + o]).toBeCloseTo(W[3 + o] * scale, 4);
+      expect(folded.bias[o]).toBeCloseTo([1, -2, 0.5][o] * scale + fields.beta[o], 4);
+    }
+    // Without a bias the folded bias is the shift alone: beta - runningMean * scale.
+    const noBias = foldInto({ ...fields, activation: null } as never, { data: W, shape: [2, 3] }, null);
+    for (let o = 0; o < 3; o++) expect(noBias.bias[o]).toBeCloseTo(fields.beta[o] - fields.runningMean[o] * fields.gamma[o] / Math.sqrt(fields.runningVar[o] + fields.eps), 5);
+  });
+
+  it('names the field or argument whose element is not a number, and weights of another rank', () => {
+    const fold = (change: object, bias?: unknown, weights = { data: W, shape: [2, 3] }) => () => foldInto({ ...fields, activation: null, ...change } as never, weights, bias as never);
+    expectThrows(fold({ runningMean: [0, 'm', 0] }), TypeError, 'foldInto: layer.runningMean[1] must be a number; got the string "m"');
+    expectThrows(fold({ runningVar: [1, 1, 'v'] }), TypeError, 'foldInto: layer.runningVar[2] must be a number; got the string "v"');
+    expectThrows(fold({ beta: 7 }), TypeError, 'foldInto: layer.beta must be a Float32Array, a Float64Array or an array of numbers; got number 7');
+    expectThrows(fold({}, ['b', 0, 0]), TypeError, 'foldInto: bias[0] must be a number; got the string "b"');
+    expectThrows(fold({}, []), RangeError, 'foldInto: bias.length must be 3 (the output count); got 0');
+    expectThrows(fold({}, undefined, { data: W, shape: [6] }), RangeError,
+      'foldInto: weights.shape must have 2 dimensions [in, out] (affine) or 4 [outC, inC, kh, kw] (convolution); got [6]');
+  });
+
+  it('names a bias that is no array, and a convolution whose output channels are not the layer\'s', () => {
+    const layer = { ...fields, activation: null } as never;
+    expectThrows(() => foldInto(layer, { data: W, shape: [2, 3] }, 5 as never), TypeError, 'foldInto: bias must be an array-like of numbers or null; got number 5');
+    expectThrows(() => foldInto(layer, { data: W, shape: [2, 3] }, [1, 2]), RangeError, 'foldInto: bias.length must be 3 (the output count); got 2');
+    expectThrows(() => foldInto(layer, { data: new Float32Array(8), shape: [2, 4, 1, 1] }), RangeError,
+      'foldInto: weights.shape [2, 4, 1, 1] has 2 output channels; expected 3 (the length of gamma)');
+    expectThrows(() => foldInto({ ...fields, activation: null, trackRunningStats: false } as never, { data: W, shape: [2, 3] }), TypeError,
+      'foldInto: the layer keeps no running statistics (trackRunningStats false): it normalises every batch with the batch\'s own, which no linear layer can absorb; expected a layer with trackRunningStats true');
   });
 
   it('names a bad field: an unknown activation, a short beta, a string in gamma, eps 0', () => {

@@ -54,6 +54,17 @@ describe('first fit and coalescing', () => {
     expect(heap.alloc(80)).toBe(a);
   });
 
+  it('a hole reused by a block of exactly its size leaves nothing behind: freed in any order, all is one block again', () => {
+    const heap = heapOf(1, 1);
+    const [a, b, c, d] = [heap.alloc(64), heap.alloc(64), heap.alloc(64), heap.alloc(16)];
+    heap.release(b);
+    expect(heap.alloc(64)).toBe(b); // the hole, exactly
+    for (const p of [a, c, b, d]) heap.release(p);
+    expect(heap.bytesInUse).toBe(0);
+    expect(heap.alloc(PAGE - 16)).toBe(16); // the whole memory but offset 0, without growing
+    expect(heap.byteLength).toBe(PAGE);
+  });
+
   it('release refuses what is not live, by its offset', () => {
     const heap = heapOf(1, 1);
     const p = heap.alloc(16);
@@ -77,6 +88,25 @@ describe('growing the memory', () => {
     expect(pages).toBeGreaterThan(2); // more than half the memory
     expect(pages).not.toBe(Math.ceil(size / PAGE)); // and less than without the free tail
     expect(heap.byteLength).toBe((4 + pages) * PAGE);
+  });
+
+  it('a free block that does not reach the end of the memory is no free tail: the grow adds the whole block', () => {
+    const heap = heapOf(1, 8);
+    const a = heap.alloc(1008); // [16, 1024)
+    heap.alloc(PAGE - 1024); // [1024, 64 KiB): the memory is full
+    heap.release(a); // a hole, not at the end
+    const size = 127008 + 69952; // just over 3 pages: 4 without the hole, 3 if it counted
+    expect(heap.alloc(127000)).toBe(PAGE); // at the old end
+    expect(heap.byteLength).toBe(PAGE + Math.ceil(size / PAGE) * PAGE);
+  });
+
+  it('a grow that gives exactly the block asked for hands it out', () => {
+    const heap = heapOf(1, 8);
+    // The free tail [16, 64 KiB) and two new pages are 196592 bytes: a block of 126640 bytes and its slack.
+    expect(126640 + 69952).toBe(PAGE - 16 + 2 * PAGE);
+    expect(heap.alloc(126640)).toBe(16);
+    expect(heap.byteLength).toBe(3 * PAGE);
+    expect(heap.bytesInUse).toBe(3 * PAGE - 16);
   });
 
   it('grows by at least half the memory, so that growing calls cost O(log n) grows', () => {

@@ -85,3 +85,127 @@ it('the fast loops are what the JS backend runs, and hand everything else to the
   expect(fast.fold).toBe(ref.fold);
   expect(fast.backwardFinalize).toBe(ref.backwardFinalize);
 });
+
+// The reference kernels (kernels.ts) against a float64 computation of their documented
+// formulas, on arrays longer than the shape with a sentinel past its end: a loop that runs past
+// the last row or channel reads the sentinel into a result, or writes over it.
+describe.each([
+  { N: 3, C: 4, S: 1 },
+  { N: 2, C: 3, S: 5 },
+])('kernels.ts on [$N, $C, $S] reads and writes only its shape', ({ N, C, S }) => {
+  const PAD = 4;
+  const SENTINEL = 1e3;
+  const count = N * C * S;
+  const padded = <T extends Float32Array | Float64Array>(data: ArrayLike<number>, make: new (n: number) => T): T => {
+    const a = new make(data.length + PAD);
+    a.fill(SENTINEL);
+    a.set(data);
+    return a;
+  };
+  const f32 = (data: ArrayLike<number>) => padded(data, Float32Array);
+  const f64 = (data: ArrayLike<number>) => padded(data, Float64Array);
+  const channelOf = (i: number) => Math.floor(i / S) % C;
+  const x = f32(seeded(count, 41, 0.5, 4));
+  const dy = f32(seeded(count, 42));
+  const [center, scale, bias, alpha, shift, gamma, beta, ka, kb, kc] = Array.from({ length: 10 }, (_, i) => f32(seeded(C, 50 + i, i === 5 ? 1 : 0, 2)));
+  const closeTo = (actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, what: string) => {
+    for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i]), `${what}[${i}]`).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(expected[i])));
+  };
+  const untouchedPast = (a: ArrayLike<number>, n: number, what: string) => expect(Array.from(a).slice(n), `${what} past its end`).toEqual(Array(PAD).fill(SENTINEL));
+
+  it('stats: mean and M2 of each channel', () => {
+    const [mean, m2] = [f64(new Float64Array(C).fill(-7)), f64(new Float64Array(C).fill(-7))];
+    ref.stats(x, N, C, S, mean, m2);
+    const eMean = new Float64Array(C);
+    const eM2 = new Float64Array(C);
+    for (let i = 0; i < count; i++) eMean[channelOf(i)] += x[i] / (N * S);
+    for (let i = 0; i < count; i++) eM2[channelOf(i)] += (x[i] - eMean[channelOf(i)]) ** 2;
+    closeTo(mean, eMean, 1e-12, 'mean');
+    closeTo(m2, eM2, 1e-12, 'm2');
+    untouchedPast(mean, C, 'mean');
+    untouchedPast(m2, C, 'm2');
+  });
+
+  it('normalize and backwardApply: every element of the shape, nothing past it', () => {
+    for (const a of ACTIVATIONS) {
+      const y = f32(new Float32Array(count));
+      ref.normalize(x, y, N, C, S, center, scale, bias, a.code);
+      const expected = Array.from({ length: count }, (_, i) => a.apply((x[i] - center[channelOf(i)]) * scale[channelOf(i)] + bias[channelOf(i)]));
+      closeTo(y, expected, 1e-6, `y (${a.label})`);
+      untouchedPast(y, count, 'y');
+      const dx = f32(new Float32Array(count));
+      ref.backwardApply(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, a.code);
+      const eDx = Array.from({ length: count }, (_, i) => {
+        const c = channelOf(i);
+        const xc = x[i] - center[c];
+        const g = a.passes(xc * alpha[c] + shift[c]) ? dy[i] : 0;
+        return ka[c] * (g - kc[c]) + kb[c] * xc;
+      });
+      closeTo(dx, eDx, 1e-6, `dx (${a.label})`);
+      untouchedPast(dx, count, 'dx');
+    }
+  });
+
+  it('backwardReduce: the masked sums of dy and dy * (x - center)', () => {
+    for (const a of ACTIVATIONS) {
+      const [sumDy, sumDyXc] = [f64(new Float64Array(C).fill(5)), f64(new Float64Array(C).fill(5))];
+      ref.backwardReduce(x, dy, N, C, S, center, alpha, shift, sumDy, sumDyXc, a.code);
+      const [e1, e2] = [new Float64Array(C), new Float64Array(C)];
+      for (let i = 0; i < count; i++) {
+        const c = channelOf(i);
+        const xc = x[i] - center[c];
+        if (!a.passes(xc * alpha[c] + shift[c])) continue;
+        e1[c] += dy[i];
+        e2[c] += dy[i] * xc;
+      }
+      closeTo(sumDy, e1, 1e-12, `sumDy (${a.label})`);
+      closeTo(sumDyXc, e2, 1e-12, `sumDyXc (${a.label})`);
+      untouchedPast(sumDy, C, 'sumDy');
+      untouchedPast(sumDyXc, C, 'sumDyXc');
+    }
+  });
+
+  it.each([0.9, 0])('trainFinalize (momentum %s), fold and backwardFinalize: each channel by its formula, nothing past C', (momentum) => {
+    const mean = f64(Array.from({ length: C }, (_, c) => 0.3 + c / 7));
+    const m2 = f64(Array.from({ length: C }, (_, c) => 1.5 + c));
+    const [runMean, runVar] = [f32(new Float32Array(C).fill(0.25)), f32(new Float32Array(C).fill(2))];
+    const [meanHi, meanLo, invstd, al, sh] = Array.from({ length: 5 }, () => f32(new Float32Array(C)));
+    const eps = 1e-3;
+    const M = N * S;
+    ref.trainFinalize(C, M, mean, m2, gamma, beta, runMean, runVar, momentum, eps, true, meanHi, meanLo, invstd, al, sh);
+    const eInv = Array.from({ length: C }, (_, c) => 1 / Math.sqrt(m2[c] / M + eps));
+    closeTo(invstd, eInv, 1e-6, 'invstd');
+    closeTo(runMean, Array.from({ length: C }, (_, c) => momentum * 0.25 + (1 - momentum) * mean[c]), 1e-6, 'runningMean');
+    closeTo(runVar, Array.from({ length: C }, (_, c) => momentum * 2 + (1 - momentum) * m2[c] / (M - 1)), 1e-6, 'runningVar (unbiased)');
+    for (let c = 0; c < C; c++) expect(meanHi[c] + meanLo[c], `meanHi + meanLo ${c}`).toBeCloseTo(mean[c], 12);
+    closeTo(al, Array.from({ length: C }, (_, c) => gamma[c] * eInv[c]), 1e-6, 'alpha');
+    // y = (x - meanHi) * alpha + shift is (x - mean) * alpha + beta
+    closeTo(sh, Array.from({ length: C }, (_, c) => beta[c] - (mean[c] - meanHi[c]) * gamma[c] * eInv[c]), 1e-6, 'shift');
+    for (const [a, name] of [[runMean, 'runningMean'], [runVar, 'runningVar'], [meanHi, 'meanHi'], [meanLo, 'meanLo'], [invstd, 'invstd'], [al, 'alpha'], [sh, 'shift']] as const) untouchedPast(a, C, name);
+
+    const sc = f32(new Float32Array(C));
+    ref.fold(C, gamma, runVar, eps, sc);
+    closeTo(sc, Array.from({ length: C }, (_, c) => gamma[c] / Math.sqrt(runVar[c] + eps)), 1e-6, 'scale');
+    untouchedPast(sc, C, 'scale');
+
+    const sumDy = f64(Array.from({ length: C }, (_, c) => c - 1.5));
+    const sumDyXc = f64(Array.from({ length: C }, (_, c) => 0.5 * c + 0.25));
+    const [dg, db, oa, ob, oc] = Array.from({ length: 5 }, () => f32(new Float32Array(C)));
+    ref.backwardFinalize(C, M, gamma, meanLo, invstd, sumDy, sumDyXc, dg, db, oa, ob, oc);
+    // Against the mean: sum(dy * (x - meanHi)) is sum(dy * (x - mean)) + meanLo * sum(dy).
+    const eDg = Array.from({ length: C }, (_, c) => (sumDyXc[c] - meanLo[c] * sumDy[c]) * invstd[c]);
+    closeTo(dg, eDg, 1e-6, 'dgamma');
+    closeTo(db, Array.from({ length: C }, (_, c) => sumDy[c]), 1e-6, 'dbeta');
+    closeTo(oa, Array.from({ length: C }, (_, c) => gamma[c] * invstd[c]), 1e-6, 'ka');
+    closeTo(ob, Array.from({ length: C }, (_, c) => -gamma[c] * invstd[c] ** 2 * eDg[c] / M), 1e-6, 'kb');
+    closeTo(oc, Array.from({ length: C }, (_, c) => (sumDy[c] - meanLo[c] * invstd[c] * eDg[c]) / M), 1e-6, 'kc');
+    for (const [a, name] of [[dg, 'dgamma'], [db, 'dbeta'], [oa, 'ka'], [ob, 'kb'], [oc, 'kc']] as const) untouchedPast(a, C, name);
+  });
+
+  it('trainFinalize of one element, unbiased: the variance divides by 1, not 0', () => {
+    const [runMean, runVar, meanHi, meanLo, invstd, al, sh] = Array.from({ length: 7 }, () => f32(new Float32Array(C).fill(1)));
+    ref.trainFinalize(C, 1, f64(new Float64Array(C).fill(2)), f64(new Float64Array(C)), gamma, beta, runMean, runVar, 0.5, 1e-5, true, meanHi, meanLo, invstd, al, sh);
+    expect(Array.from(runVar.subarray(0, C))).toEqual(Array(C).fill(0.5));
+    expect(Array.from(runMean.subarray(0, C))).toEqual(Array(C).fill(1.5));
+  });
+});

@@ -151,6 +151,35 @@ describe('the conversions: their defaults, and the options over them', () => {
     saved.dispose();
   });
 
+  it('fromState and fromPyTorch name what they refuse; what PyTorch leaves out takes its defaults', () => {
+    const state = new BatchNormalization([1, 2], [0, 1], 0.9, null, null, { backend: 'js' }).state();
+    expectThrows(() => BatchNormalization.fromState({ ...state, format: 'x' } as never), TypeError,
+      'BatchNormalization.fromState: state.format must be "batchnorm-wasm/state@3" (or the older "batchnorm-wasm/state@2" or "batchnorm-wasm/state@1"); got the string "x"');
+    expectThrows(() => BatchNormalization.fromState({ ...state, beta: undefined } as never), TypeError,
+      'BatchNormalization.fromState: state.beta must be an array of numbers; got undefined');
+    expectThrows(() => BatchNormalization.fromState(null as never), TypeError, 'BatchNormalization.fromState: state must be an object from state(); got null');
+    expectThrows(() => BatchNormalization.fromPyTorch({}), TypeError,
+      'BatchNormalization.fromPyTorch: at least one of weight, bias, running_mean, running_var must be an array; got none');
+    expectThrows(() => BatchNormalization.fromPyTorch({ running_var: [1, 2] }), TypeError,
+      'BatchNormalization.fromPyTorch: running_mean and running_var must be given together (or neither); got running_var only');
+    expectThrows(() => BatchNormalization.fromPyTorch({ running_mean: [1, 2] }), TypeError,
+      'BatchNormalization.fromPyTorch: running_mean and running_var must be given together (or neither); got running_mean only');
+    expectThrows(() => BatchNormalization.fromPyTorch(null as never), TypeError,
+      'BatchNormalization.fromPyTorch: the argument must be an object { weight, bias, running_mean, running_var, num_batches_tracked?, momentum?, eps? }; got null');
+    for (const name of ['weight', 'bias', 'running_mean', 'running_var']) {
+      const sd = { weight: [1, 2], bias: [0, 0], running_mean: [0, 0], running_var: [1, 1], [name]: [0, 'z'] };
+      expectThrows(() => BatchNormalization.fromPyTorch(sd as never), TypeError, `BatchNormalization.fromPyTorch: ${name}[1] must be a number; got the string "z"`);
+    }
+    expectThrows(() => BatchNormalization.fromKeras({ moving_mean: ['q'], moving_variance: [1], gamma: [1], beta: [0] } as never), TypeError,
+      'BatchNormalization.fromKeras: weights.moving_mean[0] must be a number; got the string "q"');
+    // Running statistics alone (affine=False): gamma 1 and beta 0 of their length; PyTorch's momentum 0.1 and eps 1e-5.
+    const bn = BatchNormalization.fromPyTorch({ running_mean: [0.5, -1, 2], running_var: [4, 1, 0.25] }, { backend: 'js' });
+    expect([Array.from(bn.gamma), Array.from(bn.beta), bn.momentum, bn.eps, bn.numBatchesTracked]).toEqual([[1, 1, 1], [0, 0, 0], 0.9, 1e-5, 0]);
+    // A layer that has seen no batch exports the book's start, zeros, as its running statistics.
+    const fresh = new BatchNormalization([1, 2], [0, 1], 0.8, null, null, { backend: 'js' }).toPyTorch();
+    expect([Array.from(fresh.running_mean!), Array.from(fresh.running_var!), fresh.num_batches_tracked, fresh.momentum]).toEqual([[0, 0], [0, 0], 0, 0.2]);
+  });
+
   it('toKeras names itself in its refusals', () => {
     const bn = new BatchNormalization([1], [0], null, null, null, { backend: 'js' });
     expectThrows(() => bn.toKeras(), RangeError, "BatchNormalization.toKeras: the layer's momentum must be a number (Keras has no cumulative average); got null");

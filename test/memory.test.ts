@@ -29,6 +29,39 @@ describe('Wasm memory', () => {
     bn.dispose();
   });
 
+  it('calls whose tensors are all Wasm tensors allocate nothing, from the first (x and y, dy and dx, in place too)', () => {
+    // docs/TENSORS.md: with Wasm tensors in and out a call copies nothing; nor does it need the io buffer.
+    const bn = new BatchNormalization(data(8, 1), data(8, 2), 0.9, null, null, { backend: 'wasm' });
+    const [x, y, dy, dx] = [3, 4, 5, 6].map((seed) => {
+      const t = allocTensor([4, 8]);
+      t.data.set(data(32, seed));
+      return t;
+    });
+    const before = wasmMemoryInfo()!.bytesInUse;
+    bn.forward(x, false, y);
+    bn.forward(y, false, y);
+    bn.forward(x, true, y);
+    bn.backward(dy, dx);
+    bn.backward(dy, dy);
+    expect(wasmMemoryInfo()!.bytesInUse).toBe(before);
+    for (const t of [bn, x, y, dy, dx]) t.dispose();
+  });
+
+  it("a layer's Wasm memory: 20 per-channel f32 arrays padded to 16 bytes, 320 more each from 4 KiB on, and f64 partials", () => {
+    // wasm-engine.ts: 7 arrays of parameters and scratch, 2 sets of 5 saved for backward, 3 of
+    // coefficients; 3 f64 arrays of partial results per share (one share without threads); one
+    // heap block, with the heap's slack from 64 KiB on (heap-growth.test.ts).
+    const block = (bytes: number) => Math.ceil(bytes / 16) * 16 + (bytes >= 65536 ? 69952 : 0);
+    for (const C of [8, 1020, 1024]) {
+      const array = Math.ceil(C / 4) * 16;
+      const padded = array + (array >= 4096 ? 320 : 0);
+      const before = wasmMemoryInfo()!.bytesInUse;
+      const bn = new BatchNormalization(new Float32Array(C).fill(1), new Float32Array(C), 0.9, null, null, { backend: 'wasm' });
+      expect(wasmMemoryInfo()!.bytesInUse - before, `C = ${C}`).toBe(block(20 * padded + 3 * 8 * C));
+      bn.dispose();
+    }
+  });
+
   it('1,000 layers created and disposed leave memory bounded and allocations released', () => {
     const before = wasmMemoryInfo()!;
     for (let i = 0; i < 1000; i++) {

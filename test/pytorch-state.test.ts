@@ -181,6 +181,10 @@ describe.each(['wasm', 'js'] as const)('num_batches_tracked on %s', (backend) =>
     expect(Array.from(bn.runningVar!)).toEqual([2, 3]);
     expect(bn.state()).toEqual({ ...old, format: 'batchnorm-wasm/state@3', dtype: 'float32', trackRunningStats: true, numBatchesTracked: 0 });
     bn.dispose();
+    // The format decides: @1 has no counter nor trackRunningStats, so keys of those names are not read as them.
+    const odd = BatchNormalization.fromState({ ...old, trackRunningStats: false, numBatchesTracked: 5 } as never, { backend });
+    expect([odd.trackRunningStats, odd.numBatchesTracked]).toEqual([true, 0]);
+    odd.dispose();
   });
 });
 

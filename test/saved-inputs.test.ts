@@ -3,7 +3,7 @@
 // write next to one, before or after, or in another memory, is none of its business), and
 // backward then refuses those and only those.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { allocTensor, BatchNormalization, init } from '../src/index.js';
+import { allocTensor, BatchNormalization, init, wasmMemoryInfo } from '../src/index.js';
 import { WasmHeap } from '../src/wasm/heap.js';
 import { keepInput, markWritten, releaseInput, savedUnder } from '../src/wasm/saved-inputs.js';
 import { seeded } from './helpers/seeded.js';
@@ -62,5 +62,42 @@ describe('through the layers: a write next to a saved tensor leaves its backward
     writer.forward({ data: xData, shape }, true, { data: other.data.subarray(0, 12), shape });
     expect(Array.from(keeper.backward(dy).data)).toEqual(Array.from(twin.backward(dy).data));
     for (const t of [keeper, writer, twin, x, other]) t.dispose();
+  });
+});
+
+describe('what a layer keeps', () => {
+  it('only its last training input by reference: the one before is released, and dispose releases the last', () => {
+    const shape = [4, 3];
+    const layer = new BatchNormalization([1, 2, 0.5], [0, 1, -1], 0.9, null, null, { backend: 'wasm' });
+    const [a, b] = [1, 2].map((seed) => {
+      const t = allocTensor(shape);
+      t.data.set(seeded(12, seed));
+      return t;
+    });
+    layer.forward(a, true);
+    expect(savedUnder(a.data)).toHaveLength(1);
+    layer.forward(b, true);
+    expect(savedUnder(a.data)).toBeNull();
+    expect(savedUnder(b.data)).toHaveLength(1);
+    layer.forward({ data: seeded(12, 3), shape }, true); // a copy: nothing kept by reference
+    expect(savedUnder(b.data)).toBeNull();
+    layer.forward(b, true);
+    layer.dispose();
+    expect(savedUnder(b.data)).toBeNull();
+    for (const t of [a, b]) t.dispose();
+  });
+
+  it('after a training input kept by reference, steady training on copies allocates nothing past the first', () => {
+    const shape = [4, 3];
+    const layer = new BatchNormalization([1, 2, 0.5], [0, 1, -1], 0.9, null, null, { backend: 'wasm' });
+    const t = allocTensor(shape);
+    t.data.set(seeded(12, 4));
+    layer.forward(t, true); // kept by reference: neither saved copy is needed yet
+    layer.forward({ data: seeded(12, 5), shape }, true); // the first copy: both copies' room is taken now
+    const before = wasmMemoryInfo()!.bytesInUse;
+    layer.forward({ data: seeded(12, 6), shape }, true);
+    layer.forward({ data: seeded(12, 7), shape }, true);
+    expect(wasmMemoryInfo()!.bytesInUse).toBe(before);
+    for (const x of [layer, t]) x.dispose();
   });
 });

@@ -176,6 +176,22 @@ describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
       expect(scaledDistance(bn.runningMean!, twin.runningMean!)).toBeLessThan(1e-6); // moved once
       for (const t of [bn, twin, y]) t.dispose();
     });
+
+    it('an x that is a view of Wasm memory, given to a training forward that grows the memory, is normalised from its elements', () => {
+      const C = 1024;
+      const rows = Math.ceil(wasmMemoryInfo()!.byteLength / 4 / C / 2) + 1; // x takes half the memory: its copy for backward grows it
+      const big = [rows, C];
+      const xs = allocTensor(big);
+      xs.data.set(seeded(rows * C, 6, 1, 2));
+      const plain = xs.data.slice();
+      const bn = new BatchNormalization(seeded(C, 3, 1), seeded(C, 4), 0.9, null, null, { backend });
+      const twin = new BatchNormalization(seeded(C, 3, 1), seeded(C, 4), 0.9, null, null, { backend: 'js' });
+      const before = wasmMemoryInfo()!.byteLength;
+      const y = bn.forward({ data: xs.data, shape: big }, true).data;
+      if (backend === 'wasm') expect(wasmMemoryInfo()!.byteLength).toBeGreaterThan(before); // it did grow
+      expect(scaledDistance(y, twin.forward({ data: plain, shape: big }).data)).toBeLessThan(1e-5);
+      for (const t of [bn, twin, xs]) t.dispose();
+    });
   });
 
   describe('every property of a caller is read once (item 4)', () => {

@@ -123,8 +123,9 @@ export class WasmHeap {
     this.top = after;
   }
 
+  // size > 0: blocks are 16 bytes or more, a grow adds whole pages, and the memory starts
+  // with at least one (createMemory).
   private addFree(ptr: number, size: number): void {
-    if (size <= 0) return;
     // Keep the list sorted by address; merge with the neighbours it touches.
     let i = 0;
     while (i < this.free.length && this.free[i].ptr < ptr) i++;

@@ -75,9 +75,10 @@ interface Saved {
   readonly input: SavedInput | null;
 }
 
-// Two ranges of `bytes` at a and b (0: not in Wasm memory) that overlap without coinciding
-// (src/overlap.ts: in place is safe, a shifted overlap is not).
-const shifted = (a: number, b: number, bytes: number): boolean => a !== 0 && b !== 0 && a !== b && rangesOverlap(a, bytes, b, bytes);
+// Two ranges of `bytes` at a and b that overlap without coinciding (src/overlap.ts: in place
+// is safe, a shifted overlap is not). An input not in Wasm memory (address 0) is copied into
+// the io buffer, where the result then goes too: a 0 answered either way gives the same call.
+const shifted = (a: number, b: number, bytes: number): boolean => a !== b && rangesOverlap(a, bytes, b, bytes);
 
 export class WasmEngine implements Engine {
   readonly backend = 'wasm' as const;
@@ -201,7 +202,7 @@ export class WasmEngine implements Engine {
     if (data === seen.array && f32 === seen.of) return seen.at;
     seen.array = data;
     seen.of = f32;
-    return (seen.at = data.buffer === f32.buffer && data.length > 0 ? data.byteOffset : 0);
+    return (seen.at = data.buffer === f32.buffer ? data.byteOffset : 0); // never empty: a shape's entries are >= 1
   }
 
   // Where an input is in Wasm memory: where it already is, or a copy in buf.

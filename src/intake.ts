@@ -15,7 +15,7 @@
 // A Wasm tensor of the other dtype is refused too: the kernels would read its bytes as the
 // layer's type, and a silent copy would hide a precision change.
 import type { DType, FloatArray, Input, Target } from './types.js';
-import { arrayLength, describe, FLOAT_DATA, formatShape, isArrayLike, isInteger, refuseOtherTypedArray, sameShape, toFloats } from './validate.js';
+import { arrayLength, describe, elementBytes, FLOAT_DATA, formatShape, isArrayLike, isArrayOf, isInteger, refuseOtherTypedArray, sameShape, toFloats } from './validate.js';
 import { WasmTensor } from './wasm/tensor.js';
 
 export type { Input, Target };
@@ -194,12 +194,12 @@ export function readTensor(value: unknown, name: string, who: string, dtype: DTy
   const view = plain ? 0 : readView(stride, offset, shape, length, name, who);
   // Before anything is converted: an input the backend's memory cannot hold is refused at once.
   if (count > maxCount) {
-    const bytes = dtype === 'float64' ? 8 : 4;
+    const bytes = elementBytes(dtype);
     throw new RangeError(`${who}: out of Wasm memory: ${name}.shape ${formatShape(shape)} needs ${count * bytes} bytes, more than the ${maxCount * bytes} it can still hold`);
   }
   const frozen = again ? known.shape : Object.freeze(shape as number[]);
   // The caller's own array where it is of the layer's dtype, else a converted copy.
-  const own = dtype === 'float64' ? data instanceof Float64Array : data instanceof Float32Array;
+  const own = isArrayOf(data, dtype);
   const source = data as ArrayLike<unknown>;
   if (plain) {
     return { data: own ? data as FloatArray : toFloats(source, count, `${name}.data`, who, dtype), shape: frozen, count, tensor: null };
@@ -234,7 +234,7 @@ export function readTarget(value: unknown, shape: readonly number[], count: numb
   if (disposed === true) throw new TypeError(`${who}: out must be a live tensor; got a disposed Wasm tensor`);
   if (typeof dataSync === 'function') throw new TypeError(`${who}: out is a TensorFlow.js tensor, which cannot be written; pass { data: new ${array}(${count}), shape: ${formatShape(shape)} } and make a tensor of it after`);
   if (type !== undefined || declared !== undefined) checkDeclaredType({ type, dtype: declared }, 'out', who, [dtype], dtype);
-  const own = dtype === 'float64' ? (data instanceof Float64Array ? data : null) : (data instanceof Float32Array ? data : null);
+  const own = isArrayOf(data, dtype) ? data : null;
   if (own === null) throw new TypeError(`${who}: out.data must be a ${array} (the layer's dtype is ${dtype}); got ${describe(data)}`);
   checkShape(givenShape !== undefined ? givenShape : dims, shape, of, who);
   const length = own.length; // a typed array's own length: no getter of the caller's

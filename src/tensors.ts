@@ -1,7 +1,7 @@
 // allocTensor: the zero-copy path's entry point.
 import { requireRuntime } from './init.js';
 import type { DType } from './types.js';
-import { describe, formatShape, isInteger } from './validate.js';
+import { describe, elementBytes, formatShape, isInteger } from './validate.js';
 import { namedMemoryError } from './wasm/heap.js';
 import { WasmTensor } from './wasm/tensor.js';
 
@@ -30,7 +30,7 @@ export function allocTensor<D extends DType = 'float32'>(shape: readonly number[
   if (!Array.isArray(shape)) throw new TypeError(`${who}: shape must be an array of positive integers; got ${describe(shape)}`);
   if (shape.length === 0) throw new RangeError(`${who}: shape must have at least one dimension; got []`);
   if (dtype !== 'float32' && dtype !== 'float64') throw new RangeError(`${who}: dtype must be 'float32' or 'float64'; got ${describe(dtype)}`);
-  const bytes = dtype === 'float64' ? 8 : 4;
+  const bytes = elementBytes(dtype);
   let count = 1;
   shape.forEach((d: unknown, i) => {
     if (!isInteger(d) || d <= 0) {

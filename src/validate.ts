@@ -77,6 +77,14 @@ export function newFloats(dtype: DType, length: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }
 
+/** Whether value is the typed array of a dtype (a Float64Array for 'float64'). */
+export function isArrayOf(value: unknown, dtype: DType): value is FloatArray {
+  return dtype === 'float64' ? value instanceof Float64Array : value instanceof Float32Array;
+}
+
+/** Bytes of one element of a dtype. */
+export const elementBytes = (dtype: DType): 4 | 8 => (dtype === 'float64' ? 8 : 4);
+
 /**
  * The elements of an array-like as a new array of the dtype: each read once, each a number
  * (or a TypeError naming its index). A Float32Array into float64 is widened exactly; a
@@ -101,7 +109,7 @@ export function toFloats(data: ArrayLike<unknown>, length: number, name: string,
 
 /** An array of the dtype (the caller's own, by reference), or any other array-like of numbers copied into a new one. */
 export function floatParam(value: unknown, name: string, who: string, dtype: DType = 'float32'): FloatArray {
-  if (dtype === 'float64' ? value instanceof Float64Array : value instanceof Float32Array) return value as FloatArray;
+  if (isArrayOf(value, dtype)) return value;
   refuseOtherTypedArray(value, name, who);
   const length = arrayLength(value);
   if (length < 0) throw new TypeError(`${who}: ${name} must be ${FLOAT_DATA}; got ${describe(value)}`);

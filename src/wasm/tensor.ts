@@ -2,6 +2,7 @@
 // (as input or out) copies nothing. Of either dtype: a float32 tensor's data is a Float32Array
 // over its bytes, a float64 one's a Float64Array; a layer takes only its own dtype's.
 import type { ArrayOf, DType } from '../types.js';
+import { elementBytes } from '../validate.js';
 import type { WasmHeap } from './heap.js';
 
 interface Holding {
@@ -64,7 +65,7 @@ export class WasmTensor<D extends DType = 'float32'> {
     this.shape = Object.freeze([...shape]);
     this.length = length;
     this.dtype = dtype;
-    this.#ptr = heap.alloc(length * (dtype === 'float64' ? 8 : 4));
+    this.#ptr = heap.alloc(length * elementBytes(dtype));
     registry.register(this, { heap, ptr: this.#ptr }, this);
   }
 

@@ -16,6 +16,7 @@ import type { Input, Target } from '../intake.js';
 import { overlaps, rangesOverlap } from '../overlap.js';
 import { ExchangeKind, HEADER, packExchange } from '../sync/collective.js';
 import type { DType, Engine, FloatArray, Geometry, LayerParams, Operation, ResidentTensor, StepRunner, Steps } from '../types.js';
+import { elementBytes } from '../validate.js';
 import { KERNELS, kernelNames, kernelsOf, partialBytes, scratchPartial, secondPartial, shareOf, type DtypeKernels, type KernelName } from './abi.js';
 import type { WasmHeap } from './heap.js';
 import { OneStep } from './one-step.js';
@@ -127,8 +128,8 @@ export class WasmEngine implements Engine {
     this.rt = rt;
     this.runner = rt.runner;
     this.holdings = { rt, heap: rt.heap, ptrs: new Set(), saved: null };
-    this.bytes = dtype === 'float64' ? 8 : 4;
-    this.shift = dtype === 'float64' ? 3 : 2;
+    this.bytes = elementBytes(dtype);
+    this.shift = this.bytes === 8 ? 3 : 2;
     this.k = kernelsOf(rt.kernels, dtype);
     this.ops = kernelNames(dtype);
     this.inferOp = new OneStep(this.ops.normalize, KERNELS.normalize.length);

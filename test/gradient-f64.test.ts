@@ -5,6 +5,7 @@
 // bound is known to bite).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, init, type Axis, type DType } from '../src/index.js';
+import { centralDifference, weightedLoss } from './helpers/gradient-check.js';
 import { randoms } from './helpers/random64.js';
 
 beforeAll(async () => {
@@ -13,13 +14,6 @@ beforeAll(async () => {
 
 const H = 1e-5; // float64: the O(h^2) truncation and the rounding of L / h both stay near 1e-10
 
-// f64 sum of w * y.
-function loss(bn: BatchNormalization<DType>, x: Float64Array, shape: number[], w: Float64Array): number {
-  const y = bn.forward({ data: x, shape }, true).data;
-  let s = 0;
-  for (let i = 0; i < y.length; i++) s += w[i] * y[i];
-  return s;
-}
 
 /**
  * The worst disagreement of backward with central differences over x, gamma and beta, each
@@ -40,15 +34,7 @@ function gradientCheck(backend: 'wasm' | 'js', dtype: DType, shape: number[], ax
   for (const key of ['x', 'gamma', 'beta'] as const) {
     const arr = arrays[key];
     const numeric = new Float64Array(arr.length);
-    for (let i = 0; i < arr.length; i++) {
-      const keep = arr[i];
-      arr[i] = keep + H;
-      const up = loss(bn, x, shape, w);
-      arr[i] = keep - H;
-      const down = loss(bn, x, shape, w);
-      arr[i] = keep;
-      numeric[i] = (up - down) / (2 * H);
-    }
+    for (let i = 0; i < arr.length; i++) numeric[i] = centralDifference(arr, i, H, () => weightedLoss(bn, x, shape, w));
     let scale = 0, err = 0;
     for (let i = 0; i < arr.length; i++) {
       scale = Math.max(scale, Math.abs(numeric[i]));

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, init } from '../src/index.js';
 import { scaledDistance } from './helpers/compare.js';
 import { channelMap, refBackward, refTrain, type RefOptions } from './helpers/general-reference.js';
+import { centralDifference, weightedLoss } from './helpers/gradient-check.js';
 
 beforeAll(async () => {
   await init();
@@ -17,13 +18,6 @@ function random(n: number, seed: number, offset = 0): Float32Array {
   });
 }
 
-// f64 sum of w * y, so that the loss itself adds no rounding beyond float32 y.
-function loss(bn: BatchNormalization, x: Float32Array, shape: number[], w: Float32Array): number {
-  const y = bn.forward({ data: x, shape }, true).data;
-  let s = 0;
-  for (let i = 0; i < y.length; i++) s += w[i] * y[i];
-  return s;
-}
 
 describe.each(['wasm', 'js'] as const)('gradient check on %s', (backend) => {
   for (const shape of [[5, 3], [4, 2, 2, 3], [7, 9]]) {
@@ -41,15 +35,7 @@ describe.each(['wasm', 'js'] as const)('gradient check on %s', (backend) => {
       const dbeta = Float32Array.from(bn.dbeta!);
 
       const h = 2e-3; // float32 forward: rounding in the loss stays ~1e-4 of the slope at this step
-      const numeric = (arr: Float32Array, i: number) => {
-        const keep = arr[i];
-        arr[i] = keep + h;
-        const up = loss(bn, x, shape, w);
-        arr[i] = keep - h;
-        const down = loss(bn, x, shape, w);
-        arr[i] = keep;
-        return (up - down) / (2 * h);
-      };
+      const numeric = (arr: Float32Array, i: number) => centralDifference(arr, i, h, () => weightedLoss(bn, x, shape, w));
       // Rounding and the O(h^2) truncation stay under 2e-3 of the slope's size.
       const close = (analytic: number, fd: number) => expect(Math.abs(analytic - fd)).toBeLessThanOrEqual(2e-3 * Math.max(1, Math.abs(fd)));
       for (let i = 0; i < count; i++) close(dx[i], numeric(x, i));

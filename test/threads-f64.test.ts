@@ -4,12 +4,13 @@
 // workers.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { currentRuntime } from '../src/init.js';
-import { allocTensor, BatchNormalization, init, shutdown, type Axis } from '../src/index.js';
+import { allocTensor, BatchNormalization, init, shutdown } from '../src/index.js';
 import type { ThreadedRunner } from '../src/threads/threaded-runner.js';
 import { scaledDistance } from './helpers/compare.js';
 import { channelMap, refBackward, refInfer, refTrain, type RefOptions } from './helpers/general-reference.js';
 import { randoms } from './helpers/random64.js';
 import { inProcessGroup } from './helpers/sync-group.js';
+import { THREAD_CASES } from './helpers/thread-cases.js';
 
 beforeAll(async () => {
   expect(await init({ threads: 2 })).toEqual({ backend: 'wasm', simd: true, threads: 2 });
@@ -20,15 +21,9 @@ afterAll(() => shutdown());
 const pool = () => (currentRuntime()!.threads as ThreadedRunner).pool;
 const TOL = 1e-12;
 
-const CASES: Array<[string, number[], Axis | undefined, boolean]> = [
-  ['book 2D', [512, 600], undefined, false],
-  ['book 4D', [64, 3, 33, 31], undefined, false],
-  ['NCHW', [16, 12, 37, 41], 1, false],
-  ['NHWC with ReLU', [16, 37, 41, 12], -1, true],
-];
 
 describe('float64 on two threads', () => {
-  for (const [name, shape, axis, relu] of CASES) {
+  for (const [name, shape, axis, relu] of THREAD_CASES) {
     it(`${name} [${shape}]: training forward, backward and inference, blocking and async, as float64 arithmetic`, async () => {
       const count = shape.reduce((a, b) => a * b, 1);
       const C = axis === 1 ? shape[1] : axis === -1 ? shape[shape.length - 1] : count / shape[0];

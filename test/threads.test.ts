@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { currentRuntime } from '../src/init.js';
-import { allocTensor, BatchNormalization, init, shutdown, type Axis } from '../src/index.js';
+import { allocTensor, BatchNormalization, init, shutdown } from '../src/index.js';
 import { ThreadPool } from '../src/threads/pool.js';
 import { ARGS_OFFSET, ARGS_SLOTS, EXITED, GEN, PENDING, READY, RUN, runCount } from '../src/threads/protocol.js';
 import { workerSource } from '../src/threads/worker-source.js';
@@ -17,6 +17,7 @@ import { withSharedMemory } from '../src/wasm/shared-module.js';
 import { scaledDistance } from './helpers/compare.js';
 import { seeded } from './helpers/seeded.js';
 import { inProcessGroup } from './helpers/sync-group.js';
+import { THREAD_CASES } from './helpers/thread-cases.js';
 
 type Lib = typeof import('../src/index.js');
 let single: Lib; // a second copy of the library, initialised without threads
@@ -33,15 +34,9 @@ afterAll(() => shutdown());
 
 const pool = () => (currentRuntime()!.threads as ThreadedRunner).pool;
 
-const CASES: Array<[string, number[], Axis | undefined, boolean]> = [
-  ['book 2D', [512, 600], undefined, false],
-  ['book 4D', [64, 3, 33, 31], undefined, false],
-  ['NCHW', [16, 12, 37, 41], 1, false],
-  ['NHWC with ReLU', [16, 37, 41, 12], -1, true],
-];
 
 describe('two threads against one', () => {
-  for (const [name, shape, axis, relu] of CASES) {
+  for (const [name, shape, axis, relu] of THREAD_CASES) {
     it(`${name} [${shape}]: training forward, backward, inference (sync and async)`, async () => {
       const count = shape.reduce((a, b) => a * b, 1);
       const C = axis === 1 ? shape[1] : axis === -1 ? shape[shape.length - 1] : count / shape[0];

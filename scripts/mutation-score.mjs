@@ -4,7 +4,8 @@
 //   score = (killed + timeout) / (killed + timeout + survived + no coverage), equivalents out
 // It also lists the mutants that survived and are not listed, and the list's entries that no
 // longer match a surviving mutant (killed now, or the code changed): the list must stay honest.
-// `npm run mutate` prints this after each run; `node scripts/mutation-score.mjs` prints it again.
+// `npm run mutate` prints this after each run; `node scripts/mutation-score.mjs` prints it again,
+// and `node scripts/mutation-score.mjs a.json b.json` scores saved reports together.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -59,11 +60,16 @@ const pct = (r) => {
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (!existsSync(REPORT)) {
-    console.error('mutation-score: no report yet; run npm run mutate');
+  // Reports named on the command line (copies of earlier runs', each of some files) are read
+  // as one, a later report's file replacing an earlier's; by default the last run's.
+  const paths = process.argv.length > 2 ? process.argv.slice(2) : [REPORT];
+  const missing = paths.find((p) => !existsSync(p));
+  if (missing) {
+    console.error(`mutation-score: no report at ${missing}; run npm run mutate`);
     process.exit(1);
   }
-  const report = JSON.parse(readFileSync(REPORT, 'utf8'));
+  const report = { files: {} };
+  for (const p of paths) Object.assign(report.files, JSON.parse(readFileSync(p, 'utf8')).files);
   const list = JSON.parse(readFileSync(LIST, 'utf8')).src;
   const { rows, survivors, killedButListed, stale } = score(report, list);
   const total = { file: 'all', Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, equivalent: 0, Ignored: 0, errors: 0 };

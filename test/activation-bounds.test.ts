@@ -79,4 +79,24 @@ describe.each(LAYOUTS.map(([N, C, S]) => ({ N, C, S })))('[N, C, S] = [$N, $C, $
       }
     }
   });
+  it.each(NAMES)('backwardApply with activation %s where a huge scale takes y to ±Infinity: ReLU passes +Infinity', (name, code) => {
+    // y = (x - 0) * alpha + 0 with x finite and alpha near float32's largest: y overflows to
+    // ±Infinity on some lanes (x - centre stays finite, so dx is not NaN). The rule: an infinite
+    // hi bounds nothing, so ReLU passes y = +Infinity; ReLU6 (hi 6) does not.
+    const alpha = Math.fround(1e38);
+    const x = spread([-10, -1, 0, 1e-30, 1, 10, 100, -100, 0.5], count);
+    const y = Array.from(x, (v) => Math.fround(v * alpha)); // one float32 rounding, as the kernel's
+    expect(y.some((v) => v === Infinity) && y.some((v) => v === -Infinity)).toBe(true);
+    const dy = Float32Array.from({ length: count }, (_, i) => 1 + (i % 3));
+    const g = Array.from(dy, (d, i) => (passRule(name, y[i]) ? d : 0));
+    const alphas = new Float32Array(C).fill(alpha);
+    const dx = put(new Float32Array(count));
+    k.backwardApply(put(x), put(dy), dx, N, C, S, put(zeros), put(alphas), put(zeros), put(ones), put(zeros), put(zeros), code, planFor('backwardApply', N, C, S));
+    const jsDx = new Float32Array(count);
+    js.backwardApply(x, dy, jsDx, N, C, S, zeros, alphas, zeros, ones, zeros, zeros, code);
+    for (const [backend, got] of [['wasm', f32At(dx, count)], ['js', jsDx]] as const) {
+      const wrong = g.findIndex((e, i) => got[i] !== e);
+      expect(wrong, `${backend}: element ${wrong}: y ${y[wrong]}, dy ${dy[wrong]} gave ${got[wrong]}`).toBe(-1);
+    }
+  });
 });

@@ -68,7 +68,7 @@ describe('WasmEngine', () => {
     const noForward = 'BatchNormalization.backward: no training forward to differentiate; call forward(x, true) first';
     const p = params();
     const [dgamma, dbeta] = [new Float32Array(C), new Float32Array(C)];
-    const engine = new WasmEngine(currentRuntime()!, C);
+    const engine = new WasmEngine(currentRuntime()!, C, 'float32');
     const dy = input(seeded(2 * C, 6));
     expect(() => engine.backward(dy, geometry(2), p, null, dgamma, dbeta)).toThrow(noForward);
     runSync(engine.trainForward(input(seeded(2 * C, 7)), geometry(2), p, null, false), engine.runner);
@@ -82,7 +82,7 @@ describe('WasmEngine', () => {
     const memory = createMemory();
     const rt = createRuntime(memory, instantiateKernelsSync(undefined, memory).kernels);
     const p = params();
-    const engine = new WasmEngine(rt, C);
+    const engine = new WasmEngine(rt, C, 'float32');
     const ptr = rt.heap.alloc(4 * C * 4 + 16); // x (4 rows) and room for out one element past it
     const f32 = () => new Float32Array(memory.buffer);
     const x = seeded(4 * C, 8, 0.5, 2);

@@ -224,6 +224,26 @@ describe.each(CASES)('each Wasm kernel against its TypeScript twin on [N, C, S] 
   });
 });
 
+describe('trainFinalize, unbiased: the running variance takes M2 / (count - 1), and M2 / 1 of one element', () => {
+  // PyTorch's convention (channel.ts); one element has M2 0 and no count - 1 to divide by.
+  // C of 5: two SIMD pairs and a scalar tail. Both element types' exports.
+  const C = 5;
+  it.each([1, 2, 3, 10])('count %i', (count) => {
+    const m2 = Float64Array.from({ length: C }, (_, c) => (count === 1 ? 0 : 0.75 * (c + 1)));
+    const mean = Float64Array.from({ length: C }, (_, c) => c - 2);
+    for (const [name, Floats, at] of [['trainFinalize', Float32Array, f32At], ['trainFinalizeF64', Float64Array, f64At]] as const) {
+      const [rm, rv] = [put(new Floats(C).fill(1)), put(new Floats(C).fill(1))];
+      const outs = Array.from({ length: 5 }, () => put(new Floats(C)));
+      k[name](C, count, put(mean), put(m2), put(new Floats(C).fill(1)), put(new Floats(C)), rm, rv, 0.5, 1e-5, 1, ...outs as [number, number, number, number, number]);
+      // Within an ulp of the element type (of 1 near 0): the kernel multiplies by 1 / (count - 1).
+      const ulps = (got: ArrayLike<number>, expected: number[]) => Array.from(got, (v, c) => Math.abs(v - expected[c]) / (Math.max(1, Math.abs(expected[c])) * (Floats === Float32Array ? 2 ** -23 : 2 ** -52)));
+      const variance = Array.from(m2, (v) => 0.5 + 0.5 * (v / Math.max(1, count - 1)));
+      expect(Math.max(...ulps(at(rv, C), variance)), `${name} running variance ${Array.from(at(rv, C))}`).toBeLessThanOrEqual(1);
+      expect(Math.max(...ulps(at(rm, C), Array.from(mean, (v) => 0.5 + 0.5 * v))), `${name} running mean`).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
 it('every kernel of the table is exercised above', () => {
   // trainSlabs and backwardSlabs: test/slabs.test.ts, against the steps above.
   const used: KernelName[] = ['stats', 'trainFinalize', 'fold', 'normalize', 'backwardReduce', 'backwardFinalize', 'backwardApply', 'mergeStats', 'addF64',

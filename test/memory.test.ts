@@ -62,6 +62,47 @@ describe('Wasm memory', () => {
     }
   });
 
+  it('a layer whose batch grows frees the blocks of the smaller one: then it holds what a layer made for the larger holds', () => {
+    // wasm-engine.ts reserve(): a buffer that grows releases its old block. Two training
+    // forwards at the larger size (the first leaves the other saved copy alone: it is the
+    // input backward still needs), then a backward: both layers hold the same buffers.
+    const run = (batches: number[]) => {
+      const before = wasmMemoryInfo()!.bytesInUse;
+      const bn = new BatchNormalization(data(64, 1), data(64, 2), 0.9, null, null, { backend: 'wasm' });
+      for (const N of batches) {
+        bn.forward({ data: data(N * 64, N), shape: [N, 64] });
+        bn.backward({ data: data(N * 64, -N), shape: [N, 64] });
+      }
+      const held = wasmMemoryInfo()!.bytesInUse - before;
+      bn.dispose();
+      expect(wasmMemoryInfo()!.bytesInUse).toBe(before);
+      return held;
+    };
+    const grownOnly = run([40, 40]);
+    expect(run([2, 40, 40])).toBe(grownOnly);
+    expect(run([2, 8, 40, 40])).toBe(grownOnly);
+  });
+
+  it('an out in Wasm memory that y cannot go into directly gets y even when the call grows the memory', () => {
+    // out overlaps x shifted by one element, so y goes to the io buffer first; reserving it
+    // grows the memory, which detaches every view cut before: the result is copied by address.
+    const C = 256;
+    const bn = new BatchNormalization(data(C, 1), data(C, 2), 0.9, null, null, { backend: 'wasm' });
+    const js = new BatchNormalization(data(C, 1), data(C, 2), 0.9, null, null, { backend: 'js' });
+    const rows = Math.ceil(wasmMemoryInfo()!.byteLength / 4 / C); // x alone is the whole memory as it was
+    const t = allocTensor([rows * C + 1]);
+    t.data.set(data(rows * C + 1, 3));
+    const x = { data: t.data.subarray(0, rows * C), shape: [rows, C] };
+    const expected = js.forward({ data: Float32Array.from(x.data), shape: [rows, C] }, false).data;
+    const before = wasmMemoryInfo()!.byteLength;
+    bn.forward(x, false, { data: t.data.subarray(1), shape: [rows, C] });
+    expect(wasmMemoryInfo()!.byteLength).toBeGreaterThan(before); // it did grow
+    const y = t.data.subarray(1); // cut again: the view passed in is detached
+    expect(y.length).toBe(rows * C);
+    y.forEach((v, i) => { if (Math.abs(v - expected[i]) > 1e-5 * Math.abs(expected[i]) + 1e-6) expect(v, `y[${i}]`).toBe(expected[i]); });
+    for (const d of [bn, js, t]) d.dispose();
+  });
+
   it('1,000 layers created and disposed leave memory bounded and allocations released', () => {
     const before = wasmMemoryInfo()!;
     for (let i = 0; i < 1000; i++) {

@@ -83,6 +83,17 @@ describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
       for (const t of [keeper, writer, x]) t.dispose();
     });
 
+    it("a write into the last row alone of a Wasm layer's saved tensor is seen", () => {
+      const keeper = make('wasm');
+      const writer = make(backend);
+      const x = tensor(xData);
+      keeper.forward(x, true);
+      const last = { data: x.data.subarray(9), shape: [1, 3] }; // x's last row: its last 12 of 48 bytes
+      writer.forward({ data: xData.subarray(0, 3), shape: [1, 3] }, false, last);
+      expect(() => keeper.backward({ data: dyData, shape })).toThrow(/was written since/);
+      for (const t of [keeper, writer, x]) t.dispose();
+    });
+
     it("a write into a Wasm layer's saved tensor by a call that grows the memory is seen too", () => {
       const C = 1024;
       // A saved tensor as large as the memory was: the writer's own buffers for x make its call grow the memory.

@@ -5,7 +5,7 @@
 // that their sum is the whole batch's); the same bits on every replica; and what a failing
 // collective leaves behind: an error naming it, and the layer as it was.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNormalization, init, messagePortCollective, type BatchNormalizationOptions, type Collective, type TensorLike } from '../src/index.js';
+import { allocTensor, BatchNormalization, init, messagePortCollective, type BatchNormalizationOptions, type Collective, type TensorLike } from '../src/index.js';
 import { MessageChannel } from 'node:worker_threads';
 import { scaledDistance } from './helpers/compare.js';
 import { channelMap, refBackward, refInfer, refTrain, type RefOptions } from './helpers/general-reference.js';
@@ -155,6 +155,22 @@ describe('failures: an error naming the collective, and the layer exactly as it 
       await expect(t.bn.backwardAsync(dy)).rejects.toThrow('BatchNormalization.backwardAsync: options.collective.allGather rejected: peer 2 disconnected');
       expect(t.bn.dgamma).toBe(dgamma);
       await t.unchanged();
+      t.bn.dispose();
+    });
+
+    it('a failed forward on a larger batch keeps the smaller batch it would replace, through later allocations', async () => {
+      // The forward grows its buffers before the exchange; the copy of x0 that backward needs
+      // must not be among them: freed, its block would go to the next allocation.
+      const t = await trained(backend, solo());
+      t.failWith(() => Promise.reject(new Error('peer 2 disconnected')));
+      await expect(t.bn.forwardAsync({ data: seeded(40 * C, 6, 1, 2), shape: [40, C] })).rejects.toThrow(/allGather rejected: peer 2 disconnected/);
+      const junk = Array.from({ length: 8 }, () => {
+        const j = allocTensor(shape);
+        j.data.fill(1e30);
+        return j;
+      });
+      await t.unchanged();
+      for (const j of junk) j.dispose();
       t.bn.dispose();
     });
 

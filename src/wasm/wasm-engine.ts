@@ -44,8 +44,7 @@ interface Holdings {
 }
 
 function releaseAll(h: Holdings): void {
-  for (const ptr of h.ptrs) h.heap.release(ptr);
-  h.ptrs.clear();
+  for (const ptr of h.ptrs) h.heap.release(ptr); // once: dispose() unregisters before it calls this
   releaseInput(h.saved);
   h.saved = null;
   layerReleased(h.rt);
@@ -124,7 +123,7 @@ export class WasmEngine implements Engine {
   // [1, 256] inference from and into Float32Arrays took 1.10x-1.12x the time, Node 26, A/B).
   private readonly seen = [{ array: null as FloatArray | null, of: null as Float32Array | null, at: 0 }, { array: null as FloatArray | null, of: null as Float32Array | null, at: 0 }];
 
-  constructor(rt: WasmRuntime, C: number, dtype: DType = 'float32') {
+  constructor(rt: WasmRuntime, C: number, dtype: DType) {
     this.rt = rt;
     this.runner = rt.runner;
     this.holdings = { rt, heap: rt.heap, ptrs: new Set(), saved: null };
@@ -184,11 +183,13 @@ export class WasmEngine implements Engine {
   }
 
   // The spare set's copy of x; the other set's too while it holds no input backward needs
-  // (the first training forward, or one kept by reference), so that steady calls allocate nothing.
+  // (no training forward yet, or the last one kept its input by reference), so that steady
+  // calls allocate nothing. The other set's copy is the last training input otherwise: it must
+  // outlive this call until it commits (a synchronized forward can still fail).
   private reserveSaved(set: SavedSet, count: number): number {
     const other = set === this.sets[0] ? this.sets[1] : this.sets[0];
     const ptr = this.reserve(set.x, count);
-    if (!this.saved || this.saved.set !== other || this.saved.tensor) this.reserve(other.x, count);
+    if (!this.saved || this.saved.tensor) this.reserve(other.x, count);
     return ptr;
   }
 
@@ -430,8 +431,7 @@ export class WasmEngine implements Engine {
 
   dispose(): void {
     if (!registry.unregister(this)) return; // already released
-    releaseAll(this.holdings);
-    for (const b of [this.ioBuf, this.sets[0].x, this.sets[1].x]) b.ptr = b.capacity = 0;
+    releaseAll(this.holdings); // the layer drops its engine after this: no buffer is used again
     this.saved = null;
     this.lastView = null;
     for (const seen of this.seen) seen.array = seen.of = null;

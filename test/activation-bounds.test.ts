@@ -36,6 +36,19 @@ describe.each(LAYOUTS.map(([N, C, S]) => ({ N, C, S })))('[N, C, S] = [$N, $C, $
   const count = N * C * S;
   const zeros = new Float32Array(C), ones = new Float32Array(C).fill(1), minusZeros = new Float32Array(C).fill(-0);
   const channelOf = (i: number) => Math.floor(i / S) % C;
+  const dy = Float32Array.from({ length: count }, (_, i) => 1 + (i % 3));
+  // backwardApply on both backends with centre 0, shift 0 and scale alpha (y = x * alpha), and
+  // ka 1, kb 0, kc 0: dx = ka * (g - kc) + kb * (x - centre) is the masked dy itself, exactly g.
+  const expectApplyGives = (g: number[], x: Float32Array, alpha: Float32Array, y: ArrayLike<number>, code: number) => {
+    const dx = put(new Float32Array(count));
+    k.backwardApply(put(x), put(dy), dx, N, C, S, put(zeros), put(alpha), put(zeros), put(ones), put(zeros), put(zeros), code, planFor('backwardApply', N, C, S));
+    const jsDx = new Float32Array(count);
+    js.backwardApply(x, dy, jsDx, N, C, S, zeros, alpha, zeros, ones, zeros, zeros, code);
+    for (const [backend, got] of [['wasm', f32At(dx, count)], ['js', jsDx]] as const) {
+      const wrong = g.findIndex((e, i) => got[i] !== e);
+      expect(wrong, `${backend}: element ${wrong}: y ${y[wrong]}, dy ${dy[wrong]} gave ${got[wrong]}`).toBe(-1);
+    }
+  };
 
   it.each(NAMES)('normalize with activation %s: the clamp, NaN kept, +0 for -0', (name, code) => {
     const x = spread(SPECIAL, count);
@@ -52,17 +65,8 @@ describe.each(LAYOUTS.map(([N, C, S]) => ({ N, C, S })))('[N, C, S] = [$N, $C, $
 
   it.each(NAMES)('backwardReduce and backwardApply with activation %s: dy passes exactly where lo < y < hi', (name, code) => {
     const x = spread(FINITE, count);
-    const dy = Float32Array.from({ length: count }, (_, i) => 1 + (i % 3));
     const g = Array.from(dy, (d, i) => (passRule(name, x[i]) ? d : 0));
-    // dx = ka * (g - kc) + kb * (x - centre): with ka 1, kb 0, kc 0 it is the masked dy itself.
-    const dx = put(new Float32Array(count));
-    k.backwardApply(put(x), put(dy), dx, N, C, S, put(zeros), put(ones), put(zeros), put(ones), put(zeros), put(zeros), code, planFor('backwardApply', N, C, S));
-    const jsDx = new Float32Array(count);
-    js.backwardApply(x, dy, jsDx, N, C, S, zeros, ones, zeros, ones, zeros, zeros, code);
-    for (const [backend, got] of [['wasm', f32At(dx, count)], ['js', jsDx]] as const) {
-      const wrong = g.findIndex((e, i) => got[i] !== e);
-      expect(wrong, `${backend}: element ${wrong}: y ${x[wrong]}, dy ${dy[wrong]} gave ${got[wrong]}`).toBe(-1);
-    }
+    expectApplyGives(g, x, ones, x, code); // scale 1: y is x
     const sumDy = new Float64Array(C), sumDyXc = new Float64Array(C);
     g.forEach((d, i) => {
       sumDy[channelOf(i)] += d;
@@ -79,6 +83,7 @@ describe.each(LAYOUTS.map(([N, C, S]) => ({ N, C, S })))('[N, C, S] = [$N, $C, $
       }
     }
   });
+
   it.each(NAMES)('backwardApply with activation %s where a huge scale takes y to ±Infinity: ReLU passes +Infinity', (name, code) => {
     // y = (x - 0) * alpha + 0 with x finite and alpha near float32's largest: y overflows to
     // ±Infinity on some lanes (x - centre stays finite, so dx is not NaN). The rule: an infinite
@@ -87,16 +92,7 @@ describe.each(LAYOUTS.map(([N, C, S]) => ({ N, C, S })))('[N, C, S] = [$N, $C, $
     const x = spread([-10, -1, 0, 1e-30, 1, 10, 100, -100, 0.5], count);
     const y = Array.from(x, (v) => Math.fround(v * alpha)); // one float32 rounding, as the kernel's
     expect(y.some((v) => v === Infinity) && y.some((v) => v === -Infinity)).toBe(true);
-    const dy = Float32Array.from({ length: count }, (_, i) => 1 + (i % 3));
     const g = Array.from(dy, (d, i) => (passRule(name, y[i]) ? d : 0));
-    const alphas = new Float32Array(C).fill(alpha);
-    const dx = put(new Float32Array(count));
-    k.backwardApply(put(x), put(dy), dx, N, C, S, put(zeros), put(alphas), put(zeros), put(ones), put(zeros), put(zeros), code, planFor('backwardApply', N, C, S));
-    const jsDx = new Float32Array(count);
-    js.backwardApply(x, dy, jsDx, N, C, S, zeros, alphas, zeros, ones, zeros, zeros, code);
-    for (const [backend, got] of [['wasm', f32At(dx, count)], ['js', jsDx]] as const) {
-      const wrong = g.findIndex((e, i) => got[i] !== e);
-      expect(wrong, `${backend}: element ${wrong}: y ${y[wrong]}, dy ${dy[wrong]} gave ${got[wrong]}`).toBe(-1);
-    }
+    expectApplyGives(g, x, new Float32Array(C).fill(alpha), y, code);
   });
 });

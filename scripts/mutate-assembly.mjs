@@ -11,18 +11,23 @@
 // Score: (killed + timeout) / (killed + timeout + survived). docs/MUTATION.md says more.
 //
 //   node scripts/mutate-assembly.mjs [--files assembly/a.ts,assembly/b.ts] [--tests test/x.test.ts,...]
-//     [--jobs 2] [--sample K] [--limit N] [--match text] [--survivors] [--list]
+//     [--jobs 2] [--sample K] [--limit N] [--match text] [--survivors] [--list] [--fresh]
 // --sample K runs every K-th mutant (a spread-out sample, when a full run takes too long);
 // --limit N the first N; --match text those whose id (file, line, change) contains text; --survivors only the mutants that survived in the last report
 // (reports/assembly-mutation.json), whose results it updates; --list prints the mutants and runs nothing.
+// Every result is also appended to reports/assembly-mutation.journal.jsonl as it comes, so that
+// a run cut short keeps what it did and the next run goes on from there: a mutant whose file is
+// unchanged keeps its result (a survivor only while the tests are unchanged too, since a new
+// test may kill it). --fresh ignores the journal.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const REPORT = join(root, 'reports/assembly-mutation.json');
+const JOURNAL = join(root, 'reports/assembly-mutation.journal.jsonl');
 const EQUIVALENTS = join(root, 'scripts/mutation-equivalents.json'); // its "assembly" list
 const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/slabs.test.ts', 'test/activation-bounds.test.ts', 'test/kernel-writes.test.ts'];
 
@@ -41,6 +46,7 @@ const listOnly = option('list', false) === true;
 const sample = Math.max(1, Number(option('sample', 1)));
 const limit = Number(option('limit', Infinity));
 const match = option('match', '');
+const fresh = option('fresh', false) === true;
 
 // ---- the mutants ------------------------------------------------------------------------------
 
@@ -161,8 +167,23 @@ async function main() {
     return;
   }
 
-  const dirs = Array.from({ length: Math.min(jobs, Math.max(1, mutants.length)) }, sandbox);
-  try {
+  // The journal's results that still hold: same file text; for a survivor, the same tests too.
+  const fileHash = new Map(targets.map((f) => [f, sha(readFileSync(join(root, f)))]));
+  const testsHash = sha(tests.map((t) => readFileSync(join(root, t), 'utf8')).join('\0'));
+  const journal = new Map();
+  if (!fresh && existsSync(JOURNAL)) {
+    for (const line of readFileSync(JOURNAL, 'utf8').split('\n').filter(Boolean)) {
+      const e = JSON.parse(line);
+      if (e.fileHash === fileHash.get(e.file) && e.status !== 'equivalent' && (e.status !== 'survived' || e.testsHash === testsHash)) journal.set(e.id, e.status);
+    }
+  }
+  mkdirSync(join(root, 'reports'), { recursive: true });
+  const pending = mutants.filter((m) => !journal.has(m.id) || listed.has(m.id));
+  for (const m of mutants) if (!pending.includes(m)) m.status = journal.get(m.id);
+  const reused = mutants.length - pending.length;
+
+  const dirs = pending.length ? Array.from({ length: Math.min(jobs, pending.length) }, sandbox) : [];
+  if (dirs.length) try {
     // The unmutated build and tests: its bytes tell identical mutants, its time sets the limit.
     const first = await build(dirs[0]);
     if (first.code !== 0) throw new Error(`the unmutated build failed:\n${first.output}`);
@@ -173,14 +194,14 @@ async function main() {
     if (dry.code !== 0) throw new Error(`the tests fail without a mutant:\n${dry.output.slice(-4000)}`);
     const baseMs = Date.now() - t0;
     const limitMs = Math.max(60_000, 3 * baseMs + 30_000);
-    console.log(`mutate-assembly: ${mutants.length} mutants in ${targets.length} files; tests ${tests.join(', ')} took ${(baseMs / 1000).toFixed(1)} s unmutated (limit ${(limitMs / 1000).toFixed(0)} s); ${dirs.length} job(s)`);
+    console.log(`mutate-assembly: ${pending.length} mutants to run in ${targets.length} files (${reused} from the journal); tests ${tests.join(', ')} took ${(baseMs / 1000).toFixed(1)} s unmutated (limit ${(limitMs / 1000).toFixed(0)} s); ${dirs.length} job(s)`);
 
     let next = 0;
     let done = 0;
     const started = Date.now();
     const worker = async (dir) => {
-      while (next < mutants.length) {
-        const m = mutants[next++];
+      while (next < pending.length) {
+        const m = pending[next++];
         const path = join(dir, m.file);
         const original = readFileSync(path, 'utf8');
         const lines = original.split('\n');
@@ -205,9 +226,10 @@ async function main() {
           m.status = t.timedOut ? 'timeout' : t.code === 0 ? 'survived' : 'killed';
         } finally {
           writeFileSync(path, original);
+          appendFileSync(JOURNAL, `${JSON.stringify({ id: m.id, file: m.file, fileHash: fileHash.get(m.file), testsHash, status: m.status })}\n`);
           done++;
           if (m.status === 'survived') console.log(`survived: ${m.file}:${m.line}:${m.column} ${m.kind}: ${m.from.trim()} -> ${m.to.trim() || '(dropped)'}\n    ${m.text}`);
-          if (done % 25 === 0) console.log(`mutate-assembly: ${done}/${mutants.length} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
+          if (done % 25 === 0) console.log(`mutate-assembly: ${done}/${pending.length} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
         }
       }
     };
@@ -228,6 +250,7 @@ async function main() {
     return valid ? `${((100 * (r.killed + r.timeout)) / valid).toFixed(1)}%` : 'n/a';
   };
   const total = { killed: 0, timeout: 0, survived: 0, 'no-compile': 0, identical: 0, equivalent: 0 };
+  if (reused) console.log(`\n${reused} results taken from ${JOURNAL} (file and tests unchanged since)`);
   console.log('\n| file | killed | timeout | survived | equivalent (listed) | identical bytes | no compile | score |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [file, r] of byFile) {
@@ -239,7 +262,6 @@ async function main() {
     console.log(`\n${stale.length} listed equivalents match no mutant any more (the code changed): review scripts/mutation-equivalents.json`);
     for (const e of stale) console.log(`  ${e.id}`);
   }
-  mkdirSync(join(root, 'reports'), { recursive: true });
   if (!onlySurvivors) writeFileSync(REPORT, JSON.stringify({ tests, files: targets, sample, mutants: mutants.map(({ mutated, ...m }) => m) }, null, 1));
   else {
     // Merge into the last full report: the survivors rerun replace their old results.

@@ -175,8 +175,7 @@ export function messagePortCollective(options: { rank: number; ports: readonly (
     size,
     allGather(local, { signal }) {
       if (closed) return Promise.reject(new Error(`${who}: closed`));
-      const r = ++round;
-      for (const [k] of early) if (k < r) early.delete(k);
+      const r = ++round; // early holds rounds after this one only: each round takes its own below
       return new Promise<Float64Array[]>((resolve, reject) => {
         const p: Pending = { round: r, got: ports.map((port) => (port ? undefined : local)), resolve, reject };
         pending = p;

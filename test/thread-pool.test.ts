@@ -1,0 +1,225 @@
+// The thread pool's protocol (src/threads/pool.ts) driven from this thread: workers that never
+// report or never finish (the clock moved past the limits instead of waiting them out), what
+// each worker is sent, the checks before a step is dispatched, a platform without
+// Atomics.waitAsync, and a thread that may not block. Real workers: threads.test.ts.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ThreadPool } from '../src/threads/pool.js';
+import { ARGS_SLOTS, PENDING, READY, RUN, runCount } from '../src/threads/protocol.js';
+import * as spawn from '../src/threads/spawn.js';
+import { ThreadedRunner } from '../src/threads/threaded-runner.js';
+import { ROW_KERNELS } from '../src/wasm/abi.js';
+import { WasmHeap } from '../src/wasm/heap.js';
+import { embeddedBytes, instantiateKernelsSync } from '../src/wasm/instantiate.js';
+import { withSharedMemory } from '../src/wasm/shared-module.js';
+
+// A pool of `size` threads over a small shared memory of its own.
+function smallPool(size = 2, cores = 2) {
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 16, shared: true });
+  const { module, kernels } = instantiateKernelsSync(withSharedMemory(embeddedBytes(), 65536), memory);
+  return new ThreadPool(module, memory, new WasmHeap(memory), kernels, size, cores);
+}
+const internals = (p: ThreadPool) => p as unknown as { i32: Int32Array };
+const fine = { op: 'normalize' as const, args: [4096, 4096, 4, 4, 1, 64, 64, 64, 0] };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Workers that do nothing: each records what it is sent and whether it was terminated.
+type Mute = { messages: Record<string, unknown>[]; terminated: boolean; onError: (e: unknown) => void };
+function muteWorkers(): Mute[] {
+  const made: Mute[] = [];
+  vi.spyOn(spawn, 'spawnWorker').mockImplementation((onError) => {
+    const w: Mute = { messages: [], terminated: false, onError };
+    made.push(w);
+    return { postMessage: (m) => w.messages.push(m as Record<string, unknown>), terminate: () => { w.terminated = true; } };
+  });
+  return made;
+}
+
+// Date.now() under the test's control: the time at the start, plus what the test sets.
+function controlledClock(): { set(ms: number): void } {
+  const t0 = Date.now();
+  let offset = 0;
+  vi.spyOn(Date, 'now').mockImplementation(() => t0 + offset);
+  return { set: (ms) => { offset = ms; } };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('starting the workers', () => {
+  it('each worker is sent the module, the memory, the control block, its index and the run it belongs to', () => {
+    const made = muteWorkers();
+    const p = smallPool(3, 4);
+    p.start();
+    p.start(); // running: starts nothing more
+    expect(made).toHaveLength(2);
+    const run = Atomics.load(internals(p).i32, RUN);
+    made.forEach((w, i) => {
+      expect(w.messages).toHaveLength(1);
+      expect(w.messages[0]).toMatchObject({ index: i + 1, run, countBase: runCount(run, 0), spinMs: 0.05 });
+      expect(w.messages[0].memory).toBeInstanceOf(WebAssembly.Memory);
+      expect(w.messages[0].module).toBeInstanceOf(WebAssembly.Module);
+    });
+    expect(p.running).toBe(true);
+    expect(p.ready).toBe(false); // none has reported
+    p.shutdown();
+    expect(made.every((w) => w.terminated)).toBe(true);
+  });
+
+  it('workers spin before they sleep only where every thread has a core of its own', () => {
+    const made = muteWorkers();
+    for (const [size, cores, spinMs] of [[2, 2, 0.05], [3, 2, 0], [2, 8, 0.05]]) {
+      const p = smallPool(size, cores);
+      p.start();
+      expect(made.at(-1)!.messages[0].spinMs, `${size} threads on ${cores} cores`).toBe(spinMs);
+      p.shutdown();
+    }
+  });
+
+  it('ready once every worker of the current run has counted itself in', async () => {
+    muteWorkers();
+    const p = smallPool(3, 4);
+    const ready = p.whenReady();
+    const { i32 } = internals(p);
+    const run = Atomics.load(i32, RUN);
+    Atomics.store(i32, READY, runCount(run, 1));
+    await sleep(20);
+    expect(p.ready).toBe(false); // one of two
+    Atomics.store(i32, READY, runCount(run + 1, 2)); // two, but of another run
+    await sleep(20);
+    expect(p.ready).toBe(false);
+    Atomics.store(i32, READY, runCount(run, 2));
+    await ready;
+    expect(p.ready).toBe(true);
+    p.shutdown();
+    expect(p.ready).toBe(false);
+  });
+
+  it('workers that never report: the wait gives up after 15 s, shuts the pool down and says why', async () => {
+    const made = muteWorkers();
+    const p = smallPool();
+    const clock = controlledClock();
+    const ready = p.whenReady();
+    clock.set(15_001);
+    const e = await ready.catch((x) => x);
+    expect(e).toEqual(new Error('batchnorm-wasm: the worker threads could not start (they did not start within 15 s)'));
+    expect(p.running).toBe(false);
+    expect(made[0].terminated).toBe(true);
+  });
+
+  it('does not give up before the 15 s', async () => {
+    muteWorkers();
+    const p = smallPool();
+    const clock = controlledClock();
+    let settled = false;
+    const ready = p.whenReady().finally(() => { settled = true; });
+    clock.set(14_999);
+    await sleep(300);
+    expect(settled).toBe(false);
+    Atomics.store(internals(p).i32, READY, runCount(Atomics.load(internals(p).i32, RUN), 1));
+    await ready;
+    p.shutdown();
+  });
+
+  it('a worker that fails to start: the wait ends at once with its error, and the pool is shut down', async () => {
+    const made = muteWorkers();
+    const p = smallPool();
+    const ready = p.whenReady();
+    made[0].onError('the worker script was refused');
+    await expect(ready).rejects.toThrow(new Error('batchnorm-wasm: the worker threads could not start (a worker failed: the worker script was refused)'));
+    expect(made[0].terminated).toBe(true);
+    expect(p.running).toBe(false);
+  });
+});
+
+describe('a step', () => {
+  it('is checked before anything is written: too many jobs, a kernel the workers do not run, too many arguments', () => {
+    muteWorkers();
+    const p = smallPool();
+    expect(() => p.run([fine, fine, fine])).toThrow(new RangeError('batchnorm-wasm: 3 jobs; expected at most 2, one a thread'));
+    expect(() => p.run([{ op: 'mergeStats' as never, args: [] }])).toThrow(new Error(`batchnorm-wasm: mergeStats is not a row kernel the workers run (those are ${ROW_KERNELS.join(', ')})`));
+    const many = { op: 'normalize' as const, args: new Array(ARGS_SLOTS - 1).fill(0) };
+    expect(() => p.run([many])).toThrow(new RangeError(`batchnorm-wasm: a normalize job has ${ARGS_SLOTS - 1} arguments; the protocol holds ${ARGS_SLOTS - 2}`));
+    expect(p.running).toBe(false); // no worker was started for a step that could not run
+    expect(Atomics.load(internals(p).i32, PENDING)).toBe(0);
+  });
+
+  it('a worker that crashed outside its jobs: the next step says so', () => {
+    const made = muteWorkers();
+    const p = smallPool();
+    p.start();
+    made[0].onError(new Error('out of memory'));
+    expect(() => p.run([fine, fine])).toThrow(new Error('batchnorm-wasm: a worker thread crashed: Error: out of memory'));
+    p.shutdown();
+  });
+
+  it('a worker that never finishes: run() gives up after 60 s, shuts the pool down and can run again', () => {
+    const made = muteWorkers();
+    const p = smallPool();
+    p.start();
+    const t0 = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValueOnce(t0).mockReturnValue(t0 + 60_001); // the deadline, then past it
+    expect(() => p.run([fine, fine])).toThrow(new Error('batchnorm-wasm: worker threads did not finish within 60 s; the pool was shut down'));
+    expect(p.running).toBe(false);
+    expect(p.busy).toBe(false);
+    expect(made[0].terminated).toBe(true);
+  });
+
+  it('a worker that never finishes: runAsync() gives up after 60 s too', async () => {
+    const made = muteWorkers();
+    const p = smallPool();
+    p.start();
+    const clock = controlledClock();
+    const call = p.runAsync([fine, fine]);
+    expect(p.busy).toBe(true);
+    await sleep(150);
+    expect(p.busy).toBe(true); // still waiting
+    clock.set(60_001);
+    await expect(call).rejects.toThrow(new Error('batchnorm-wasm: worker threads did not finish within 60 s; the pool was shut down'));
+    expect(p.busy).toBe(false);
+    expect(made[0].terminated).toBe(true);
+  });
+
+  it('a second step while an async one is in flight is refused, and the first ends as it would', async () => {
+    muteWorkers();
+    const p = smallPool();
+    p.start();
+    const call = p.runAsync([fine, fine]);
+    expect(() => p.run([fine])).toThrow('batchnorm-wasm: a threaded step is already running (the threaded runner runs other calls on one thread meanwhile)');
+    Atomics.store(internals(p).i32, PENDING, 0); // the worker's share done
+    Atomics.notify(internals(p).i32, PENDING);
+    await call;
+    expect(p.busy).toBe(false);
+    p.shutdown();
+  });
+});
+
+describe('platforms', () => {
+  it('without Atomics.waitAsync, the waits poll: the workers start and async steps run', async () => {
+    const waitAsync = Object.getOwnPropertyDescriptor(Atomics, 'waitAsync');
+    Object.defineProperty(Atomics, 'waitAsync', { value: undefined, configurable: true, writable: true });
+    try {
+      const p = smallPool();
+      await p.whenReady();
+      await p.runAsync([fine, fine]);
+      await expect(p.runAsync([fine, { op: 'normalize', args: [1 << 20, 1 << 20, 64, 64, 1, 64, 64, 64, 0] }])).rejects.toThrow(/worker thread 1 failed: .*out of bounds/);
+      p.shutdown();
+    } finally {
+      if (waitAsync) Object.defineProperty(Atomics, 'waitAsync', waitAsync);
+    }
+  });
+
+  it('where Atomics.wait throws (a browser\'s main thread), the pool may not block, and blocking steps run on this thread', () => {
+    const made = muteWorkers();
+    vi.spyOn(Atomics, 'wait').mockImplementation(() => { throw new TypeError('Atomics.wait cannot be called in this context'); });
+    const p = smallPool();
+    expect(p.canBlock).toBe(false);
+    vi.mocked(Atomics.wait).mockRestore();
+    const run = vi.spyOn(p, 'run');
+    // Big enough to split: [256, 1024] in place at 64 KiB, in a memory of its own.
+    const runner = new ThreadedRunner(p, instantiateKernelsSync(undefined, new WebAssembly.Memory({ initial: 32 })).kernels);
+    expect(runner.run({ op: 'normalize', args: [65536, 65536, 256, 1024, 1, 0, 0, 0, 0, 0] })).toBe(1);
+    expect(run).not.toHaveBeenCalled();
+    expect(made).toHaveLength(0);
+  });
+});

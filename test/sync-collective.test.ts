@@ -109,6 +109,79 @@ describe('exchange: a collective that answers wrongly is named, with what was wr
     await expect(run(async (l) => [l, Array.from(other)] as never)).rejects.toThrow(/resolved with an Array of length 7 for replica 1; expected a Float64Array$/);
     await expect(run(async () => 'x' as never)).rejects.toThrow(/must resolve with an array of 2 Float64Arrays \(one per replica\); got the string "x"$/);
   });
+
+  it('a header that is no exchange of this kind and these channels, at the right length', async () => {
+    const headed = (kind: number, C: number) => { const a = local(); a[0] = kind; a[1] = C; return a; };
+    await expect(run(async (l) => [l, headed(7, 2)])).rejects.toThrow(new RangeError('test: options.collective.allGather resolved with an array headed [7, 2] for replica 1; expected [1, 2] (a training forward\'s statistics of 2 channels, as this replica sent)'));
+    await expect(run(async (l) => [l, headed(1, 3)])).rejects.toThrow(/resolved with an array headed \[1, 3\] for replica 1; expected \[1, 2\]/);
+    // Too short to hold a header: its length is what is wrong, whatever its first element.
+    await expect(run(async (l) => [l, Float64Array.of(ExchangeKind.Sums)])).rejects.toThrow(/resolved with an array of length 1 for replica 1; expected 7/);
+    // Just a header, of the other pass: out of step.
+    await expect(run(async (l) => [l, Float64Array.of(ExchangeKind.Sums, 2, 2)])).rejects.toThrow(/replica 1 sent a backward's sums while this replica \(rank 0\) sent a training forward's statistics/);
+  });
+
+  it("out of step from a backward's side: a peer sent statistics", async () => {
+    const sums = packExchange(ExchangeKind.Sums, C, 2);
+    const e = await exchange(sums, readCollective({ rank: 1, size: 2, allGather: async (l: Float64Array) => [local(), l] }, 200, who)!, who).catch((x) => x);
+    expect(e).toEqual(new RangeError("test: options.collective.allGather: replica 0 sent a training forward's statistics while this replica (rank 1) sent a backward's sums: the replicas are out of step"));
+  });
+
+  it("this replica's own array may come back as a copy (a structured clone): compared by value", async () => {
+    const other = local();
+    await expect(run(async (l) => [l.slice(), other])).resolves.toBe(4);
+    await expect(run(async (l) => [Float64Array.from(l, (v, i) => (i === 3 ? -0 * v : v)), other])).rejects.toThrow(/another array than this replica's at its rank 0/);
+  });
+
+  it('a rejection aborts the signal it was given', async () => {
+    let signal: AbortSignal | undefined;
+    await expect(run((_, o) => { signal = o.signal; return Promise.reject(new Error('peer lost')); })).rejects.toThrow('allGather rejected: peer lost');
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('an exchange that settles in time leaves no timer behind: its signal is never aborted', async () => {
+    let signal: AbortSignal | undefined;
+    await expect(run(async (l, o) => { signal = o.signal; return [l, local()]; }, 0, 2, 20)).resolves.toBe(4);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(signal?.aborted).toBe(false);
+  });
+
+  it('syncTimeoutMs Infinity waits as long as it takes (a timer of Infinity would fire at once)', async () => {
+    const slow = async (l: Float64Array) => { await new Promise((r) => setTimeout(r, 30)); return [l, local()]; };
+    await expect(run(slow, 0, 2, Infinity)).resolves.toBe(4);
+  });
+});
+
+describe('Exchanger: two buffers of its own, used in turn', () => {
+  it('what an exchange sent stays as sent through the next exchange, and its buffer is used again the one after', async () => {
+    const C = 2;
+    const sent: Float64Array[] = [];
+    const copies: number[][] = [];
+    const s = readCollective({ rank: 0, size: 1, allGather: async (l: Float64Array) => { sent.push(l); copies.push(Array.from(l)); return [l]; } }, 200, who)!;
+    const ex = new Exchanger(s);
+    for (let i = 0; i < 4; i++) {
+      const p = packExchange(ExchangeKind.Sums, C, i + 1);
+      p.fill(i + 10, HEADER);
+      await ex.exchange(p, who);
+      if (i > 0) expect(Array.from(sent[i - 1]), `exchange ${i - 1} after exchange ${i}`).toEqual(copies[i - 1]);
+    }
+    expect(sent[2]).toBe(sent[0]);
+    expect(sent[3]).toBe(sent[1]);
+    expect(sent[1]).not.toBe(sent[0]);
+    // A packed exchange of another length gets buffers of its length.
+    await ex.exchange(packExchange(ExchangeKind.Sums, 3, 1), who);
+    expect(sent[4].length).toBe(HEADER + 6);
+  });
+
+  it('packExchange writes its header into reuse when reuse has the length, else into a new array', () => {
+    const reuse = new Float64Array(HEADER + 2 * 4).fill(9);
+    const p = packExchange(ExchangeKind.Stats, 4, 12, reuse);
+    expect(p).toBe(reuse);
+    expect(Array.from(p.subarray(0, HEADER))).toEqual([ExchangeKind.Stats, 4, 12]);
+    expect(p[HEADER]).toBe(9); // the parts are the caller's to fill
+    const q = packExchange(ExchangeKind.Sums, 3, 5, reuse);
+    expect(q).not.toBe(reuse);
+    expect(Array.from(q)).toEqual([ExchangeKind.Sums, 3, 5, 0, 0, 0, 0, 0, 0]);
+  });
 });
 
 describe('readCollective: the option checked once', () => {
@@ -119,6 +192,13 @@ describe('readCollective: the option checked once', () => {
     [{ rank: 0, size: 0, allGather: gather }, undefined, /options\.collective\.size must be an integer >= 1 \(the number of replicas\); got 0/],
     [{ rank: 0, size: 1, allGather: gather }, 0, /options\.syncTimeoutMs must be a number of milliseconds > 0 \(Infinity: no limit\); got 0/],
     ['ring', undefined, /options\.collective must be an object \{ rank, size, allGather \}; got the string "ring"/],
+    [{ rank: 0, size: 1.5, allGather: gather }, undefined, /options\.collective\.size must be an integer >= 1 \(the number of replicas\); got 1\.5/],
+    [{ rank: 0, size: '2', allGather: gather }, undefined, /options\.collective\.size must be an integer >= 1 \(the number of replicas\); got "2"/],
+    [{ rank: -1, size: 2, allGather: gather }, undefined, /options\.collective\.rank must be an integer in \[0, 1\] \(collective\.size 2\); got -1/],
+    [{ rank: 0.5, size: 2, allGather: gather }, undefined, /options\.collective\.rank must be an integer in \[0, 1\] \(collective\.size 2\); got 0\.5/],
+    [{ rank: '0', size: 2, allGather: gather }, undefined, /options\.collective\.rank must be an integer in \[0, 1\] \(collective\.size 2\); got "0"/],
+    [{ rank: 0, size: 1, allGather: gather }, '5', /options\.syncTimeoutMs must be a number of milliseconds > 0 \(Infinity: no limit\); got "5"/],
+    [{ rank: 0, size: 1, allGather: gather }, NaN, /options\.syncTimeoutMs must be a number of milliseconds > 0 \(Infinity: no limit\); got NaN/],
   ])('%j, timeout %j', (value, timeout, message) => {
     expect(() => readCollective(value, timeout, who)).toThrow(message);
   });
@@ -129,6 +209,8 @@ describe('readCollective: the option checked once', () => {
     expect(reads).toBe(3);
     expect(s.timeoutMs).toBe(60_000);
     expect(readCollective(undefined, undefined, who)).toBeUndefined();
+    expect(readCollective(null, undefined, who)).toBeUndefined();
+    expect(() => readCollective(null, 5, who)).toThrow(/options\.syncTimeoutMs needs options\.collective/);
     expect(() => readCollective(undefined, 5, who)).toThrow(/options\.syncTimeoutMs needs options\.collective/);
   });
 });

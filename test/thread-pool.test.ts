@@ -6,18 +6,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ThreadPool } from '../src/threads/pool.js';
 import { ARGS_SLOTS, PENDING, READY, RUN, runCount } from '../src/threads/protocol.js';
 import * as spawn from '../src/threads/spawn.js';
-import { ThreadedRunner } from '../src/threads/threaded-runner.js';
+import { MIN_ELEMENTS_PER_THREAD, ThreadedRunner } from '../src/threads/threaded-runner.js';
 import { ROW_KERNELS } from '../src/wasm/abi.js';
 import { WasmHeap } from '../src/wasm/heap.js';
 import { embeddedBytes, instantiateKernelsSync } from '../src/wasm/instantiate.js';
 import { withSharedMemory } from '../src/wasm/shared-module.js';
 
-// A pool of `size` threads over a small shared memory of its own.
-function smallPool(size = 2, cores = 2) {
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: 16, shared: true });
+// A pool of `size` threads over a small shared memory of its own (2 MiB).
+function poolAndHeap(size = 2, cores = 2) {
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: 32, shared: true });
   const { module, kernels } = instantiateKernelsSync(withSharedMemory(embeddedBytes(), 65536), memory);
-  return new ThreadPool(module, memory, new WasmHeap(memory), kernels, size, cores);
+  const heap = new WasmHeap(memory);
+  return { pool: new ThreadPool(module, memory, heap, kernels, size, cores), heap, kernels, memory };
 }
+const smallPool = (size = 2, cores = 2) => poolAndHeap(size, cores).pool;
 const internals = (p: ThreadPool) => p as unknown as { i32: Int32Array };
 const fine = { op: 'normalize' as const, args: [4096, 4096, 4, 4, 1, 64, 64, 64, 0] };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -202,7 +204,7 @@ describe('platforms', () => {
       const p = smallPool();
       await p.whenReady();
       await p.runAsync([fine, fine]);
-      await expect(p.runAsync([fine, { op: 'normalize', args: [1 << 20, 1 << 20, 64, 64, 1, 64, 64, 64, 0] }])).rejects.toThrow(/worker thread 1 failed: .*out of bounds/);
+      await expect(p.runAsync([fine, { op: 'normalize', args: [1 << 22, 1 << 22, 64, 64, 1, 64, 64, 64, 0] }])).rejects.toThrow(/worker thread 1 failed: .*out of bounds/);
       p.shutdown();
     } finally {
       if (waitAsync) Object.defineProperty(Atomics, 'waitAsync', waitAsync);
@@ -221,5 +223,62 @@ describe('platforms', () => {
     expect(runner.run({ op: 'normalize', args: [65536, 65536, 256, 1024, 1, 0, 0, 0, 0, 0] })).toBe(1);
     expect(run).not.toHaveBeenCalled();
     expect(made).toHaveLength(0);
+  });
+});
+
+describe('the threaded runner', () => {
+  // An inference step over [N, C] in place, in the pool's memory (gamma 1, beta 0, mean 0: y = x).
+  function runnerAndStep(size: number, cores = size) {
+    const { pool, heap, kernels } = poolAndHeap(size, cores);
+    const runner = new ThreadedRunner(pool, kernels);
+    const params = heap.alloc(1024 * 4);
+    const data = heap.alloc(256 * 1024 * 4);
+    const step = (N: number, C: number) => ({ op: 'normalize', args: [data, data, N, C, 1, params, params, params, 0, 0] });
+    return { pool, runner, step };
+  }
+
+  it(`splits a step into one share a thread, at most one a row, at least ${MIN_ELEMENTS_PER_THREAD} elements each`, async () => {
+    const { pool, runner, step } = runnerAndStep(3, 4);
+    expect(runner.maxShares).toBe(3);
+    await pool.whenReady();
+    for (const [N, C, shares] of [[256, 1024, 3], [128, 1024, 2], [127, 1024, 1], [64, 1024, 1], [2, 65536, 2], [1, 200_000, 1]]) {
+      expect(runner.run(step(N, C)), `[${N}, ${C}]`).toBe(shares);
+      expect(await runner.runAsync(step(N, C)), `[${N}, ${C}] async`).toBe(shares);
+    }
+    runner.shutdown();
+    expect(pool.running).toBe(false);
+  });
+
+  it('while another call holds the workers, a step runs on this thread', async () => {
+    const { pool, runner, step } = runnerAndStep(2);
+    await pool.whenReady();
+    vi.spyOn(pool, 'busy', 'get').mockReturnValue(true);
+    expect(runner.run(step(256, 1024))).toBe(1);
+    expect(await runner.runAsync(step(256, 1024))).toBe(1);
+    pool.shutdown();
+  });
+
+  it('an async step waits for the workers to start, then splits', async () => {
+    const { pool, runner, step } = runnerAndStep(2);
+    expect(pool.running).toBe(false);
+    expect(await runner.runAsync(step(256, 1024))).toBe(2);
+    pool.shutdown();
+  });
+
+  it("where workers cannot start while this thread blocks (a browser Worker's), a blocking step starts them and runs on this thread until they are ready", async () => {
+    const { pool, runner, step } = runnerAndStep(2);
+    Object.defineProperty(pool, 'startsWhileBlocked', { value: false });
+    expect(runner.run(step(256, 1024))).toBe(1);
+    expect(pool.running).toBe(true); // started by that call
+    await pool.whenReady();
+    expect(runner.run(step(256, 1024))).toBe(2);
+    pool.shutdown();
+  });
+
+  it('where workers start while this thread blocks (Node), a blocking step starts them and splits at once', () => {
+    const { pool, runner, step } = runnerAndStep(2);
+    expect(pool.startsWhileBlocked).toBe(true);
+    expect(runner.run(step(256, 1024))).toBe(2);
+    pool.shutdown();
   });
 });

@@ -11,7 +11,7 @@
 // An exchange travels as one Float64Array: [kind, C, count, a[0..C), b[0..C)]. The kind and C
 // let a replica tell a peer that is out of step (in the other pass, or another layer) from
 // one that is merely late.
-import { describe, show } from '../validate.js';
+import { describe, isInteger, show } from '../validate.js';
 
 /**
  * The caller's transport between K replicas (workers, processes, machines): this replica's
@@ -48,8 +48,8 @@ export interface Collective {
   /**
    * Sends `local` to every replica and resolves with every replica's array in rank order, this
    * replica's own at `rank` (the same list on every replica). The layer aborts `signal` when it
-   * gives up waiting (options.syncTimeoutMs): stop waiting then, and tell the peers if you can,
-   * so that they do not wait for this replica until their own timeout.
+   * gives up waiting (options.syncTimeoutMs) or when allGather rejects: stop waiting then, and
+   * tell the peers if you can, so that they do not wait for this replica until their own timeout.
    *
    * @param local - This replica's array (the layer's packed partial results).
    * @param options - `signal`, aborted when the layer stops waiting.
@@ -99,10 +99,10 @@ export function readCollective(value: unknown, timeout: unknown, who: string): S
   if (typeof value !== 'object') throw new TypeError(`${who}: options.collective must be an object { rank, size, allGather }; got ${describe(value)}`);
   const { rank, size, allGather } = value as Partial<Collective>;
   if (typeof allGather !== 'function') throw new TypeError(`${who}: options.collective.allGather must be a function; got ${describe(allGather)}`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
+  if (!isInteger(size) || size < 1) {
     throw new RangeError(`${who}: options.collective.size must be an integer >= 1 (the number of replicas); got ${show(size)}`);
   }
-  if (typeof rank !== 'number' || !Number.isSafeInteger(rank) || rank < 0 || rank >= size) {
+  if (!isInteger(rank) || rank < 0 || rank >= size) {
     throw new RangeError(`${who}: options.collective.rank must be an integer in [0, ${size - 1}] (collective.size ${size}); got ${show(rank)}`);
   }
   const timeoutMs = timeout === undefined ? 60_000 : timeout;
@@ -125,13 +125,16 @@ function checkGathered(got: unknown, local: Float64Array, s: SyncSettings, who: 
     if (a.length >= HEADER && a[0] !== kind && (a[0] === ExchangeKind.Stats || a[0] === ExchangeKind.Sums)) {
       throw new RangeError(`${name}: replica ${r} sent ${WHAT[a[0] as ExchangeKind]} while this replica (rank ${s.rank}) sent ${WHAT[kind]}: the replicas are out of step`);
     }
-    if (a.length !== local.length || a[0] !== kind || a[1] !== local[1]) {
+    if (a.length !== local.length) {
       throw new RangeError(`${name} resolved with an array of length ${a.length} for replica ${r}; expected ${local.length} (${WHAT[kind]} of ${local[1]} channels, as this replica sent)`);
+    }
+    if (a[0] !== kind || a[1] !== local[1]) {
+      throw new RangeError(`${name} resolved with an array headed [${a[0]}, ${a[1]}] for replica ${r}; expected [${kind}, ${local[1]}] (${WHAT[kind]} of ${local[1]} channels, as this replica sent)`);
     }
     if (!(Number.isSafeInteger(a[2]) && a[2] > 0)) throw new RangeError(`${name}: replica ${r} sent a count of ${a[2]}; expected an integer > 0`);
   });
-  const own = got[s.rank] as Float64Array;
-  if (own !== local && !own.every((v, i) => Object.is(v, local[i]))) {
+  // Compared by value: a transport may hand back a copy (a structured clone) of this replica's own.
+  if (!(got[s.rank] as Float64Array).every((v, i) => Object.is(v, local[i]))) {
     throw new RangeError(`${name} resolved with another array than this replica's at its rank ${s.rank}: the order is not rank order`);
   }
   return got as Float64Array[];

@@ -12,6 +12,9 @@ const TAG = 'batchnorm-wasm/allgather';
 /**
  * What messagePortCollective needs of a port: Node's worker_threads MessagePort and a
  * browser's are ones; anything else with these methods (an IPC channel, a socket) can be.
+ * The collective posts `{ tag: 'batchnorm-wasm/allgather', round, data }` (data a
+ * Float64Array) and, for a round it gives up, `{ tag, round, abort }` (a string); other
+ * messages on the same port are left alone.
  *
  * @example
  * ```ts
@@ -177,14 +180,21 @@ export function messagePortCollective(options: { rank: number; ports: readonly (
       if (closed) return Promise.reject(new Error(`${who}: closed`));
       const r = ++round; // early holds rounds after this one only: each round takes its own below
       return new Promise<Float64Array[]>((resolve, reject) => {
-        const p: Pending = { round: r, got: ports.map((port) => (port ? undefined : local)), resolve, reject };
-        pending = p;
-        signal.addEventListener('abort', () => {
-          if (pending !== p) return;
+        // Listens on the signal while the round is pending only: a caller may pass one signal to many rounds.
+        const onAbort = () => {
           pending = null;
           for (const port of ports) port?.postMessage({ tag: TAG, round: r, abort: `rank ${rank} stopped waiting` } satisfies Message);
-          reject(new Error(`round ${r} aborted`));
-        }, { once: true });
+          p.reject(new Error(`round ${r} aborted`));
+        };
+        const p: Pending = {
+          round: r,
+          got: ports.map((port) => (port ? undefined : local)),
+          resolve: (all) => { signal.removeEventListener('abort', onAbort); resolve(all); },
+          reject: (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
+        };
+        pending = p;
+        if (signal.aborted) return onAbort(); // given up before it began: the peers hear so
+        signal.addEventListener('abort', onAbort);
         for (const port of ports) port?.postMessage({ tag: TAG, round: r, data: local } satisfies Message);
         for (const { from, m } of early.get(r) ?? []) if (pending === p) settle(p, from, m);
         early.delete(r);
@@ -192,7 +202,7 @@ export function messagePortCollective(options: { rank: number; ports: readonly (
     },
     close() {
       closed = true;
-      ports.forEach((port, r) => listeners[r] && port?.removeEventListener('message', listeners[r]));
+      ports.forEach((port, r) => port?.removeEventListener('message', listeners[r]!));
       const p = pending;
       pending = null;
       p?.reject(new Error(`${who}: closed`));

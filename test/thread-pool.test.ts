@@ -211,6 +211,40 @@ describe('platforms', () => {
     }
   });
 
+  it('without Atomics.waitAsync, a wait yields to the event loop between its polls', async () => {
+    const waitAsync = Object.getOwnPropertyDescriptor(Atomics, 'waitAsync');
+    Object.defineProperty(Atomics, 'waitAsync', { value: undefined, configurable: true, writable: true });
+    try {
+      muteWorkers();
+      const p = smallPool();
+      const ready = p.whenReady();
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      await sleep(50);
+      clearInterval(timer);
+      expect(ticks).toBeGreaterThan(2); // timers ran while the pool waited
+      Atomics.store(internals(p).i32, READY, runCount(Atomics.load(internals(p).i32, RUN), 1));
+      await ready;
+      p.shutdown();
+    } finally {
+      if (waitAsync) Object.defineProperty(Atomics, 'waitAsync', waitAsync);
+    }
+  });
+
+  it('an async wait keeps Node running (a pending waitAsync does not, and the workers are unref\'d), and lets go when it ends', async () => {
+    muteWorkers();
+    const p = smallPool();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const ready = p.whenReady();
+    const during = timers();
+    expect(during).toBe(before + 1);
+    Atomics.store(internals(p).i32, READY, runCount(Atomics.load(internals(p).i32, RUN), 1));
+    await ready;
+    expect(timers()).toBeLessThan(during);
+    p.shutdown();
+  });
+
   it('where Atomics.wait throws (a browser\'s main thread), the pool may not block, and blocking steps run on this thread', () => {
     const made = muteWorkers();
     vi.spyOn(Atomics, 'wait').mockImplementation(() => { throw new TypeError('Atomics.wait cannot be called in this context'); });

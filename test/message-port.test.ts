@@ -20,11 +20,11 @@ class QueuedPort implements PortLike {
     this.posted.push(message);
     this.peer.inbox.push(structuredClone(message));
   }
-  addEventListener(_type: 'message', listener: (event: { data: unknown }) => void): void {
-    this.listeners.add(listener);
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void {
+    if (type === 'message') this.listeners.add(listener);
   }
-  removeEventListener(_type: 'message', listener: (event: { data: unknown }) => void): void {
-    this.listeners.delete(listener);
+  removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void {
+    if (type === 'message') this.listeners.delete(listener);
   }
   start(): void {
     this.started = true;
@@ -140,6 +140,22 @@ describe('rounds', () => {
     const next = [cs[0].allGather(Float64Array.of(0), none()), cs[1].allGather(Float64Array.of(1), none())];
     deliverAll(ports);
     expect((await Promise.all(next)).map(firsts)).toEqual([[0, 1], [0, 1]]);
+  });
+
+  it("a peer's array of a round given up here arrives late: dropped, and the next round gathers the next arrays", async () => {
+    const { ports, cs } = mesh(2);
+    const stop = new AbortController();
+    const mine = cs[0].allGather(Float64Array.of(0, 1), { signal: stop.signal });
+    stop.abort();
+    await expect(mine).rejects.toThrow('round 1 aborted');
+    const peer = cs[1].allGather(Float64Array.of(1, 1), none());
+    ports[0][1]!.deliver(); // replica 1's array of round 1, after replica 0 gave that round up
+    ports[1][0]!.deliver();
+    // Replica 1 had replica 0's array before its abort: it has the round whole.
+    expect((await peer).map((a) => Array.from(a))).toEqual([[0, 1], [1, 1]]);
+    const next = [cs[0].allGather(Float64Array.of(0, 2), none()), cs[1].allGather(Float64Array.of(1, 2), none())];
+    deliverAll(ports);
+    for (const got of await Promise.all(next)) expect(got.map((a) => Array.from(a))).toEqual([[0, 2], [1, 2]]);
   });
 
   it('a signal aborted before the call: the round is given up at once, and the peers hear so', async () => {

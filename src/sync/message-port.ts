@@ -5,7 +5,7 @@
 // peers fail that round at once instead of waiting out their own timeouts. Messages of rounds
 // already over are dropped; those of a round not begun yet (a faster peer) wait for it.
 import type { Collective } from './collective.js';
-import { describe, show } from '../validate.js';
+import { describe, isInteger, show } from '../validate.js';
 
 const TAG = 'batchnorm-wasm/allgather';
 
@@ -134,7 +134,7 @@ export function messagePortCollective(options: { rank: number; ports: readonly (
   if (!Array.isArray(given)) throw new TypeError(`${who}: options.ports must be an array of MessagePorts, null at options.rank; got ${describe(given)}`);
   const ports = [...given] as (PortLike | null)[];
   const size = ports.length;
-  if (typeof rank !== 'number' || !Number.isSafeInteger(rank) || rank < 0 || rank >= size) {
+  if (!isInteger(rank) || rank < 0 || rank >= size) {
     throw new RangeError(`${who}: options.rank must be an index of options.ports, 0 to ${size - 1}; got ${show(rank)}`);
   }
   ports.forEach((p, r) => {
@@ -163,7 +163,7 @@ export function messagePortCollective(options: { rank: number; ports: readonly (
     if (!port) return null;
     const listener = (event: { data: unknown }) => {
       const m = event.data as Message;
-      if (m?.tag !== TAG || typeof m.round !== 'number') return; // someone else's message on this port
+      if (m?.tag !== TAG) return; // someone else's message on this port
       if (pending && m.round === pending.round) settle(pending, from, m);
       else if (m.round > (pending?.round ?? round)) early.set(m.round, [...(early.get(m.round) ?? []), { from, m }]);
       // else: a round already over (given up here, or answered): dropped

@@ -178,7 +178,7 @@ export function messagePortCollective(options: { rank: number; ports: readonly (
     size,
     allGather(local, { signal }) {
       if (closed) return Promise.reject(new Error(`${who}: closed`));
-      const r = ++round; // early holds rounds after this one only: each round takes its own below
+      const r = ++round; // early holds this round and later ones only: each round takes its own below
       return new Promise<Float64Array[]>((resolve, reject) => {
         // Listens on the signal while the round is pending only: a caller may pass one signal to many rounds.
         const onAbort = () => {

@@ -189,8 +189,9 @@ export function init(options?: InitOptions): Promise<InitInfo> {
   }
   const memory = createMemory();
   wasmPromise = instantiateKernels(opts.wasm, memory).then(
-    // An initSync() that ran meanwhile already made the runtime: keep that one.
-    ({ kernels }) => (runtime && wasmInfo ? wasmInfo : wasmLoaded(createRuntime(memory, kernels))),
+    // An initSync() that ran meanwhile already made the runtime: keep that one (and its info,
+    // which wasmLoaded set with it).
+    ({ kernels }) => (runtime ? wasmInfo! : wasmLoaded(createRuntime(memory, kernels))),
     (error: unknown) => {
       if (opts.wasm === undefined) {
         // The shipped bytes are valid: the platform refused to compile them (a page's
@@ -212,7 +213,7 @@ function initThreads(opts: CheckedOptions): Promise<InitInfo> {
     defaultBackend = 'wasm';
     return threadsPromise;
   }
-  if (!hasWasmSimd()) return init({ backend: opts.backend, wasm: opts.wasm });
+  if (!hasWasmSimd()) return init(); // backend 'wasm' or none here; without SIMD no source is loaded
   threadsPromise = (async () => {
     const setup = await import('./threads/setup.js');
     const threads = setup.threadCount(opts.threads!);
@@ -294,7 +295,7 @@ export function currentDefaultBackend(): BackendName | null {
 /** The Wasm runtime, or an Error saying what to do when it is not there. @internal */
 export function requireRuntime(who: string): WasmRuntime {
   if (runtime) return runtime;
-  if (wasmInfo && wasmInfo.backend === 'js') {
+  if (wasmInfo) { // a load that made no runtime chose 'js'
     throw new Error(`${who}: the Wasm backend is unavailable here (no WebAssembly SIMD); use { backend: 'js' }`);
   }
   throw new Error(`${who}: the Wasm backend is not loaded yet; call \`await init()\` (or initSync()) first, or pass { backend: 'js' }`);

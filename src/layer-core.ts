@@ -164,7 +164,7 @@ export class LayerCore {
 
   private params(): LayerParams {
     const cached = this.paramsCache;
-    if (cached && cached.version === this.version && cached.gamma === this.gamma && cached.beta === this.beta) return cached;
+    if (cached && cached.version === this.version) return cached; // new gamma and beta come through replacement(), which bumps it
     // The book starts the running statistics at zeros on the first forward; the layer takes
     // these arrays as its own when that forward commits (finish), so a failed one leaves null.
     // Without running statistics the engines update scratch arrays instead (momentum 0: they
@@ -288,7 +288,7 @@ export class LayerCore {
 
   private backwardCall(engine: Engine, dout: TensorInput, out: Tensor<FloatArray> | null | undefined, who: string): Call {
     const t = readTensor(dout, 'dout', who, this.dtype, allowedRanks(this.axis), rankDescription(this.axis), engine.maxElements());
-    if (!this.trainShape || !this.trainGeometry) {
+    if (!this.trainShape) {
       throw new TypeError(`${who}: no training forward to differentiate; call forward(x, true) first`);
     }
     if (!sameShape(t.shape, this.trainShape)) {
@@ -296,7 +296,7 @@ export class LayerCore {
     }
     const target = out != null ? readTarget(out, this.trainShape, t.count, 'dout', who, this.dtype) : null;
     const written = target && savedUnder(target.data); // as in forwardCall
-    const g = this.trainGeometry;
+    const g = this.trainGeometry!; // set with trainShape
     const shape = this.trainShape;
     const dgamma = newFloats(this.dtype, g.C);
     const dbeta = newFloats(this.dtype, g.C);

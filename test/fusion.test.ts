@@ -51,6 +51,18 @@ describe.each(['wasm', 'js'] as const)('the cached inference scale on %s', (back
     expect(scaledDistance(after, before)).toBeGreaterThan(1e-3); // the edits did change the output
   });
 
+  it('paramsChanged() after a setter, then a setter again: each inference sees the edits (no earlier scale comes back)', () => {
+    const bn = new BatchNormalization(seeded(C, 2, 1), seeded(C, 3), 0.9, seeded(C, 4), seeded(C, 5, 1, 0.5), { backend });
+    infer(bn); // builds the cache
+    bn.gamma[0] *= 3;
+    bn.paramsChanged();
+    bn.beta = bn.beta; // the same array, through the setter
+    expect(scaledDistance(infer(bn), expected(bn))).toBeLessThan(1e-6);
+    bn.gamma[1] *= -2;
+    bn.paramsChanged();
+    expect(scaledDistance(infer(bn), expected(bn))).toBeLessThan(1e-6);
+  });
+
   it('an optimiser step after backward needs no call: backward refreshes the cache', () => {
     const bn = new BatchNormalization(seeded(C, 2, 1), seeded(C, 3), 0.9, null, null, { backend });
     bn.forward({ data: x, shape });

@@ -3,6 +3,7 @@
 // what initSync answers after init, and the messages of a Wasm layer made too early. Each test
 // imports a fresh copy of the library, so that the module-level state starts empty.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { hideWasmSimd } from './helpers/no-simd.js';
 import { expectThrows } from './helpers/throws.js';
 
 type Lib = typeof import('../src/index.js');
@@ -15,6 +16,19 @@ async function freshLibrary(): Promise<Lib> {
 afterEach(() => {
   vi.restoreAllMocks();
 });
+
+const notWasm = () => new Uint8Array([1, 2, 3]); // bytes that do not compile
+const newLayerBackend = (lib: Lib) => new lib.BatchNormalization([1], [0]).backend;
+
+// A platform where workers cannot start (a page that is not cross-origin isolated): each test
+// that calls it imports its library afterwards, and undoes it with vi.doUnmock.
+function withoutWorkers(): void {
+  vi.resetModules();
+  vi.doMock('../src/threads/spawn.js', async (original) => ({
+    ...(await original<typeof import('../src/threads/spawn.js')>()),
+    canSpawnWorkers: () => false,
+  }));
+}
 
 describe('options', () => {
   it('each refusal names the function, the option, what it takes and what came', async () => {
@@ -32,6 +46,17 @@ describe('options', () => {
     expect(lib.wasmMemoryInfo()).toBeNull(); // nothing was loaded
   });
 
+  it("takes backend 'wasm', threads 'auto' and 1024 (here without Wasm SIMD, so the answer is the JS fallback and no worker starts)", async () => {
+    hideWasmSimd();
+    const lib = await freshLibrary();
+    const fallback = { backend: 'js', simd: false };
+    expect(lib.initSync({ backend: 'wasm' })).toEqual(fallback);
+    expect(await lib.init({ backend: 'wasm' })).toEqual(fallback);
+    expect(await lib.init({ threads: 'auto' })).toEqual(fallback);
+    expect(await lib.init({ threads: 1024 })).toEqual(fallback);
+    expect(lib.wasmMemoryInfo()).toBeNull();
+  });
+
   it('takes the ends of the thread count and undefined options', async () => {
     const lib = await freshLibrary();
     expect(await lib.init({ threads: 1 })).toEqual({ backend: 'wasm', simd: true, threads: 1 });
@@ -40,7 +65,104 @@ describe('options', () => {
   });
 });
 
+describe('init({ threads })', () => {
+  it('threads: 1 is init() with the same wasm option: bytes that do not compile reject, and a retry loads', async () => {
+    const lib = await freshLibrary();
+    await expect(lib.init({ threads: 1, wasm: notWasm() })).rejects.toThrow(WebAssembly.CompileError);
+    expect(await lib.init({ threads: 1 })).toEqual({ backend: 'wasm', simd: true, threads: 1 });
+  });
+
+  it('threads: 1 needs no workers: where they cannot start it loads without a warning', async () => {
+    withoutWorkers();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const lib: Lib = await import('../src/index.js');
+      expect(await lib.init({ threads: 1 })).toEqual({ backend: 'wasm', simd: true, threads: 1 });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      vi.doUnmock('../src/threads/spawn.js');
+    }
+  });
+
+  it("where workers cannot start, threads: 2 warns once and runs as init() does, with its wasm option, on a memory that is not shared", async () => {
+    withoutWorkers();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const lib: Lib = await import('../src/index.js');
+      await expect(lib.init({ threads: 2, wasm: notWasm() })).rejects.toThrow(WebAssembly.CompileError);
+      expect(await lib.init({ threads: 2 })).toEqual({ backend: 'wasm', simd: true, threads: 1 }); // a failed call may be retried
+      expect(warn.mock.calls).toEqual([['batchnorm-wasm: threads need Node or a cross-origin isolated page (COOP/COEP headers); running single-threaded']]);
+      const t = lib.allocTensor([4]);
+      expect(t.data.buffer).toBeInstanceOf(ArrayBuffer); // not a SharedArrayBuffer: the memory of init()
+      t.dispose();
+    } finally {
+      vi.doUnmock('../src/threads/spawn.js');
+    }
+  });
+
+  it('a wasm option that does not compile rejects (no fallback) and may be retried; repeated calls share one promise and make Wasm the default again; init() keeps its promise', async () => {
+    const lib = await freshLibrary();
+    const single = lib.init();
+    await single;
+    await expect(lib.init({ threads: 2, wasm: notWasm() })).rejects.toThrow(WebAssembly.CompileError);
+    try {
+      const threaded = lib.init({ threads: 2 });
+      expect(await threaded).toEqual({ backend: 'wasm', simd: true, threads: 2 });
+      await lib.init({ backend: 'js' });
+      expect(newLayerBackend(lib)).toBe('js');
+      expect(lib.init({ threads: 2 })).toBe(threaded);
+      expect(newLayerBackend(lib)).toBe('wasm');
+      expect(lib.init()).toBe(single);
+    } finally {
+      lib.shutdown();
+    }
+  });
+
+  it('shutdown() without threads, or before init, does nothing', async () => {
+    const lib = await freshLibrary();
+    expect(lib.shutdown()).toBeUndefined();
+    lib.initSync();
+    expect(lib.shutdown()).toBeUndefined();
+    expect(newLayerBackend(lib)).toBe('wasm');
+  });
+});
+
 describe('backends', () => {
+  it("init() and init({ backend: 'js' }) each make their backend the default again, also when their promise has settled", async () => {
+    const lib = await freshLibrary();
+    await lib.init({ backend: 'js' });
+    expect(newLayerBackend(lib)).toBe('js');
+    await lib.init();
+    expect(newLayerBackend(lib)).toBe('wasm');
+    await lib.init({ backend: 'js' });
+    expect(newLayerBackend(lib)).toBe('js');
+    await lib.init();
+    expect(newLayerBackend(lib)).toBe('wasm');
+  });
+
+  it('initSync while init() loads, or after it, keeps one runtime: a tensor allocated stays counted in wasmMemoryInfo()', async () => {
+    const lib = await freshLibrary();
+    const loading = lib.init();
+    expect(lib.initSync()).toEqual({ backend: 'wasm', simd: true });
+    const t = lib.allocTensor([4]);
+    const inUse = lib.wasmMemoryInfo()!.bytesInUse;
+    expect(inUse).toBeGreaterThanOrEqual(16);
+    expect(await loading).toEqual({ backend: 'wasm', simd: true });
+    expect(lib.wasmMemoryInfo()!.bytesInUse).toBe(inUse);
+    expect(lib.initSync()).toEqual({ backend: 'wasm', simd: true });
+    expect(lib.wasmMemoryInfo()!.bytesInUse).toBe(inUse);
+    t.dispose();
+  });
+
+  it('initSync without Wasm SIMD, as the first call, answers the JS fallback; init() then answers the same', async () => {
+    hideWasmSimd();
+    const lib = await freshLibrary();
+    expect(lib.initSync()).toEqual({ backend: 'js', simd: false });
+    expect(newLayerBackend(lib)).toBe('js');
+    expect(await lib.init()).toEqual({ backend: 'js', simd: false });
+    expect(lib.wasmMemoryInfo()).toBeNull();
+  });
+
   it("init({ backend: 'js' }) twice answers one promise, and its info says whether SIMD exists", async () => {
     const lib = await freshLibrary();
     const a = lib.init({ backend: 'js' });

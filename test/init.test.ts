@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadFixtures } from './helpers/fixtures-node.js';
+import { hideWasmSimd } from './helpers/no-simd.js';
 
 type Lib = typeof import('../src/index.js');
 
@@ -187,9 +188,7 @@ describe('initSync', () => {
 
 describe('fallback to JS', () => {
   it('where Wasm SIMD does not validate: backend js, fixtures still pass', async () => {
-    const realValidate = WebAssembly.validate;
-    // SIMD bytes (0xfd prefix) fail to validate, as on an engine without SIMD.
-    vi.spyOn(WebAssembly, 'validate').mockImplementation((bytes) => !new Uint8Array(bytes as ArrayBuffer).includes(0xfd) && realValidate(bytes));
+    hideWasmSimd();
     const lib = await freshLibrary();
     expect(await lib.init()).toEqual({ backend: 'js', simd: false });
     expect(checkWorks(lib)).toBe('js');

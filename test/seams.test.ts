@@ -83,6 +83,23 @@ describe.each(['wasm', 'js'] as const)('on the %s backend', (backend) => {
       for (const t of [keeper, writer, x]) t.dispose();
     });
 
+    it("a write into a Wasm layer's saved tensor by forwardAsync's out, or by backward's and backwardAsync's, is seen", async () => {
+      const keeper = make('wasm');
+      const writer = make(backend);
+      const x = tensor(xData);
+      keeper.forward(x, true);
+      await writer.forwardAsync({ data: xData, shape }, false, x);
+      expect(() => keeper.backward({ data: dyData, shape })).toThrow(/was written since/);
+      writer.forward({ data: xData, shape }, true);
+      for (const backward of [(out: WasmTensor) => writer.backward({ data: dyData, shape }, out), (out: WasmTensor) => writer.backwardAsync({ data: dyData, shape }, out)]) {
+        x.data.set(xData);
+        keeper.forward(x, true);
+        await backward(x); // dx into the tensor keeper saved
+        expect(() => keeper.backward({ data: dyData, shape })).toThrow(/was written since/);
+      }
+      for (const t of [keeper, writer, x]) t.dispose();
+    });
+
     it("a write into the last row alone of a Wasm layer's saved tensor is seen", () => {
       const keeper = make('wasm');
       const writer = make(backend);
@@ -439,6 +456,34 @@ describe('messages (items 12, 13)', () => {
     const huge = { data: { length: 2 ** 30 } as ArrayLike<number>, shape: [2 ** 29, 2] };
     expect(() => bn.forward(huge)).toThrow(/BatchNormalization\.forward: out of Wasm memory: x\.shape \[536870912, 2\] needs 4294967296 bytes/);
     bn.dispose();
+  });
+
+  it("running out of Wasm memory in the engine's own buffers names the call and x.shape, or dout.shape", () => {
+    // A Wasm tensor of 2.5 GiB (5 * 2^27 float32) fits (a resident input is not copied); a buffer for y as large does not.
+    const N = 5 * 2 ** 27;
+    const bn = new BatchNormalization([1], [0], 0.9, null, null, { backend: 'wasm' });
+    const huge = allocTensor([N, 1]);
+    for (const trainFlg of [true, false]) {
+      expect(() => bn.forward(huge, trainFlg)).toThrow(RangeError);
+      expect(() => bn.forward(huge, trainFlg)).toThrow(/^BatchNormalization\.forward: out of Wasm memory: .* \(for x\.shape \[671088640, 1\]\)$/);
+    }
+    huge.dispose();
+    // A training forward into an out of its own leaves dx a buffer to find; a memory filled
+    // meanwhile (untouched: nothing is written) has no room for it.
+    const [x, y, dy] = [allocTensor([4096, 1]), allocTensor([4096, 1]), allocTensor([4096, 1])];
+    x.data.set(seeded(4096, 9));
+    bn.forward(x, true, y);
+    const fill = [];
+    for (let n = 2 ** 28; n >= 64;) {
+      try {
+        fill.push(allocTensor([n]));
+      } catch {
+        n /= 2;
+      }
+    }
+    expect(() => bn.backward(dy)).toThrow(RangeError);
+    expect(() => bn.backward(dy)).toThrow(/^BatchNormalization\.backward: out of Wasm memory: .* \(for dout\.shape \[4096, 1\]\)$/);
+    for (const t of [...fill, x, y, dy, bn]) t.dispose();
   });
 
   it.each(['wasm', 'js'] as const)('%s: data that does not fill a huge shape is named as the mismatch, not as memory', (backend) => {

@@ -232,6 +232,19 @@ describe('the blocking forms, and the option', () => {
     bn.dispose();
   });
 
+  it('forwardAsync(x, false) of a layer without running statistics normalizes by its own batch, as forward(x, false) does: no exchange', async () => {
+    const collective: Collective = { rank: 0, size: 2, allGather: async () => { throw new Error('an inference exchanged'); } };
+    const x = { data: [1, 2, 3, 5, 4, 0], shape: [3, 2] };
+    for (const backend of ['wasm', 'js'] as const) {
+      const bn = new BatchNormalization([1, 2], [0, 1], 0.9, null, null, { backend, collective, trackRunningStats: false });
+      const local = new BatchNormalization([1, 2], [0, 1], 0.9, null, null, { backend, trackRunningStats: false });
+      const y = await bn.forwardAsync(x, false);
+      expect(Array.from(y.data)).toEqual(Array.from(local.forward(x, false).data));
+      expect(Array.from(bn.forward(x, false).data)).toEqual(Array.from(y.data));
+      for (const l of [bn, local]) l.dispose();
+    }
+  });
+
   it('is checked when the layer is made, and fromState takes it', () => {
     expect(() => new BatchNormalization([1], [0], 0.9, null, null, { collective: { rank: 1, size: 1, allGather: async () => [] } }))
       .toThrow(new RangeError('new BatchNormalization: options.collective.rank must be an integer in [0, 0] (collective.size 1); got 1'));

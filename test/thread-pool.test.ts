@@ -4,7 +4,7 @@
 // Atomics.waitAsync, and a thread that may not block. Real workers: threads.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ThreadPool } from '../src/threads/pool.js';
-import { ARGS_SLOTS, PENDING, READY, RUN, runCount } from '../src/threads/protocol.js';
+import { ARGS_SLOTS, EXITED, GEN, PENDING, READY, RUN, runCount } from '../src/threads/protocol.js';
 import * as spawn from '../src/threads/spawn.js';
 import { MIN_ELEMENTS_PER_THREAD, ThreadedRunner } from '../src/threads/threaded-runner.js';
 import { ROW_KERNELS } from '../src/wasm/abi.js';
@@ -23,6 +23,11 @@ const smallPool = (size = 2, cores = 2) => poolAndHeap(size, cores).pool;
 const internals = (p: ThreadPool) => p as unknown as { i32: Int32Array };
 const fine = { op: 'normalize' as const, args: [4096, 4096, 4, 4, 1, 64, 64, 64, 0] };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Polls until ready() or the time is up; whether it became ready.
+async function waitUntil(ready: () => boolean, ms: number): Promise<boolean> {
+  for (const t0 = performance.now(); !ready(); await sleep(5)) if (performance.now() - t0 > ms) return false;
+  return true;
+}
 
 // Workers that do nothing: each records what it is sent and whether it was terminated.
 type Mute = { messages: Record<string, unknown>[]; terminated: boolean; onError: (e: unknown) => void };
@@ -126,11 +131,25 @@ describe('starting the workers', () => {
   it('a worker that fails to start: the wait ends at once with its error, and the pool is shut down', async () => {
     const made = muteWorkers();
     const p = smallPool();
+    controlledClock(); // the clock stands still: only the error can end the wait
     const ready = p.whenReady();
     made[0].onError('the worker script was refused');
     await expect(ready).rejects.toThrow(new Error('batchnorm-wasm: the worker threads could not start (a worker failed: the worker script was refused)'));
     expect(made[0].terminated).toBe(true);
     expect(p.running).toBe(false);
+  });
+
+  it('a shutdown() and a new start while a wait for the workers goes on: that wait ends, the new run stands', async () => {
+    const made = muteWorkers();
+    const p = smallPool();
+    controlledClock();
+    const first = p.whenReady();
+    p.shutdown();
+    p.start();
+    await expect(first).rejects.toThrow('batchnorm-wasm: shutdown() ended the start of the worker threads; a new call starts them again');
+    expect(p.running).toBe(true);
+    expect(made[1].terminated).toBe(false);
+    p.shutdown();
   });
 });
 
@@ -180,6 +199,54 @@ describe('a step', () => {
     await expect(call).rejects.toThrow(new Error('batchnorm-wasm: worker threads did not finish within 60 s; the pool was shut down'));
     expect(p.busy).toBe(false);
     expect(made[0].terminated).toBe(true);
+  });
+
+  it('a step with no job for this thread runs the workers\' jobs only', () => {
+    const p = smallPool();
+    expect(() => p.run([null, fine])).not.toThrow();
+    expect(() => p.run([null, { op: 'normalize', args: [1 << 22, 1 << 22, 64, 64, 1, 64, 64, 64, 0] }])).toThrow(/worker thread 1 failed/);
+    p.shutdown();
+  });
+
+  it('shutdown() during an async step: the call waits for the workers to leave their jobs, then rejects', async () => {
+    muteWorkers();
+    const p = smallPool();
+    p.start();
+    const clock = controlledClock();
+    const { i32 } = internals(p);
+    const run = Atomics.load(i32, RUN);
+    let settled = false;
+    const call = p.runAsync([null, fine]).finally(() => { settled = true; });
+    p.shutdown();
+    await sleep(150);
+    expect(settled).toBe(false); // the worker has not left
+    Atomics.store(i32, EXITED, runCount(run, 1)); // now it has
+    await expect(call).rejects.toThrow('batchnorm-wasm: shutdown() ended this call before the worker threads finished it; the layer is unchanged, and a new call starts the workers again');
+    expect(p.running).toBe(false);
+    // A worker that never leaves: the call ends 5 s later all the same.
+    p.start();
+    const stuck = p.runAsync([null, fine]);
+    p.shutdown();
+    await sleep(50);
+    clock.set(5_001);
+    await expect(stuck).rejects.toThrow(/shutdown\(\) ended this call/);
+    expect(p.running).toBe(false);
+  });
+
+  it('shutdown() during a step wakes the sleeping workers, which leave and count themselves out', async () => {
+    const p = smallPool();
+    await p.whenReady();
+    await sleep(50); // the worker sleeps in Atomics.wait for the next generation
+    const { i32 } = internals(p);
+    const run = Atomics.load(i32, RUN);
+    const inner = p as unknown as { inFlight: boolean; ending: boolean };
+    inner.inFlight = true; // as when an async step of another worker is still running
+    p.shutdown();
+    const left = await waitUntil(() => Atomics.load(i32, EXITED) === runCount(run, 1), 2000);
+    inner.inFlight = false;
+    inner.ending = false;
+    p.shutdown();
+    expect(left).toBe(true);
   });
 
   it('a second step while an async one is in flight is refused, and the first ends as it would', async () => {
@@ -234,14 +301,14 @@ describe('platforms', () => {
   it('an async wait keeps Node running (a pending waitAsync does not, and the workers are unref\'d), and lets go when it ends', async () => {
     muteWorkers();
     const p = smallPool();
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
+    const set = vi.spyOn(globalThis, 'setInterval');
+    const clear = vi.spyOn(globalThis, 'clearInterval');
     const ready = p.whenReady();
-    const during = timers();
-    expect(during).toBe(before + 1);
+    expect(set).toHaveBeenCalledTimes(1);
+    expect(clear).not.toHaveBeenCalled();
     Atomics.store(internals(p).i32, READY, runCount(Atomics.load(internals(p).i32, RUN), 1));
     await ready;
-    expect(timers()).toBeLessThan(during);
+    expect(clear).toHaveBeenCalledWith(set.mock.results[0].value);
     p.shutdown();
   });
 
@@ -306,6 +373,36 @@ describe('the threaded runner', () => {
     expect(pool.running).toBe(true); // started by that call
     await pool.whenReady();
     expect(runner.run(step(256, 1024))).toBe(2);
+    pool.shutdown();
+  });
+
+  it('a step too small to split starts no workers, blocking or async', async () => {
+    const { pool, runner, step } = runnerAndStep(2);
+    Object.defineProperty(pool, 'startsWhileBlocked', { value: false });
+    expect(runner.run(step(4, 1024))).toBe(1);
+    expect(await runner.runAsync(step(4, 1024))).toBe(1);
+    expect(pool.running).toBe(false);
+  });
+
+  it('an async step dispatches nothing before the workers are ready, and counts the threads again after', async () => {
+    muteWorkers();
+    const { pool, runner, step } = runnerAndStep(2);
+    const { i32 } = internals(pool);
+    const gen = Atomics.load(i32, GEN);
+    const call = runner.runAsync(step(256, 1024));
+    await sleep(50);
+    expect(Atomics.load(i32, GEN)).toBe(gen); // not dispatched: the workers have not reported
+    Atomics.store(i32, READY, runCount(Atomics.load(i32, RUN), 1));
+    expect(await waitUntil(() => Atomics.load(i32, GEN) !== gen, 2000)).toBe(true);
+    Atomics.store(i32, PENDING, 0); // the worker's share done
+    Atomics.notify(i32, PENDING);
+    expect(await call).toBe(2);
+    // Another call takes the workers while this one waits for them: this one runs on this thread.
+    pool.shutdown();
+    const later = runner.runAsync(step(256, 1024));
+    vi.spyOn(pool, 'busy', 'get').mockReturnValue(true);
+    Atomics.store(i32, READY, runCount(Atomics.load(i32, RUN), 1));
+    expect(await later).toBe(1);
     pool.shutdown();
   });
 

@@ -24,13 +24,13 @@ const EXIT_MS = 5_000;
 type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown };
 
 // Waits until slot `at` of i32 holds `value`, yielding to the event loop; false past the deadline.
-async function waitFor(i32: Int32Array, at: number, value: number, deadline: number, failed: () => boolean): Promise<boolean> {
+async function waitFor(i32: Int32Array, at: number, value: number, deadline: number, failed?: () => boolean): Promise<boolean> {
   const waitAsync = (Atomics as { waitAsync?: WaitAsync }).waitAsync;
   // A pending waitAsync does not keep Node's event loop alive (the workers are unref'd): a timer does.
   const keepAlive = setInterval(() => {}, 1000);
   try {
     for (let v = Atomics.load(i32, at); v !== value; v = Atomics.load(i32, at)) {
-      if (Date.now() > deadline || failed()) return false;
+      if (Date.now() > deadline || failed?.()) return false;
       const w = waitAsync?.(i32, at, v, 100);
       if (w?.async) await w.value;
       else if (!w) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -47,7 +47,7 @@ const SPIN_MS = 0.05;
 
 function canBlockHere(i32: Int32Array): boolean {
   try {
-    Atomics.wait(i32, READY, -1, 0); // READY is never -1: returns 'not-equal' at once where waiting is allowed
+    Atomics.wait(i32, READY, 0, 0); // returns at once ('timed-out' or 'not-equal') where waiting is allowed
     return true;
   } catch {
     return false; // a browser's main thread
@@ -85,8 +85,9 @@ export class ThreadPool {
     this.size = size;
     this.spinMs = size <= cores ? SPIN_MS : 0;
     this.ctl = heap.alloc(blockBytes(size));
-    this.i32 = new Int32Array(memory.buffer, this.ctl, 8); // the block never moves, and a grow keeps this view valid
-    this.i32.fill(0);
+    // The block never moves, and a grow keeps this view valid. Not cleared: start() and each
+    // step write every word before it is read, and GEN and RUN may start anywhere.
+    this.i32 = new Int32Array(memory.buffer, this.ctl, 8);
     this.canBlock = canBlockHere(this.i32);
     this.startsWhileBlocked = workersStartWhileBlocked();
   }
@@ -126,8 +127,8 @@ export class ThreadPool {
     Atomics.store(this.i32, READY, runCount(run, 0));
     Atomics.store(this.i32, EXITED, runCount(run, 0));
     // A failure in a job that shutdown() or a stall abandoned was never settled: not this run's.
+    // (MSG_LEN is written with each failure's message.)
     Atomics.store(this.i32, ERROR, 0);
-    Atomics.store(this.i32, MSG_LEN, 0);
     const gen = Atomics.load(this.i32, GEN);
     const message = { module: this.module, memory: this.memory, ctl: this.ctl, gen, run, countBase: runCount(run, 0), spinMs: this.spinMs };
     for (let index = 1; index < this.size; index++) {
@@ -143,7 +144,7 @@ export class ThreadPool {
     if (this.crash) throw new Error(`batchnorm-wasm: a worker thread crashed: ${String(this.crash)}`);
     if (jobs.length > this.size) throw new RangeError(`batchnorm-wasm: ${jobs.length} jobs; expected at most ${this.size}, one a thread`);
     const codes = jobs.map((job) => (job ? jobHeader(job.op, job.args.length) : 0)); // throws before anything is written
-    if (!this.running) this.start();
+    this.start(); // when not running
     this.inFlight = true;
     const f64 = new Float64Array(this.memory.buffer, this.ctl + ARGS_OFFSET, this.size * ARGS_SLOTS);
     for (let w = 1; w < this.size; w++) {
@@ -204,7 +205,7 @@ export class ThreadPool {
     const done = await waitFor(this.i32, PENDING, 0, deadline, () => this.ending);
     if (this.ending) {
       // The workers finish the job they are in, then leave; once all have, none writes any more.
-      await waitFor(this.i32, EXITED, runCount(this.runId, this.workers.length), Date.now() + EXIT_MS, () => false);
+      await waitFor(this.i32, EXITED, runCount(this.runId, this.workers.length), Date.now() + EXIT_MS);
       this.inFlight = false;
       this.ending = false;
       this.shutdown();

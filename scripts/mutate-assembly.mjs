@@ -15,7 +15,7 @@
 // --sample K runs every K-th mutant (a spread-out sample, when a full run takes too long);
 // --limit N the first N; --match text those whose id (file, line, change) contains text; --survivors only the mutants that survived in the last report
 // (reports/assembly-mutation.json), whose results it updates; --list prints the mutants and runs nothing.
-// Every result is also appended to reports/assembly-mutation.journal.jsonl as it comes, so that
+// Every result is also appended to scripts/assembly-mutation-journal.jsonl as it comes, so that
 // a run cut short keeps what it did and the next run goes on from there: a mutant whose file is
 // unchanged keeps its result (a survivor only while the tests are unchanged too, since a new
 // test may kill it). --fresh ignores the journal.
@@ -27,7 +27,7 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const REPORT = join(root, 'reports/assembly-mutation.json');
-const JOURNAL = join(root, 'reports/assembly-mutation.journal.jsonl');
+const JOURNAL = join(root, 'scripts/assembly-mutation-journal.jsonl'); // committed: a full run takes several sittings
 const EQUIVALENTS = join(root, 'scripts/mutation-equivalents.json'); // its "assembly" list
 const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/slabs.test.ts', 'test/activation-bounds.test.ts', 'test/kernel-writes.test.ts'];
 

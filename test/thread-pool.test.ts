@@ -1,7 +1,8 @@
 // The thread pool's protocol (src/threads/pool.ts) driven from this thread: workers that never
 // report or never finish (the clock moved past the limits instead of waiting them out), what
-// each worker is sent, the checks before a step is dispatched, a platform without
-// Atomics.waitAsync, and a thread that may not block. Real workers: threads.test.ts.
+// each worker is sent, the checks before a step is dispatched, shutdown() during a step, a
+// platform without Atomics.waitAsync, a thread that may not block; and how many threads the
+// threaded runner gives a step. The layers over real workers: threads.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ThreadPool } from '../src/threads/pool.js';
 import { ARGS_SLOTS, EXITED, GEN, PENDING, READY, RUN, runCount } from '../src/threads/protocol.js';

@@ -177,9 +177,8 @@ async function main() {
       if (e.fileHash === fileHash.get(e.file) && e.status !== 'equivalent' && (e.status !== 'survived' || e.testsHash === testsHash)) journal.set(e.id, e.status);
     }
   }
-  mkdirSync(join(root, 'reports'), { recursive: true });
   const pending = mutants.filter((m) => !journal.has(m.id) || listed.has(m.id));
-  for (const m of mutants) if (!pending.includes(m)) m.status = journal.get(m.id);
+  for (const m of mutants) if (journal.has(m.id) && !listed.has(m.id)) m.status = journal.get(m.id);
   const reused = mutants.length - pending.length;
 
   const dirs = pending.length ? Array.from({ length: Math.min(jobs, pending.length) }, sandbox) : [];
@@ -262,6 +261,7 @@ async function main() {
     console.log(`\n${stale.length} listed equivalents match no mutant any more (the code changed): review scripts/mutation-equivalents.json`);
     for (const e of stale) console.log(`  ${e.id}`);
   }
+  mkdirSync(join(root, 'reports'), { recursive: true });
   if (!onlySurvivors) writeFileSync(REPORT, JSON.stringify({ tests, files: targets, sample, mutants: mutants.map(({ mutated, ...m }) => m) }, null, 1));
   else {
     // Merge into the last full report: the survivors rerun replace their old results.

@@ -76,7 +76,7 @@ it('times one round of a workload when driven', () => {
   expect(Object.keys(driven)).toEqual(SMALL.ops ?? ['train', 'infer', 'backward']);
   for (const [op, byImpl] of Object.entries(driven)) {
     expect(Object.keys(byImpl).sort()).toEqual(state.rows.filter((r) => r.op === op).map((r) => r.impl).sort());
-    for (const ms of Object.values(byImpl)) expect(Number.isFinite(ms) && ms > 0).toBe(true);
+    for (const [impl, ms] of Object.entries(byImpl)) expect(Number.isFinite(ms) && ms > 0, `${op} ${impl}: ${ms} ms`).toBe(true);
   }
 });
 

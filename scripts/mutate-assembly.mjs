@@ -29,7 +29,11 @@ const root = resolve(import.meta.dirname, '..');
 const REPORT = join(root, 'reports/assembly-mutation.json');
 const JOURNAL = join(root, 'scripts/assembly-mutation-journal.jsonl'); // committed: a full run takes several sittings
 const EQUIVALENTS = join(root, 'scripts/mutation-equivalents.json'); // its "assembly" list
-const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/slabs.test.ts', 'test/activation-bounds.test.ts', 'test/kernel-writes.test.ts'];
+// The kernel tests: every export against its TypeScript twin (kernels), every driver the plan
+// can name (plan), the slabs, the activations' edges, the bytes each kernel writes, and the
+// float64 kernels through the layer (float64, float64-zeros: exact zeros from zeros).
+const DEFAULT_TESTS = ['test/kernels.test.ts', 'test/plan.test.ts', 'test/slabs.test.ts', 'test/activation-bounds.test.ts', 'test/kernel-writes.test.ts',
+  'test/float64.test.ts', 'test/float64-zeros.test.ts'];
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);

@@ -116,6 +116,7 @@ describe('bad constructor arguments', () => {
   const cases: Array<[string, () => unknown, typeof TypeError | typeof RangeError, RegExp]> = [
     ['gamma not array-like', () => new BatchNormalization(3 as never, b), TypeError, /gamma must be a Float32Array, a Float64Array or an array of numbers; got number 3/],
     ['gamma empty', () => new BatchNormalization([], []), RangeError, /gamma must have at least one element; got length 0/],
+    ['beta not array-like', () => new BatchNormalization(g, 'xyz' as never), TypeError, /beta must be a Float32Array, a Float64Array or an array of numbers; got the string "xyz"/],
     ['beta length differs', () => new BatchNormalization(g, [0, 0]), RangeError, /beta\.length must be 3 \(the length of gamma\); got 2/],
     ['momentum above 1', () => new BatchNormalization(g, b, 1.5), RangeError, /momentum must be a finite number in \[0, 1\]; got 1\.5/],
     ['momentum negative', () => new BatchNormalization(g, b, -0.1), RangeError, /got -0\.1/],
@@ -124,6 +125,7 @@ describe('bad constructor arguments', () => {
     ['momentum a string', () => new BatchNormalization(g, b, '0.9' as never), TypeError, /momentum must be a number in \[0, 1\] or null \(the cumulative average\); got the string "0\.9"/],
     ['runningMean wrong length', () => new BatchNormalization(g, b, 0.9, [0, 0], [1, 1, 1]), RangeError, /runningMean\.length must be 3 \(the length of gamma\); got 2/],
     ['runningVar wrong length', () => new BatchNormalization(g, b, 0.9, [0, 0, 0], [1, 1, 1, 1]), RangeError, /runningVar\.length must be 3 \(the length of gamma\); got 4/],
+    ['runningVar holding a string', () => new BatchNormalization(g, b, 0.9, [0, 0, 0], [1, 'a', 1] as never), TypeError, /runningVar\[1\] must be a number; got the string "a"/],
     ['runningVar without runningMean', () => new BatchNormalization(g, b, 0.9, null, [1, 1, 1]), TypeError, /runningMean and runningVar must be given together; got runningVar only/],
     ['eps zero', () => new BatchNormalization(g, b, 0.9, null, null, { eps: 0 }), RangeError, /options\.eps must be a finite number > 0; got 0/],
     ['eps negative', () => new BatchNormalization(g, b, 0.9, null, null, { eps: -1e-5 }), RangeError, /got -0\.00001/],

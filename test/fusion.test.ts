@@ -304,8 +304,9 @@ describe('foldInto on a plain object', () => {
       'foldInto: the layer keeps no running statistics (trackRunningStats false): it normalises every batch with the batch\'s own, which no linear layer can absorb; expected a layer with trackRunningStats true');
   });
 
-  it('names a bad field: an unknown activation, a short beta, a string in gamma, eps 0', () => {
+  it('names a bad field: an unknown dtype, an unknown activation, a short beta, a string in gamma, eps 0', () => {
     const fold = (change: object) => () => foldInto({ ...fields, activation: null, ...change } as never, { data: W, shape: [2, 3] });
+    expect(fold({ dtype: 'float16' })).toThrow(/foldInto: layer\.dtype must be /);
     expect(fold({ activation: 'gelu' })).toThrow(/foldInto: layer\.activation must be null or one of 'relu', 'relu6'; got the string "gelu"/);
     expect(fold({ beta: [0, 1] })).toThrow(/foldInto: layer\.beta\.length must be 3 \(the length of gamma\); got 2/);
     expect(fold({ gamma: [1, '2', 3] })).toThrow(/foldInto: layer\.gamma\[1\] must be a number; got/);

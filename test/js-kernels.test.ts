@@ -45,6 +45,20 @@ describe.each(CASES)('fast-kernels.ts against kernels.ts on [$N, $C, $S], offset
     for (const s of sums) expect(Array.from(s.subarray(C))).toEqual([-7.5, -7.5, -7.5]);
   });
 
+  // Four rows a step: a loop that runs a group past row N writes it into a longer array.
+  it('normalize and backwardApply write no element past the shape (outputs longer than it keep their tail)', () => {
+    const PAD = 4 * C * S;
+    const padded = () => Float32Array.from({ length: count + PAD }, (_, i) => (i < count ? 0 : -7.5));
+    const [y, dx, expectedY, expectedDx] = [padded(), padded(), new Float32Array(count), new Float32Array(count)];
+    fast.normalize(x, y, N, C, S, center, scale, bias, 0);
+    fast.backwardApply(x, dy, dx, N, C, S, center, alpha, shift, ka, kb, kc, 0);
+    ref.normalize(x, expectedY, N, C, S, center, scale, bias, 0);
+    ref.backwardApply(x, dy, expectedDx, N, C, S, center, alpha, shift, ka, kb, kc, 0);
+    expect(y.subarray(0, count)).toEqual(expectedY);
+    expect(dx.subarray(0, count)).toEqual(expectedDx);
+    for (const [a, name] of [[y, 'y'], [dx, 'dx']] as const) expect(Array.from(a.subarray(count)), `${name} past its end`).toEqual(Array(PAD).fill(-7.5));
+  });
+
   it.each(ACTIVATIONS.map((a) => [a.name ?? 'none', a.code] as const))('normalize and backwardApply: the same bits, in place too (activation %s)', (_, code) => {
     const [a, b] = [new Float32Array(count), new Float32Array(count)];
     fast.normalize(x, a, N, C, S, center, scale, bias, code);

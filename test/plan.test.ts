@@ -41,15 +41,19 @@ function reference(x: Float32Array, dy: Float32Array, N: number, C: number, S: n
 }
 
 // [N, C, S]: tails of every width (C % 16, C % 4, S % 16), rows not a multiple of R nor of
-// the 32-row block, one row; data far from zero in some.
+// the 32-row block, rows that fill whole blocks (64), one row; runs shorter than a vector
+// (S = 2), runs that fill whole 1024-element chunks (2048); data far from zero in some.
 const SHAPES = [
   { N: 37, C: 29, S: 1, offset: 0 },
+  { N: 64, C: 9, S: 1, offset: 0 },
   { N: 70, C: 67, S: 1, offset: 1e4 },
   { N: 1, C: 23, S: 1, offset: 0 },
   { N: 33, C: 4, S: 1, offset: 3 },
   { N: 3, C: 5, S: 1037, offset: 1e4 },
   { N: 2, C: 3, S: 2061, offset: 0 },
+  { N: 2, C: 3, S: 2048, offset: 3 },
   { N: 4, C: 2, S: 13, offset: 0 },
+  { N: 5, C: 7, S: 2, offset: 0 },
 ];
 
 describe.each(SHAPES)('every driver on [$N, $C, $S], offset $offset', ({ N, C, S, offset }) => {
@@ -76,9 +80,26 @@ describe.each(SHAPES)('every driver on [$N, $C, $S], offset $offset', ({ N, C, S
     return [y];
   };
 
+  // The formulas per element in float64, each channel's parameters by its index (i / S) % C: the
+  // simplest driver within float32's rounding of them, so that every driver's bits are right too.
+  const formula = (op: string, code: number) => {
+    const lo = code === 0 ? -Infinity : 0, hi = code === 2 ? 6 : Infinity;
+    return Array.from({ length: count }, (_, i) => {
+      const c = Math.floor(i / S) % C;
+      const xc = x[i] - center[c];
+      if (op === 'normalize') return [Math.min(Math.max(xc * p1[c] + p2[c], lo), hi), Math.abs(xc * p1[c]) + Math.abs(p2[c])];
+      const y = Math.fround(Math.fround(Math.fround(x[i] - center[c]) * alpha[c]) + shift[c]); // the forward's f32 arithmetic
+      const g = y > lo && (y < hi || hi === Infinity) ? dy[i] : 0;
+      return [(g - p3[c]) * p1[c] + xc * p2[c], Math.abs((g - p3[c]) * p1[c]) + Math.abs(xc * p2[c])];
+    });
+  };
+
   it.each(ACTIVATIONS.map((a) => [a.name ?? 'none', a.code] as const))('normalize and backwardApply: the same bits from every driver (activation %s)', (_, code) => {
     for (const op of ['normalize', 'backwardApply']) {
       const expected = run(op, SIMPLEST, code);
+      formula(op, code).forEach(([value, terms], i) => {
+        if (Math.abs(expected[0][i] - value) > 1e-6 * Math.max(terms, 1e-30)) expect(expected[0][i], `${op} [${i}] against the formula`).toBe(value);
+      });
       for (const d of drivers) expect(run(op, planWord(d), code), `${op} V${d.V} R${d.R}`).toEqual(expected);
     }
   });

@@ -186,6 +186,38 @@ describe.each(['wasm', 'js'] as const)('num_batches_tracked on %s', (backend) =>
     expect([odd.trackRunningStats, odd.numBatchesTracked]).toEqual([true, 0]);
     odd.dispose();
   });
+
+  it('reads a state of the second format (no dtype): a float32 layer with its counter', () => {
+    const old = {
+      format: 'batchnorm-wasm/state@2', gamma: [1, 2], beta: [0, 1], runningMean: [0.5, 1], runningVar: [2, 3],
+      momentum: 0.8, eps: 1e-3, axis: 1, activation: null, runningVarUnbiased: true, trackRunningStats: true, numBatchesTracked: 4,
+    };
+    const bn = BatchNormalization.fromState(old as never, { backend });
+    expect(bn.dtype).toBe('float32');
+    expect(bn.numBatchesTracked).toBe(4);
+    expect(bn.state()).toEqual({ ...old, format: 'batchnorm-wasm/state@3', dtype: 'float32' });
+    bn.dispose();
+  });
+
+  it('names state.dtype when the current format has none, or one that is no dtype', () => {
+    const layer = new BatchNormalization([1, 2], [0, 1], 0.9, null, null, { backend });
+    const state = layer.state();
+    layer.dispose();
+    for (const dtype of [undefined, 'float16']) {
+      expect(() => BatchNormalization.fromState({ ...state, dtype } as never, { backend })).toThrow(/state\.dtype/);
+    }
+  });
+
+  it('toPyTorch gives copies: writing into them leaves the layer as it was', () => {
+    const gamma = new Float32Array([1, 2]), beta = new Float32Array([0, 1]);
+    const bn = new BatchNormalization(gamma, beta, 0.9, null, null, { backend });
+    bn.forward({ data: new Float32Array([1, 2, 3, 5]), shape: [2, 2] });
+    const before = [Array.from(bn.gamma), Array.from(bn.beta), Array.from(bn.runningMean!), Array.from(bn.runningVar!)];
+    const sd = bn.toPyTorch();
+    for (const a of [sd.weight, sd.bias, sd.running_mean!, sd.running_var!]) a.fill(99);
+    expect([Array.from(bn.gamma), Array.from(bn.beta), Array.from(bn.runningMean!), Array.from(bn.runningVar!)]).toEqual(before);
+    bn.dispose();
+  });
 });
 
 describe.each(['wasm', 'js'] as const)('track_running_stats=False on %s', (backend) => {

@@ -19,8 +19,16 @@ function repsFor(fn, minSampleMs) {
  * Times fns interleaved for about budgetMs (at least minRounds rounds); returns
  * [{ medianMs, minMs, samples }] in the order of fns.
  */
-export function interleaved(fns, { budgetMs = 1500, minRounds = 15, minSampleMs = 0.5 } = {}) {
-  for (const fn of fns) for (let i = 0; i < 3; i++) fn(); // warm up: tier-up, caches, first-call allocations
+export function interleaved(fns, { budgetMs = 1500, minRounds = 15, minSampleMs = 0.5, warmMs = 250 } = {}) {
+  // Warm up each function for warmMs (at least 3 calls): caches, first-call allocations, and
+  // tier-up. V8 runs Wasm first as baseline (Liftoff) code and compiles a function's optimised
+  // code only once it is hot: after 3 calls, the [64, 1024] training forward still ran partly on
+  // baseline code for its whole 2.5 s budget (median 51 and 101 us in two runs of npm run bench,
+  // 36 us with --no-liftoff; here on Node v26.12.1).
+  for (const fn of fns) {
+    const until = now() + warmMs;
+    for (let i = 0; i < 3 || now() < until; i++) fn();
+  }
   const reps = fns.map((fn) => repsFor(fn, minSampleMs));
   const samples = fns.map(() => []);
   const end = now() + budgetMs;

@@ -80,16 +80,27 @@ describe.each(SHAPES)('every driver on [$N, $C, $S], offset $offset', ({ N, C, S
     return [y];
   };
 
+  // An activation's clamp bounds, and whether the backward passes dy at element i of channel c:
+  // the forward's pre-activation value, in its f32 arithmetic, strictly inside them.
+  const bounds = (code: number) => [code === 0 ? -Infinity : 0, code === 2 ? 6 : Infinity];
+  const passes = (code: number) => {
+    const [lo, hi] = bounds(code);
+    return (c: number, i: number) => {
+      const y = Math.fround(Math.fround(Math.fround(x[i] - center[c]) * alpha[c]) + shift[c]);
+      return y > lo && (y < hi || hi === Infinity);
+    };
+  };
+
   // The formulas per element in float64, each channel's parameters by its index (i / S) % C: the
   // simplest driver within float32's rounding of them, so that every driver's bits are right too.
   const formula = (op: string, code: number) => {
-    const lo = code === 0 ? -Infinity : 0, hi = code === 2 ? 6 : Infinity;
+    const [lo, hi] = bounds(code);
+    const pass = passes(code);
     return Array.from({ length: count }, (_, i) => {
       const c = Math.floor(i / S) % C;
       const xc = x[i] - center[c];
       if (op === 'normalize') return [Math.min(Math.max(xc * p1[c] + p2[c], lo), hi), Math.abs(xc * p1[c]) + Math.abs(p2[c])];
-      const y = Math.fround(Math.fround(Math.fround(x[i] - center[c]) * alpha[c]) + shift[c]); // the forward's f32 arithmetic
-      const g = y > lo && (y < hi || hi === Infinity) ? dy[i] : 0;
+      const g = pass(c, i) ? dy[i] : 0;
       return [(g - p3[c]) * p1[c] + xc * p2[c], Math.abs((g - p3[c]) * p1[c]) + Math.abs(xc * p2[c])];
     });
   };
@@ -105,12 +116,7 @@ describe.each(SHAPES)('every driver on [$N, $C, $S], offset $offset', ({ N, C, S
   });
 
   it.each(ACTIVATIONS.map((a) => [a.name ?? 'none', a.code] as const))('stats and backwardReduce: %s', (_, code) => {
-    const lo = code === 0 ? -Infinity : 0, hi = code === 2 ? 6 : Infinity;
-    const pass = (c: number, i: number) => {
-      const y = Math.fround(Math.fround(Math.fround(x[i] - center[c]) * alpha[c]) + shift[c]); // the forward's f32 arithmetic
-      return y > lo && (y < hi || hi === Infinity);
-    };
-    const ref = reference(x, dy, N, C, S, center, pass);
+    const ref = reference(x, dy, N, C, S, center, passes(code));
     const sd = Array.from(ref.m2, (m2) => Math.sqrt(m2 / (N * S)));
     const magnitude = (sums: Float64Array) => Math.max(1, ...Array.from(sums, Math.abs));
     const simplest = [run('stats', SIMPLEST, 0), run('backwardReduce', SIMPLEST, code)];

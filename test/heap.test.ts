@@ -1,4 +1,4 @@
-// The allocator over Wasm memory (src/wasm/heap.ts): first fit, 16-byte alignment, and
+// The allocator over Wasm memory (src/wasm/heap.ts): first fit, 64-byte (cache line) alignment, and
 // coalescing of a freed block with both neighbours, so that memory freed in any order is
 // one block again.
 import { describe, expect, it } from 'vitest';
@@ -7,11 +7,11 @@ import { WasmHeap, WasmMemoryError } from '../src/wasm/heap.js';
 const heapOf = (pages = 2, maxPages = 4) => new WasmHeap(new WebAssembly.Memory({ initial: pages, maximum: maxPages }), maxPages * 65536);
 
 describe('WasmHeap', () => {
-  it('aligns every block to 16 bytes and never hands out offset 0', () => {
+  it('aligns every block to a cache line (64 bytes) and never hands out offset 0', () => {
     const heap = heapOf();
-    const ptrs = [1, 17, 3, 100].map((n) => heap.alloc(n));
-    expect(ptrs.every((p) => p > 0 && p % 16 === 0)).toBe(true);
-    expect(new Set(ptrs).size).toBe(4);
+    const ptrs = [1, 17, 3, 100, 65, 70000].map((n) => heap.alloc(n));
+    expect(ptrs.every((p) => p > 0 && p % 64 === 0)).toBe(true);
+    expect(new Set(ptrs).size).toBe(6);
   });
 
   it('coalesces a freed block with the free block after it, and with the one before', () => {
@@ -24,7 +24,7 @@ describe('WasmHeap', () => {
     heap.release(a);
     heap.release(c); // joins a + b (before it)
     expect(heap.alloc(192)).toBe(a);
-    expect(heap.bytesInUse).toBe(192 + 16);
+    expect(heap.bytesInUse).toBe(192 + 64);
     heap.release(a);
     heap.release(end);
     expect(heap.bytesInUse).toBe(0);

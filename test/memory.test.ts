@@ -51,7 +51,7 @@ describe('Wasm memory', () => {
     // wasm-engine.ts: 7 arrays of parameters and scratch, 2 sets of 5 saved for backward, 3 of
     // coefficients; 3 f64 arrays of partial results per share (one share without threads); one
     // heap block, with the heap's slack from 64 KiB on (heap-growth.test.ts).
-    const block = (bytes: number) => Math.ceil(bytes / 16) * 16 + (bytes >= 65536 ? 69952 : 0);
+    const block = (bytes: number) => Math.ceil(bytes / 64) * 64 + (bytes >= 65536 ? 69952 : 0);
     for (const C of [8, 1020, 1024]) {
       const array = Math.ceil(C / 4) * 16;
       const padded = array + (array >= 4096 ? 320 : 0);

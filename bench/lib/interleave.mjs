@@ -25,6 +25,12 @@ export function interleaved(fns, { budgetMs = 1500, minRounds = 15, minSampleMs 
   // code only once it is hot: after 3 calls, the [64, 1024] training forward still ran partly on
   // baseline code for its whole 2.5 s budget (median 51 and 101 us in two runs of npm run bench,
   // 36 us with --no-liftoff; here on Node v26.12.1).
+  // One collection before the warm-up, none between rounds: a gc() each round made every call
+  // after it slower, the floors too (NHWC inference: memcpy 3.1-3.4 ms a call against 2.2 ms,
+  // the copy loop 3.8-3.9 against 2.5; Intel Xeon, 2 cores, Node v26.12.1), which also drew
+  // the kernels' ratios to the floors closer. Garbage of the calls that allocate (the plain
+  // API) is collected when V8 chooses, in whichever sample: the medians stand.
+  globalThis.gc?.();
   for (const fn of fns) {
     const until = now() + warmMs;
     for (let i = 0; i < 3 || now() < until; i++) fn();
@@ -33,7 +39,6 @@ export function interleaved(fns, { budgetMs = 1500, minRounds = 15, minSampleMs 
   const samples = fns.map(() => []);
   const end = now() + budgetMs;
   for (let round = 0; round < minRounds || now() < end; round++) {
-    globalThis.gc?.(); // between rounds, so that no call pays for another's garbage
     for (let k = 0; k < fns.length; k++) {
       const j = (k + round) % fns.length;
       const fn = fns[j];

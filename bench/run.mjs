@@ -5,7 +5,8 @@
 // The f64 workloads run float64 layers: their floors copy the same (twice as many) bytes.
 // Each implementation of one workload and operation runs interleaved with the floors
 // (lib/interleave.mjs); each gets its median and minimum, and its ratios to the floors are
-// median over median and minimum over minimum. `npm run bench` runs this on the current Node LTS (scripts/with-node.mjs).
+// median over median and minimum over minimum. `npm run bench` runs this on the current Node
+// LTS (scripts/with-node.mjs).
 // Prints the machine line and tables; with --save writes bench/results/core.json and core.svg.
 //   --quick       a smoke run: shorter sampling
 //   --only=TEXT   only the workloads whose name contains TEXT

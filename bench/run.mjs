@@ -25,14 +25,14 @@ import { elementBytes, OPS, prepare, WORKLOADS } from './workloads.mjs';
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const implArg = process.argv.find((a) => a.startsWith('--impl='))?.slice(7);
-const keepImpl = (name) => !implArg || name === 'memcpy' || name === 'copy loop' || implArg.split(',').includes(name);
-const workloads = WORKLOADS.filter((w) => !only || w.name.includes(only));
 // Each implementation is timed interleaved with the two floors alone, not with the other
 // implementations: the tensors are within reach of this VM's large shared L3, and another
 // implementation's arrays in the same rounds moved every call's time, the floors' too (NHWC
 // inference: the copy loop 2.6 ms a call beside the resident layer alone, 4.2 ms with the
 // f32 in/out layer in the same rounds; Intel Xeon, 2 cores, Node v26.12.1).
 const FLOORS = ['memcpy', 'copy loop'];
+const keepImpl = (name) => !implArg || FLOORS.includes(name) || implArg.split(',').includes(name);
+const workloads = WORKLOADS.filter((w) => !only || w.name.includes(only));
 const budgetMs = quick ? 300 : 2500;
 const implCount = implArg ? implArg.split(',').length : 6; // prepare() gives at most six besides the floors
 const cells = workloads.reduce((n, w) => n + (w.ops ?? OPS).length, 0);

@@ -33,10 +33,15 @@ export function random(n, seed, Floats = Float32Array) {
 /** Bytes of one element of a workload's dtype. */
 export const elementBytes = (w) => (w.dtype === 'float64' ? 8 : 4);
 
+/** A workload's elements (count) and channels (C: per axis, or the book's features per sample). */
+export function sizesOf({ shape, axis }) {
+  const count = shape.reduce((a, b) => a * b, 1);
+  return { count, C: axis === 1 ? shape[1] : axis === -1 ? shape[shape.length - 1] : count / shape[0] };
+}
+
 /** { count, impls: { name: { train, infer, backward } }, dispose } for one workload. */
 export function prepare({ shape, axis, loop: withLoop, dtype = 'float32' }) {
-  const count = shape.reduce((a, b) => a * b, 1);
-  const C = axis === 1 ? shape[1] : axis === -1 ? shape[shape.length - 1] : count / shape[0];
+  const { count, C } = sizesOf({ shape, axis });
   const Floats = dtype === 'float64' ? Float64Array : Float32Array;
   const x = { data: random(count, 1, Floats), shape };
   const dy = { data: random(count, 2, Floats), shape };

@@ -7,7 +7,7 @@
 // per-round ratio. Used by bench/sync.mjs (every workload) and bench/run.mjs ([1024, 4096]).
 import { allocTensor, BatchNormalization } from '../../dist/index.js';
 import { median } from './stats.mjs';
-import { random } from '../workloads.mjs';
+import { random, sizesOf } from '../workloads.mjs';
 
 export const SYNC_WORKLOADS = [
   { name: '[1024, 4096]', shape: [1024, 4096] },
@@ -20,8 +20,7 @@ const solo = { rank: 0, size: 1, allGather: async (local) => [local] };
 
 /** Times one workload; with control, both layers are plain (an A/A run: the machine's noise). */
 export async function syncStep(w, { rounds, control = false }) {
-  const count = w.shape.reduce((a, b) => a * b);
-  const C = w.axis === 1 ? w.shape[1] : count / w.shape[0];
+  const { count, C } = sizesOf(w);
   const tensor = (seed) => {
     const t = allocTensor(w.shape);
     t.data.set(random(count, seed));

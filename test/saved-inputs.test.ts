@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allocTensor, BatchNormalization, init, wasmMemoryInfo } from '../src/index.js';
 import { WasmHeap } from '../src/wasm/heap.js';
-import { keepInput, markWritten, releaseInput, savedUnder } from '../src/wasm/saved-inputs.js';
+import { keepInput, markWritten, releaseInput, savedHeaps, savedUnder } from '../src/wasm/saved-inputs.js';
 import { seeded } from './helpers/seeded.js';
 
 beforeAll(async () => {
@@ -39,6 +39,37 @@ describe('savedUnder, markWritten, releaseInput', () => {
     expect(savedUnder(f32(0, 128))).toEqual([a]);
     releaseInput(a);
     expect(savedUnder(f32(0, 128))).toBeNull();
+  });
+});
+
+describe('saved inputs of two heaps', () => {
+  it('answers each heap\'s arrays with its own inputs, releases each from its own heap, and lets an emptied heap go', () => {
+    const heaps = [0, 1].map(() => new WasmHeap(new WebAssembly.Memory({ initial: 1 })));
+    const f32 = (h: number, byteOffset: number, length: number) => new Float32Array(heaps[h].memory.buffer, byteOffset, length);
+    const before = savedHeaps();
+    const a = keepInput(heaps[0], 64, 48);
+    const b = keepInput(heaps[1], 64, 48); // the same offsets in the other memory
+    const c = keepInput(heaps[1], 256, 16);
+    expect(savedHeaps()).toBe(before + 2);
+    expect(savedUnder(f32(0, 64, 4))).toEqual([a]);
+    expect(savedUnder(f32(1, 64, 4))).toEqual([b]);
+    expect(savedUnder(f32(1, 0, 128))).toEqual([b, c]);
+    releaseInput(b); // from the second heap, not the first
+    expect(savedUnder(f32(0, 64, 4))).toEqual([a]);
+    expect(savedUnder(f32(1, 0, 128))).toEqual([c]);
+    releaseInput(b); // again: nothing else goes with it
+    expect(savedUnder(f32(1, 0, 128))).toEqual([c]);
+    expect(savedHeaps()).toBe(before + 2);
+    releaseInput(a); // the first heap's last input: the heap is let go
+    expect(savedHeaps()).toBe(before + 1);
+    expect(savedUnder(f32(0, 0, 128))).toBeNull();
+    releaseInput(a); // an input of a heap that holds none any more
+    expect(savedUnder(f32(1, 0, 128))).toEqual([c]);
+    const d = keepInput(heaps[0], 0, 16); // a heap let go takes inputs again
+    expect(savedUnder(f32(0, 0, 4))).toEqual([d]);
+    releaseInput(c);
+    releaseInput(d);
+    expect(savedHeaps()).toBe(before);
   });
 });
 

@@ -34,11 +34,12 @@ export function keepInput(heap: WasmHeap, ptr: number, bytes: number): SavedInpu
 export function releaseInput(input: SavedInput | null): void {
   if (!input) return;
   const at = groups.findIndex((g) => g.heap === input.heap);
-  const inputs = at < 0 ? null : groups[at].inputs;
-  const i = inputs ? inputs.indexOf(input) : -1;
+  if (at < 0) return;
+  const inputs = groups[at].inputs;
+  const i = inputs.indexOf(input);
   if (i < 0) return;
-  inputs!.splice(i, 1);
-  if (inputs!.length === 0) groups.splice(at, 1);
+  inputs.splice(i, 1);
+  if (inputs.length === 0) groups.splice(at, 1);
 }
 
 /** How many heaps hold saved inputs (tests: a heap whose last input is released is let go). */
